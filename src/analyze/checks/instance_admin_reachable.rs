@@ -1,0 +1,162 @@
+//! ## What it does
+//! Looks at each running instance through all of its security groups and asks
+//! how administrators reach it: from anywhere, from public ranges, from broad
+//! networks, or only through a bastion's security group or a few single hosts.
+//!
+//! ## Why is this bad?
+//! The guidance wants administrative access through Systems Manager or a
+//! hardened bastion. An instance whose admin ports answer to networks rather
+//! than to a bastion is managed by open ports.
+
+use crate::analyze::checks::*;
+use crate::analyze::rules::{self, Source};
+use crate::model::Cidr;
+
+pub const CHECK: Check = Check {
+    meta: CheckMeta {
+        id: "SGA302",
+        name: "instance-admin-reachable",
+        question: Question::Q3,
+        title: "Instance administered through open ports rather than a bastion or Systems Manager",
+        severity: SeverityRule::Described(
+            "from anywhere: critical if the instance is internet-exposed, high otherwise; from public ranges: medium; \
+             from broad private ranges or many hosts: low",
+        ),
+        controls: &[],
+        what: "For every running instance, the sources that its security groups (all of them together) allow on a \
+               configured admin port. Security-group references (a bastion's group) and up to \
+               `[networks] bastion_max_host_sources` single hosts are the recognised bastion pattern; anything wider is \
+               reported, graded by how wide.",
+        why: "The guidance's answer to \"how do you administer instances?\" is Systems Manager (no port at all) or a \
+              hardened bastion (admin ports open only to the bastion). Admin ports that answer to networks mean every \
+              machine on those networks can try.",
+        remediation: "Use Session Manager and remove the admin rules; or allow the admin port only from the bastion's \
+                      security group (`tcp 22 from sg-bastion`), and harden and monitor the bastion itself.",
+    },
+    run: Run::PerRegion(run),
+};
+
+#[derive(PartialEq, PartialOrd)]
+enum Breadth {
+    Bastion,
+    BroadPrivate,
+    PublicRange,
+    Anywhere,
+}
+
+fn run(ctx: &RegionCtx, emit: &mut Emit) {
+    let admin = &ctx.config.ports.admin;
+    let max_hosts = ctx.config.networks.bastion_max_host_sources;
+    for instance in ctx.region.instances.iter().filter(|i| i.is_running()) {
+        let mut sources: Vec<String> = Vec::new();
+        let mut hosts: Vec<Cidr> = Vec::new();
+        let mut worst = Breadth::Bastion;
+        let mut ports = Vec::new();
+        for g in ctx.instance_groups(&instance.instance_id) {
+            for rule in rules::ingress(g.sg) {
+                let open = rule.opened(admin);
+                if open.is_empty() {
+                    continue;
+                }
+                let breadth = match rule.source {
+                    Source::Group(_) => Breadth::Bastion,
+                    _ if ctx.is_anywhere(&rule) => Breadth::Anywhere,
+                    Source::Cidr(c) if c.is_host() => {
+                        if !hosts.contains(&c) {
+                            hosts.push(c);
+                        }
+                        Breadth::Bastion
+                    }
+                    Source::Cidr(c) if !c.is_private() => Breadth::PublicRange,
+                    Source::Cidr(_) | Source::PrefixList(_) => Breadth::BroadPrivate,
+                };
+                if breadth != Breadth::Bastion {
+                    sources.push(rule.source_label());
+                }
+                for p in open {
+                    if !ports.contains(p) {
+                        ports.push(*p);
+                    }
+                }
+                if breadth > worst {
+                    worst = breadth;
+                }
+            }
+        }
+        if hosts.len() > max_hosts && worst < Breadth::BroadPrivate {
+            worst = Breadth::BroadPrivate;
+            sources.push(format!("{} single hosts", hosts.len()));
+        }
+        if worst == Breadth::Bastion {
+            continue;
+        }
+        let (exposure, _) = ctx.instance_exposure(&instance.instance_id);
+        let severity = match worst {
+            Breadth::Anywhere if exposure == Exposure::InternetExposed => Severity::Critical,
+            Breadth::Anywhere => Severity::High,
+            Breadth::PublicRange => Severity::Medium,
+            _ => Severity::Low,
+        };
+        sources.sort();
+        sources.dedup();
+        let ports: Vec<&crate::model::ServicePort> = ports.iter().collect();
+        let managed = if ctx.ssm_known() && ctx.is_ssm_managed(&instance.instance_id) {
+            " although Systems Manager manages it"
+        } else {
+            ""
+        };
+        let summary = format!(
+            "instance {} answers on admin port{} {} to {}{managed}",
+            instance.instance_id,
+            if ports.len() > 1 { "s" } else { "" },
+            port_list(&ports),
+            sources.join(", ")
+        );
+        let f = emit.finding(
+            Subject::Instance(instance.instance_id.to_string()),
+            severity,
+            Some(exposure),
+            summary,
+        );
+        f.resource_ids = vec![instance.instance_id.to_string()];
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::analyze::testing::Fx;
+
+    #[test]
+    fn the_bastion_pattern_is_recognised() {
+        let mut fx = Fx::new();
+        fx.sg("sg-bastion", &["tcp 22 198.51.100.7/32", "tcp 22 198.51.100.8/32"]);
+        fx.sg("sg-app", &["tcp 22 sg-bastion"]);
+        fx.instance("i-bastion", "subnet-public", &["sg-bastion"], Some("203.0.113.50"));
+        fx.instance("i-app", "subnet-private", &["sg-app"], None);
+        assert!(fx.run("SGA302").is_empty());
+    }
+
+    #[test]
+    fn admin_from_anywhere_on_a_public_instance_is_critical() {
+        let mut fx = Fx::new();
+        fx.sg("sg-a", &["tcp 22 0.0.0.0/0"]);
+        fx.sg("sg-b", &["tcp 3389 10.0.0.0/8"]);
+        fx.instance("i-1", "subnet-public", &["sg-a", "sg-b"], Some("203.0.113.51"));
+        assert_eq!(
+            fx.run("SGA302"),
+            ["critical i-1: instance i-1 answers on admin ports 22/tcp, 3389/tcp to 0.0.0.0/0, 10.0.0.0/8 []"]
+        );
+    }
+
+    #[test]
+    fn broad_networks_are_low_and_public_ranges_medium() {
+        let mut fx = Fx::new();
+        fx.sg("sg-vpn", &["tcp 22 10.8.0.0/16"]);
+        fx.sg("sg-office", &["tcp 22 198.51.100.0/24"]);
+        fx.instance("i-vpn", "subnet-private", &["sg-vpn"], None);
+        fx.instance("i-office", "subnet-private", &["sg-office"], None);
+        let found = fx.run("SGA302");
+        assert!(found[0].starts_with("low i-vpn"), "{found:?}");
+        assert!(found[1].starts_with("medium i-office"), "{found:?}");
+    }
+}

@@ -1,0 +1,291 @@
+//! The check catalogue.
+//!
+//! One check, one file: its `META` (id, question, title, severity rule,
+//! controls, rationale, remediation) and its `run`. [`ALL_CHECKS`] registers
+//! them; `sgaudit checks` prints from it. Adding a check touches its own file
+//! and one line here (see CONTRIBUTING.md).
+//!
+//! A check sees one account-region at a time ([`RegionCtx`]) and writes
+//! findings through [`Emit`]. Checks share no state and may run in any order.
+
+use crate::controls::Control;
+use crate::model::{AccountId, Region};
+
+use super::context::{Group, RegionCtx};
+use super::finding::{Exposure, Finding, Question, Severity, Subject};
+use super::rules::Rule;
+
+mod admin_port_open_to_world;
+mod broad_cidr_between_tiers;
+mod critical_all_protocols;
+mod critical_port_without_service;
+mod critical_unauthorized_public_port;
+mod critical_wide_port_range;
+mod default_sg_has_rules;
+mod exception_expired;
+mod high_risk_port_open_to_world;
+mod instance_admin_reachable;
+mod instance_not_managed_by_ssm;
+mod internal_sg_open_to_world;
+mod load_balancer_bypass;
+mod nacl_admin_port_open_to_world;
+mod public_rds_open_to_world;
+mod remote_admin_port_other_protocol;
+mod rule_without_description;
+mod sg_outside_iac;
+mod stale_sg_reference;
+mod temporary_sg_with_broad_rules;
+mod unused_sg;
+mod wide_public_range;
+
+/// Every check, in catalogue order.
+pub const ALL_CHECKS: &[&Check] = &[
+    &admin_port_open_to_world::CHECK,
+    &nacl_admin_port_open_to_world::CHECK,
+    &remote_admin_port_other_protocol::CHECK,
+    &internal_sg_open_to_world::CHECK,
+    &high_risk_port_open_to_world::CHECK,
+    &public_rds_open_to_world::CHECK,
+    &broad_cidr_between_tiers::CHECK,
+    &load_balancer_bypass::CHECK,
+    &wide_public_range::CHECK,
+    &instance_not_managed_by_ssm::CHECK,
+    &instance_admin_reachable::CHECK,
+    &sg_outside_iac::CHECK,
+    &critical_all_protocols::CHECK,
+    &critical_wide_port_range::CHECK,
+    &critical_unauthorized_public_port::CHECK,
+    &critical_port_without_service::CHECK,
+    &unused_sg::CHECK,
+    &default_sg_has_rules::CHECK,
+    &temporary_sg_with_broad_rules::CHECK,
+    &rule_without_description::CHECK,
+    &stale_sg_reference::CHECK,
+    &exception_expired::CHECK,
+];
+
+/// Find a check by id (`SGA101`) or name (`admin-port-open-to-world`).
+pub fn find(id_or_name: &str) -> Option<&'static Check> {
+    ALL_CHECKS
+        .iter()
+        .copied()
+        .find(|c| c.meta.id.eq_ignore_ascii_case(id_or_name) || c.meta.name == id_or_name)
+}
+
+/// The id of the check that reports expired exceptions.
+pub const EXCEPTION_EXPIRED: &Check = &exception_expired::CHECK;
+
+/// A check: what it is, and how it runs.
+pub struct Check {
+    pub meta: CheckMeta,
+    pub run: Run,
+}
+
+pub enum Run {
+    /// Looks at one account-region at a time.
+    PerRegion(fn(&RegionCtx<'_>, &mut Emit<'_>)),
+    /// Produced by the assessment itself rather than by looking at resources.
+    Assessment,
+}
+
+/// Everything a reader needs to know about a check, checked by the compiler.
+pub struct CheckMeta {
+    /// Stable id: `SGA` + question digit + number (`9xx` for hygiene).
+    pub id: &'static str,
+    /// Stable kebab-case name.
+    pub name: &'static str,
+    pub question: Question,
+    pub title: &'static str,
+    pub severity: SeverityRule,
+    /// The external controls the check's findings map to.
+    pub controls: &'static [Control],
+    /// What it does (Markdown).
+    pub what: &'static str,
+    /// Why it matters (Markdown).
+    pub why: &'static str,
+    /// How to fix it (Markdown).
+    pub remediation: &'static str,
+}
+
+/// How a check decides a finding's severity.
+pub enum SeverityRule {
+    /// By the exposure of the group (or resource) concerned.
+    ByExposure {
+        internet: Severity,
+        internal: Severity,
+        unattached: Severity,
+    },
+    Fixed(Severity),
+    /// Explained in words; the check's code decides.
+    Described(&'static str),
+}
+
+impl SeverityRule {
+    pub fn for_exposure(&self, exposure: Exposure) -> Severity {
+        match *self {
+            SeverityRule::ByExposure {
+                internet,
+                internal,
+                unattached,
+            } => match exposure {
+                Exposure::InternetExposed => internet,
+                Exposure::Internal => internal,
+                Exposure::Unattached => unattached,
+            },
+            SeverityRule::Fixed(s) => s,
+            SeverityRule::Described(_) => Severity::Medium,
+        }
+    }
+
+    /// One line for listings.
+    pub fn describe(&self) -> String {
+        match self {
+            SeverityRule::ByExposure {
+                internet,
+                internal,
+                unattached,
+            } => format!("{internet} if internet-exposed, {internal} if internal, {unattached} if unattached"),
+            SeverityRule::Fixed(s) => s.to_string(),
+            SeverityRule::Described(text) => text.to_string(),
+        }
+    }
+}
+
+/// Where a check writes its findings.
+pub struct Emit<'a> {
+    meta: &'static CheckMeta,
+    account: &'a AccountId,
+    region: &'a Region,
+    out: &'a mut Vec<Finding>,
+}
+
+impl<'a> Emit<'a> {
+    pub fn new(
+        meta: &'static CheckMeta,
+        account: &'a AccountId,
+        region: &'a Region,
+        out: &'a mut Vec<Finding>,
+    ) -> Self {
+        Emit {
+            meta,
+            account,
+            region,
+            out,
+        }
+    }
+
+    /// A finding about something other than a group.
+    pub fn finding(
+        &mut self,
+        subject: Subject,
+        severity: Severity,
+        exposure: Option<Exposure>,
+        summary: String,
+    ) -> &mut Finding {
+        self.out.push(Finding {
+            check_id: self.meta.id,
+            account_id: self.account.clone(),
+            region: Some(self.region.clone()),
+            severity,
+            exposure,
+            subject,
+            security_group_id: None,
+            resource_ids: Vec::new(),
+            summary,
+            rule: None,
+            controls: self.meta.controls.iter().collect(),
+            accepted: None,
+        });
+        self.out.last_mut().expect("just pushed")
+    }
+
+    /// A finding about a group, at the severity its exposure gives.
+    pub fn group(&mut self, group: &Group, summary: String) -> &mut Finding {
+        let severity = self.meta.severity.for_exposure(group.exposure);
+        self.group_at(group, severity, summary)
+    }
+
+    /// A finding about a group, at a given severity.
+    pub fn group_at(&mut self, group: &Group, severity: Severity, summary: String) -> &mut Finding {
+        let f = self.finding(
+            Subject::SecurityGroup(group.id().clone()),
+            severity,
+            Some(group.exposure),
+            summary,
+        );
+        f.security_group_id = Some(group.sg.group_id.clone());
+        f.resource_ids = group.resource_ids();
+        f
+    }
+
+    /// A finding about one rule of a group.
+    pub fn rule(&mut self, group: &Group, rule: &Rule, summary: String) -> &mut Finding {
+        let f = self.group(group, summary);
+        f.rule = Some(rule.evidence());
+        f
+    }
+}
+
+/// `22/tcp, 3389/tcp`
+pub(crate) fn port_list(ports: &[&crate::model::ServicePort]) -> String {
+    ports.iter().map(|p| p.to_string()).collect::<Vec<_>>().join(", ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashSet;
+
+    #[test]
+    fn check_ids_and_names_are_unique_and_well_formed() {
+        let mut ids = HashSet::new();
+        let mut names = HashSet::new();
+        for c in ALL_CHECKS {
+            let m = &c.meta;
+            assert!(ids.insert(m.id), "duplicate id {}", m.id);
+            assert!(names.insert(m.name), "duplicate name {}", m.name);
+            assert!(m.id.len() == 6 && m.id.starts_with("SGA"), "{}", m.id);
+            let digit = &m.id[3..4];
+            let expected = match m.question {
+                Question::Q1 => "1",
+                Question::Q2 => "2",
+                Question::Q3 => "3",
+                Question::Q4 => "4",
+                Question::Q5 => "5",
+                Question::Hygiene => "9",
+            };
+            assert_eq!(digit, expected, "{} is filed under {}", m.id, m.question);
+            assert!(
+                m.name.chars().all(|ch| ch.is_ascii_lowercase() || ch == '-'),
+                "{}",
+                m.name
+            );
+            assert!(
+                !m.title.is_empty() && !m.what.is_empty() && !m.why.is_empty() && !m.remediation.is_empty(),
+                "{}",
+                m.id
+            );
+        }
+    }
+
+    #[test]
+    fn every_mapping_names_a_version() {
+        for c in ALL_CHECKS {
+            for control in c.meta.controls {
+                assert!(
+                    !control.version.is_empty(),
+                    "{} maps {} without a version",
+                    c.meta.id,
+                    control.id
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn every_question_has_checks() {
+        for q in Question::SCORED.into_iter().chain([Question::Hygiene]) {
+            assert!(ALL_CHECKS.iter().any(|c| c.meta.question == q), "{q} has no check");
+        }
+    }
+}

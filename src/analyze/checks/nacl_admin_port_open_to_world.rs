@@ -1,0 +1,194 @@
+//! ## What it does
+//! Flags network ACLs whose inbound entries allow a configured administration
+//! port from `0.0.0.0/0` or `::/0`, evaluating entries in rule-number order:
+//! an allow that an earlier world-wide deny already blocks is not reported.
+//!
+//! ## Why is this bad?
+//! A network ACL is the subnet's second line of defence. When it allows admin
+//! ports from anywhere, a single permissive security group is all that stands
+//! between the internet and the instance's SSH or RDP daemon.
+
+use crate::analyze::checks::*;
+use crate::analyze::finding::RuleEvidence;
+use crate::controls;
+use crate::model::{NetworkAclEntry, Protocol, ServicePort};
+
+pub const CHECK: Check = Check {
+    meta: CheckMeta {
+        id: "SGA102",
+        name: "nacl-admin-port-open-to-world",
+        question: Question::Q1,
+        title: "Network ACL allows administration ports from the whole internet",
+        severity: SeverityRule::Described("medium when the ACL serves a subnet routed to an internet gateway, low otherwise"),
+        controls: &[controls::EC2_21, controls::CIS3_5_1, controls::CIS4_5_2],
+        what: "Inbound network ACL entries that allow a configured admin port from `0.0.0.0/0` or `::/0`, in rule-number \
+               order (an allow shadowed by an earlier world-wide deny for the same port is not reported). The default \
+               network ACL, which allows everything, is reported too, as Security Hub EC2.21 does.",
+        why: "Network ACLs are the subnet-level backstop for security groups. Allowing admin ports from anywhere leaves a \
+              single permissive security group between the internet and the instance's SSH or RDP service.",
+        remediation: "Add inbound **deny** entries for the admin ports from `0.0.0.0/0` and `::/0` with rule numbers lower \
+                      than the broad allow (for example 50 and 51), or replace the broad allow with entries for the ports \
+                      the subnet serves. Remember the return traffic: allow the ephemeral ports 1024-65535.",
+    },
+    run: Run::PerRegion(run),
+};
+
+fn run(ctx: &RegionCtx, emit: &mut Emit) {
+    let admin = &ctx.config.ports.admin;
+    for acl in &ctx.region.network_acls {
+        let mut entries: Vec<&NetworkAclEntry> = acl.entries.iter().filter(|e| !e.egress).collect();
+        entries.sort_by_key(|e| e.rule_number);
+        let mut open: Vec<&ServicePort> = Vec::new();
+        let mut first_allow: Option<&NetworkAclEntry> = None;
+        for service in admin {
+            for ipv6 in [false, true] {
+                if let Some(e) = first_world_match(&entries, *service, ipv6).filter(|e| e.is_allow()) {
+                    if !open.contains(&service) {
+                        open.push(service);
+                    }
+                    if first_allow.is_none_or(|f| e.rule_number < f.rule_number) {
+                        first_allow = Some(e);
+                    }
+                }
+            }
+        }
+        let Some(entry) = first_allow else { continue };
+        let subnets: Vec<&str> = acl.associations.iter().map(|a| a.subnet_id.as_str()).collect();
+        let public = acl
+            .associations
+            .iter()
+            .any(|a| ctx.subnet_routes_to_internet(&a.subnet_id));
+        let (severity, exposure) = match (public, subnets.is_empty()) {
+            (true, _) => (Severity::Medium, Exposure::InternetExposed),
+            (false, false) => (Severity::Low, Exposure::Internal),
+            (false, true) => (Severity::Low, Exposure::Unattached),
+        };
+        let summary = format!(
+            "{}network ACL allows admin port{} {} from anywhere (entry #{}){}",
+            if acl.is_default { "default " } else { "" },
+            if open.len() > 1 { "s" } else { "" },
+            port_list(&open),
+            entry.rule_number,
+            if public {
+                " on subnets routed to an internet gateway"
+            } else {
+                ""
+            }
+        );
+        let f = emit.finding(
+            Subject::NetworkAcl(acl.network_acl_id.to_string()),
+            severity,
+            Some(exposure),
+            summary,
+        );
+        f.resource_ids = std::iter::once(acl.network_acl_id.as_str())
+            .chain(subnets)
+            .map(String::from)
+            .collect();
+        f.rule = Some(RuleEvidence {
+            direction: "ingress",
+            protocol: entry.protocol.label().into_owned(),
+            ports: if entry.protocol == Protocol::All {
+                "all".into()
+            } else {
+                entry.ports().to_string()
+            },
+            source: entry.cidr().map(|c| c.to_string()).unwrap_or_default(),
+            description: Some(format!("rule #{} {}", entry.rule_number, entry.rule_action)),
+        });
+        let tcp_22_or_3389 = open
+            .iter()
+            .any(|s| s.transport.passes(Protocol::Tcp) && (s.ports.contains(22) || s.ports.contains(3389)));
+        f.controls.retain(|c| tcp_22_or_3389 || c.id != "EC2.21");
+    }
+}
+
+/// The first entry, in rule order, that decides traffic from "anywhere" of
+/// the family to the service.
+fn first_world_match<'a>(
+    entries: &[&'a NetworkAclEntry],
+    service: ServicePort,
+    ipv6: bool,
+) -> Option<&'a NetworkAclEntry> {
+    entries.iter().copied().find(|e| {
+        let Some(cidr) = e.cidr() else { return false };
+        if !cidr.is_anywhere() || cidr.is_ipv6() != ipv6 || !service.is_open_in(e.protocol, e.ports()) {
+            return false;
+        }
+        // A deny decides only if it blocks the whole service; an allow
+        // decides as soon as it lets some of it through.
+        e.is_allow() || (service.transport.passes(e.protocol) && e.ports().covers(service.ports))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::analyze::testing::Fx;
+
+    #[test]
+    fn the_default_allow_all_acl_on_a_public_subnet_is_medium() {
+        let mut fx = Fx::new();
+        fx.nacl("acl-default", true, &["100 allow all - 0.0.0.0/0"], &["subnet-public"]);
+        let found = fx.run("SGA102");
+        assert_eq!(found.len(), 1);
+        assert!(
+            found[0].starts_with("medium acl-default: default network ACL allows admin ports 22/tcp, 3389/tcp, 3389/udp, 5985-5986/tcp, 23/tcp, 5900/tcp from anywhere (entry #100) on subnets routed"),
+            "{found:?}"
+        );
+        assert!(found[0].ends_with("[EC2.21 5.1 5.2]"), "{found:?}");
+    }
+
+    #[test]
+    fn an_earlier_deny_shadows_the_allow() {
+        let mut fx = Fx::new();
+        fx.nacl(
+            "acl-1",
+            false,
+            &[
+                "50 deny tcp 22 0.0.0.0/0",
+                "51 deny tcp 3389 0.0.0.0/0",
+                "52 deny udp 3389 0.0.0.0/0",
+                "53 deny tcp 5985-5986 0.0.0.0/0",
+                "54 deny tcp 23 0.0.0.0/0",
+                "55 deny tcp 5900 0.0.0.0/0",
+                "100 allow all - 0.0.0.0/0",
+            ],
+            &["subnet-private"],
+        );
+        assert!(fx.run("SGA102").is_empty());
+    }
+
+    #[test]
+    fn a_later_deny_does_not_help_and_private_subnets_are_low() {
+        let mut fx = Fx::new();
+        fx.nacl(
+            "acl-2",
+            false,
+            &["100 allow tcp 22 0.0.0.0/0", "200 deny tcp 22 0.0.0.0/0"],
+            &["subnet-private"],
+        );
+        let found = fx.run("SGA102");
+        assert_eq!(found.len(), 1);
+        assert!(
+            found[0].starts_with("low acl-2: network ACL allows admin port 22/tcp from anywhere (entry #100)"),
+            "{found:?}"
+        );
+    }
+
+    #[test]
+    fn narrow_sources_and_web_ports_stay_quiet() {
+        let mut fx = Fx::new();
+        fx.nacl(
+            "acl-3",
+            false,
+            // Return traffic on the Linux ephemeral ports does not reach an admin port.
+            &[
+                "100 allow tcp 443 0.0.0.0/0",
+                "110 allow tcp 22 10.0.0.0/16",
+                "120 allow tcp 32768-65535 0.0.0.0/0",
+            ],
+            &["subnet-public"],
+        );
+        assert!(fx.run("SGA102").is_empty());
+    }
+}

@@ -1,0 +1,117 @@
+//! ## What it does
+//! Flags security groups that carry no infrastructure-as-code marker (a
+//! CloudFormation stack tag or a configured IaC tag), and says when a group
+//! shows signs of being made by hand in a console (`launch-wizard-3`, the RDS
+//! console's description).
+//!
+//! ## Why is this bad?
+//! A group defined in code is reviewed before it changes and can be restored;
+//! a group clicked together in a console is neither, which is how "I'll
+//! restrict that later" rules are born.
+
+use crate::analyze::checks::*;
+
+pub const CHECK: Check = Check {
+    meta: CheckMeta {
+        id: "SGA401",
+        name: "sg-outside-iac",
+        question: Question::Q4,
+        title: "Security group defined outside infrastructure as code",
+        severity: SeverityRule::ByExposure {
+            internet: Severity::Medium,
+            internal: Severity::Medium,
+            unattached: Severity::Low,
+        },
+        controls: &[],
+        what: "Security groups, other than VPC default groups, with none of the tags in `[governance] iac_tags` \
+               (CloudFormation's own stack tags, and `managed-by = terraform` and the like). Groups that an AWS \
+               service creates and tags (`aws:` tag keys, such as EKS's) are not reported. The finding names any \
+               hand-made marker found (`[governance] hand_made_markers`: `launch-wizard-`, console descriptions).",
+        why: "The guidance asks who defines security groups and under what control. A group in code goes through review \
+              and version control, and can be rebuilt; a group made in a console has no reviewer and no history, and \
+              is where temporary rules stay forever. The training half of the question cannot be seen in AWS: it comes \
+              from the attestations in the config, and without one Q4 is reported as not assessed.",
+        remediation: "Import the group into your infrastructure code (`terraform import`, CloudFormation resource import) \
+                      or replace it with one defined there, tag it with your IaC marker, and restrict console changes to \
+                      security groups with an SCP or IAM policy so that changes go through review.",
+    },
+    run: Run::PerRegion(run),
+};
+
+fn run(ctx: &RegionCtx, emit: &mut Emit) {
+    let gov = &ctx.config.governance;
+    for g in ctx.groups.iter().filter(|g| !g.sg.is_default()) {
+        let tags = &g.sg.tags;
+        if gov.iac_tags.iter().any(|m| m.matches(tags)) || tags.iter().any(|t| t.key.starts_with("aws:")) {
+            continue;
+        }
+        let name = g.sg.group_name.to_lowercase();
+        let description = g.sg.description.to_lowercase();
+        let marker = gov
+            .hand_made_markers
+            .iter()
+            .find(|m| name.contains(&m.to_lowercase()) || description.contains(&m.to_lowercase()));
+        let summary = match marker {
+            Some(m) => format!(
+                "{} has no infrastructure-as-code tag and was made in a console (\"{m}\")",
+                g.sg.group_name
+            ),
+            None => format!("{} has no infrastructure-as-code tag", g.sg.group_name),
+        };
+        emit.group(g, summary);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::analyze::testing::Fx;
+    use crate::model::Tag;
+
+    #[test]
+    fn console_made_groups_are_named_as_such() {
+        let mut fx = Fx::new();
+        fx.sg("sg-wiz", &[]);
+        fx.rename(
+            "sg-wiz",
+            "launch-wizard-3",
+            "launch-wizard-3 created 2024-02-01T10:00:00Z",
+        );
+        fx.instance("i-1", "subnet-private", &["sg-wiz"], None);
+        assert_eq!(
+            fx.run("SGA401"),
+            ["medium sg-wiz: launch-wizard-3 has no infrastructure-as-code tag and was made in a console (\"launch-wizard-\") []"]
+        );
+    }
+
+    #[test]
+    fn stack_tags_and_service_tags_count_as_managed_and_defaults_are_skipped() {
+        let mut fx = Fx::new();
+        fx.sg("sg-cfn", &[]);
+        fx.tag_sg(
+            "sg-cfn",
+            Tag {
+                key: "aws:cloudformation:stack-name".into(),
+                value: "shop".into(),
+            },
+        );
+        fx.sg("sg-tf", &[]);
+        fx.tag_sg(
+            "sg-tf",
+            Tag {
+                key: "managed-by".into(),
+                value: "Terraform".into(),
+            },
+        );
+        fx.sg("sg-eks", &[]);
+        fx.tag_sg(
+            "sg-eks",
+            Tag {
+                key: "aws:eks:cluster-name".into(),
+                value: "k".into(),
+            },
+        );
+        fx.sg("sg-default", &[]);
+        fx.rename("sg-default", "default", "default VPC security group");
+        assert!(fx.run("SGA401").is_empty());
+    }
+}

@@ -1,0 +1,131 @@
+//! ## What it does
+//! Flags groups whose name or description marks them as temporary (`test`,
+//! `tmp`, `temp`, `debug`, `launch-wizard`, …) and that have a broad inbound
+//! rule: from anywhere, from a wide public range, or from a broad private one.
+//!
+//! ## Why is this bad?
+//! This is the guidance's "I'll restrict that later": a group opened wide for
+//! a test, then left in place when the workload went to production.
+
+use crate::analyze::checks::*;
+use crate::analyze::rules;
+
+pub const CHECK: Check = Check {
+    meta: CheckMeta {
+        id: "SGA903",
+        name: "temporary-sg-with-broad-rules",
+        question: Question::Hygiene,
+        title: "Temporary or test group with broad rules",
+        severity: SeverityRule::ByExposure {
+            internet: Severity::High,
+            internal: Severity::Medium,
+            unattached: Severity::Low,
+        },
+        controls: &[],
+        what: "Groups with a word of `[hygiene] temporary_markers` in their name or description (whole words: `tmp-debug` \
+               matches, `latest` does not match `test`) and an inbound rule from anywhere, a wide public range or a broad \
+               private range (`[networks]`).",
+        why: "Developers open groups wide for a test and promise to restrict them later; the guidance notes that they \
+              often do not, and the group moves to production with the workload.",
+        remediation: "If the test is over, delete the group. If the workload stayed, give it a purpose-made group with \
+                      the narrow rules it needs, defined in code, and remove this one.",
+    },
+    run: Run::PerRegion(run),
+};
+
+/// Lower-case words of a name, split at anything that is not a letter or a
+/// digit and between letters and digits: `launch-wizard-3` is `launch wizard 3`.
+pub(crate) fn words(text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut cur = String::new();
+    let mut last_digit = None;
+    for ch in text.chars() {
+        if ch.is_alphanumeric() {
+            let digit = ch.is_ascii_digit();
+            if last_digit.is_some_and(|d| d != digit) && !cur.is_empty() {
+                out.push(std::mem::take(&mut cur));
+            }
+            cur.extend(ch.to_lowercase());
+            last_digit = Some(digit);
+        } else {
+            if !cur.is_empty() {
+                out.push(std::mem::take(&mut cur));
+            }
+            last_digit = None;
+        }
+    }
+    if !cur.is_empty() {
+        out.push(cur);
+    }
+    out
+}
+
+/// Whether the marker (itself possibly several words) appears as whole words.
+fn has_marker(text_words: &[String], marker: &str) -> bool {
+    let m = words(marker);
+    !m.is_empty() && text_words.windows(m.len()).any(|w| w == m.as_slice())
+}
+
+fn run(ctx: &RegionCtx, emit: &mut Emit) {
+    let n = &ctx.config.networks;
+    for g in &ctx.groups {
+        let mut text = words(&g.sg.group_name);
+        text.extend(words(&g.sg.description));
+        let Some(marker) = ctx
+            .config
+            .hygiene
+            .temporary_markers
+            .iter()
+            .find(|m| has_marker(&text, m))
+        else {
+            continue;
+        };
+        let broad: Vec<rules::Rule> = rules::ingress(g.sg)
+            .filter(|r| {
+                ctx.is_anywhere(r)
+                    || r.cidr().is_some_and(|c| {
+                        let limit = match (c.is_ipv6(), c.is_private()) {
+                            (false, false) => n.wide_public_prefix_v4,
+                            (true, false) => n.wide_public_prefix_v6,
+                            (false, true) => n.broad_private_prefix_v4,
+                            (true, true) => n.broad_private_prefix_v6,
+                        };
+                        c.prefix_len() <= limit
+                    })
+            })
+            .collect();
+        let Some(first) = broad.first() else { continue };
+        let summary = format!(
+            "{} looks temporary (\"{marker}\") and has {} broad inbound rule(s), e.g. {} from {}",
+            g.sg.group_name,
+            broad.len(),
+            first.traffic_label(),
+            first.source_label()
+        );
+        emit.rule(g, first, summary);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::words;
+    use crate::analyze::testing::Fx;
+
+    #[test]
+    fn markers_match_whole_words() {
+        assert_eq!(words("launch-wizard-3"), ["launch", "wizard", "3"]);
+        assert_eq!(words("tmp_debug2"), ["tmp", "debug", "2"]);
+        let mut fx = Fx::new();
+        fx.sg("sg-tmp", &["tcp 0-65535 0.0.0.0/0"]);
+        fx.rename("sg-tmp", "tmp-debug", "ad hoc access");
+        fx.sg("sg-latest", &["tcp 443 0.0.0.0/0"]);
+        fx.rename("sg-latest", "latest-api", "current api");
+        fx.sg("sg-test-narrow", &["tcp 443 10.0.1.0/24"]);
+        fx.rename("sg-test-narrow", "test-narrow", "test");
+        fx.instance("i-1", "subnet-public", &["sg-tmp"], Some("203.0.113.70"));
+        assert_eq!(
+            fx.run("SGA903"),
+            ["high sg-tmp: tmp-debug looks temporary (\"tmp\") and has 1 broad inbound rule(s), e.g. tcp all ports from 0.0.0.0/0 []"]
+        );
+    }
+}

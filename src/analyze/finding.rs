@@ -1,0 +1,222 @@
+//! What the analysis produces: findings, and the small enums that qualify them.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+use crate::controls::Control;
+use crate::model::{AccountId, Region, SecurityGroupId};
+
+/// The guidance's five assessment questions, plus hygiene.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub enum Question {
+    Q1,
+    Q2,
+    Q3,
+    Q4,
+    Q5,
+    #[serde(rename = "hygiene")]
+    Hygiene,
+}
+
+impl Question {
+    /// The five scored questions, in order.
+    pub const SCORED: [Question; 5] = [Question::Q1, Question::Q2, Question::Q3, Question::Q4, Question::Q5];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Question::Q1 => "Q1",
+            Question::Q2 => "Q2",
+            Question::Q3 => "Q3",
+            Question::Q4 => "Q4",
+            Question::Q5 => "Q5",
+            Question::Hygiene => "hygiene",
+        }
+    }
+
+    /// The question as the guidance asks it, in sgaudit's words.
+    pub fn text(self) -> &'static str {
+        match self {
+            Question::Q1 => "Is unrestricted ingress (0.0.0.0/0, ::/0) allowed to administration ports?",
+            Question::Q2 => "Do internal applications accept traffic from anywhere?",
+            Question::Q3 => {
+                "How is administrative access to instances managed: Systems Manager, open ports, or hardened bastions?"
+            }
+            Question::Q4 => "Who defines the security groups, and under what control?",
+            Question::Q5 => "Do critical applications allow only the ports they need?",
+            Question::Hygiene => "Are security groups kept tidy: no unused, default-open, temporary or stale groups?",
+        }
+    }
+
+    /// What the question's score counts.
+    pub fn items(self) -> &'static str {
+        match self {
+            Question::Q1 => "security groups and network ACLs",
+            Question::Q2 => "security groups",
+            Question::Q3 => "running instances",
+            Question::Q4 => "security groups other than VPC defaults",
+            Question::Q5 => "security groups of critical resources",
+            Question::Hygiene => "security groups",
+        }
+    }
+}
+
+impl fmt::Display for Question {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.code())
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Info,
+    Low,
+    Medium,
+    High,
+    Critical,
+}
+
+impl Severity {
+    pub const ALL: [Severity; 5] = [
+        Severity::Critical,
+        Severity::High,
+        Severity::Medium,
+        Severity::Low,
+        Severity::Info,
+    ];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Severity::Info => "info",
+            Severity::Low => "low",
+            Severity::Medium => "medium",
+            Severity::High => "high",
+            Severity::Critical => "critical",
+        }
+    }
+
+    /// One step up, for findings whose exposure makes them worse.
+    pub fn raised(self) -> Severity {
+        match self {
+            Severity::Info => Severity::Low,
+            Severity::Low => Severity::Medium,
+            Severity::Medium => Severity::High,
+            Severity::High | Severity::Critical => Severity::Critical,
+        }
+    }
+}
+
+impl fmt::Display for Severity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.label())
+    }
+}
+
+impl std::str::FromStr for Severity {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Severity::ALL
+            .into_iter()
+            .find(|v| v.label().eq_ignore_ascii_case(s))
+            .ok_or_else(|| format!("`{s}` is not a severity (critical, high, medium, low, info)"))
+    }
+}
+
+/// How reachable a resource is. Ordered: unattached < internal < internet.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Exposure {
+    /// Attached to nothing: a latent risk, live the day someone attaches it.
+    Unattached,
+    /// Attached, with no public address or internet-facing front.
+    Internal,
+    /// A public IP in a subnet routed to an internet gateway, an
+    /// internet-facing load balancer, or a publicly accessible database.
+    InternetExposed,
+}
+
+impl Exposure {
+    pub fn label(self) -> &'static str {
+        match self {
+            Exposure::Unattached => "unattached",
+            Exposure::Internal => "internal",
+            Exposure::InternetExposed => "internet-exposed",
+        }
+    }
+}
+
+impl fmt::Display for Exposure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.label())
+    }
+}
+
+/// The thing a finding is about, which is also the item it counts against in
+/// its question's score.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(tag = "kind", content = "id", rename_all = "snake_case")]
+pub enum Subject {
+    SecurityGroup(SecurityGroupId),
+    NetworkAcl(String),
+    Instance(String),
+    /// The account as a whole (an expired exception).
+    Account,
+}
+
+/// The rule a finding is about, as a person reads it.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+pub struct RuleEvidence {
+    /// `ingress` or `egress`.
+    pub direction: &'static str,
+    /// `tcp`, `udp`, `icmp`, `all`, …
+    pub protocol: String,
+    /// `22`, `0-65535`, `all`, or empty for protocols without ports.
+    pub ports: String,
+    /// `0.0.0.0/0`, `sg-… (account 222222222222)`, `pl-… (corp-vpn)`.
+    pub source: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+}
+
+/// Why a finding is accepted.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Acceptance {
+    /// Index of the exception in the config's `[[exceptions]]`.
+    pub exception: usize,
+    pub owner: String,
+    pub reason: String,
+    pub expires: String,
+}
+
+/// One thing that is wrong, where, how badly, and whether it is accepted.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Finding {
+    pub check_id: &'static str,
+    pub account_id: AccountId,
+    /// `None` for account-wide findings.
+    pub region: Option<Region>,
+    pub severity: Severity,
+    pub exposure: Option<Exposure>,
+    pub subject: Subject,
+    /// The group concerned, when the finding is about one (or about one of
+    /// its rules).
+    pub security_group_id: Option<SecurityGroupId>,
+    /// The resources at risk or concerned: attached instances, load
+    /// balancers, databases; the NACL and its subnets; the instance.
+    pub resource_ids: Vec<String>,
+    /// One sentence: what exactly is wrong.
+    pub summary: String,
+    pub rule: Option<RuleEvidence>,
+    /// The external controls this finding fails (a subset of its check's).
+    #[serde(skip)]
+    pub controls: Vec<&'static Control>,
+    /// Set when an exception in the config accepts the risk.
+    pub accepted: Option<Acceptance>,
+}
+
+impl Finding {
+    pub fn is_open(&self) -> bool {
+        self.accepted.is_none()
+    }
+}

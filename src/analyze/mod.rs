@@ -1,0 +1,203 @@
+//! The assessment: snapshot + config in, findings and scores out.
+//!
+//! **Architecture invariant:** this module does no I/O and cannot fail. Every
+//! input problem (a malformed snapshot, a bad config) is caught before it is
+//! called; from here on, missing data is a fact to report ("not assessed"),
+//! never an error. The result depends only on its inputs: "now" is the
+//! snapshot's collection time, and every list is sorted.
+
+pub mod checks;
+pub mod context;
+pub mod exceptions;
+pub mod finding;
+pub mod rules;
+pub mod score;
+#[cfg(test)]
+pub(crate) mod testing;
+
+use std::collections::{HashMap, HashSet};
+
+use serde::Serialize;
+use time::OffsetDateTime;
+
+use crate::config::Config;
+use crate::model::{AccountId, Snapshot};
+
+use checks::{Emit, Run, ALL_CHECKS};
+use context::{OrgIndex, RegionCtx};
+pub use exceptions::ExceptionStatus;
+pub use finding::{Exposure, Finding, Question, Severity, Subject};
+use score::AccountFacts;
+pub use score::{AccountScore, OrgScore, QuestionScore, Status};
+
+/// Everything an assessment concludes.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Assessment {
+    /// The instant the assessment is "as of": the snapshot's collection start.
+    #[serde(with = "time::serde::rfc3339")]
+    pub as_of: OffsetDateTime,
+    /// Sorted: severity (worst first), account, region, check, group, resources.
+    pub findings: Vec<Finding>,
+    /// In snapshot order of accounts, sorted by account id.
+    pub accounts: Vec<AccountScore>,
+    pub org: OrgScore,
+    pub exceptions: Vec<ExceptionStatus>,
+}
+
+impl Assessment {
+    /// Whether something was not collected: an account or region that failed,
+    /// or a service whose data is missing somewhere.
+    pub fn is_partial(&self) -> bool {
+        self.accounts
+            .iter()
+            .any(|a| matches!(a.collection.state, "partial" | "failed"))
+    }
+
+    pub fn open_findings(&self) -> impl Iterator<Item = &Finding> {
+        self.findings.iter().filter(|f| f.is_open())
+    }
+}
+
+/// Run every check over every collected account-region, apply the
+/// exceptions, and score.
+pub fn assess(snapshot: &Snapshot, config: &Config) -> Assessment {
+    let org = OrgIndex::new(snapshot);
+    let mut findings: Vec<Finding> = Vec::new();
+    let mut facts: HashMap<&AccountId, AccountFacts> = HashMap::new();
+
+    for account in &snapshot.accounts {
+        let account_facts = facts.entry(&account.account_id).or_default();
+        if !account.status.is_ok() {
+            continue;
+        }
+        for region in &account.regions {
+            account_facts.regions_total += 1;
+            if let Some(reason) = region.status.reason() {
+                account_facts
+                    .region_failures
+                    .push((region.region.clone(), reason.to_string()));
+                continue;
+            }
+            account_facts.regions_collected += 1;
+            for gap in &region.gaps {
+                account_facts.gaps.push((
+                    region.region.clone(),
+                    gap.service.clone(),
+                    gap.operation.clone(),
+                    gap.error.clone(),
+                ));
+            }
+            let ctx = RegionCtx::new(config, &org, account, region);
+            for check in ALL_CHECKS {
+                if let Run::PerRegion(run) = check.run {
+                    run(
+                        &ctx,
+                        &mut Emit::new(&check.meta, &account.account_id, &region.region, &mut findings),
+                    );
+                }
+            }
+            gather_facts(&ctx, account_facts);
+        }
+    }
+
+    let today = snapshot.started_at.date();
+    let exceptions = exceptions::apply(&mut findings, config, today);
+    findings.sort_by(|a, b| {
+        b.severity
+            .cmp(&a.severity)
+            .then_with(|| a.account_id.cmp(&b.account_id))
+            .then_with(|| a.region.cmp(&b.region))
+            .then_with(|| a.check_id.cmp(b.check_id))
+            .then_with(|| a.security_group_id.cmp(&b.security_group_id))
+            .then_with(|| a.resource_ids.cmp(&b.resource_ids))
+            .then_with(|| a.summary.cmp(&b.summary))
+    });
+
+    let mut by_account: HashMap<&AccountId, Vec<&Finding>> = HashMap::new();
+    for f in &findings {
+        by_account.entry(&f.account_id).or_default().push(f);
+    }
+    let mut accounts: Vec<AccountScore> = snapshot
+        .accounts
+        .iter()
+        .map(|a| {
+            let empty = Vec::new();
+            let of_account = by_account.get(&a.account_id).unwrap_or(&empty);
+            score::score_account(a, &facts[&a.account_id], of_account, config, today)
+        })
+        .collect();
+    accounts.sort_by(|a, b| a.account_id.cmp(&b.account_id));
+    let org_score = score::score_org(&accounts);
+    drop(by_account);
+
+    Assessment {
+        as_of: snapshot.started_at,
+        findings,
+        accounts,
+        org: org_score,
+        exceptions,
+    }
+}
+
+/// Record what each question's score counts in this region.
+fn gather_facts(ctx: &RegionCtx, facts: &mut AccountFacts) {
+    use finding::Subject as S;
+    let [q1, q2, q3, q4, q5] = &mut facts.in_scope;
+    for g in &ctx.groups {
+        let subject = S::SecurityGroup(g.id().clone());
+        q1.insert(subject.clone());
+        q2.insert(subject.clone());
+        if !g.sg.is_default() {
+            q4.insert(subject.clone());
+            facts.groups += 1;
+            let gov = &ctx.config.governance;
+            if gov.iac_tags.iter().any(|m| m.matches(&g.sg.tags)) || g.sg.tags.iter().any(|t| t.key.starts_with("aws:"))
+            {
+                facts.groups_iac += 1;
+            }
+        }
+        if g.critical {
+            q5.insert(subject);
+        }
+    }
+    for acl in &ctx.region.network_acls {
+        q1.insert(S::NetworkAcl(acl.network_acl_id.to_string()));
+    }
+    let ssm_known = ctx.ssm_known();
+    let mut unknown = 0;
+    for i in ctx.region.instances.iter().filter(|i| i.is_running()) {
+        facts.running_instances += 1;
+        let subject = S::Instance(i.instance_id.to_string());
+        if ssm_known {
+            q3.insert(subject);
+            facts.ssm_judged += 1;
+            if ctx.is_ssm_managed(&i.instance_id) {
+                facts.ssm_managed += 1;
+            }
+        } else {
+            facts.unknown[2].insert(subject);
+            unknown += 1;
+        }
+    }
+    if unknown > 0 {
+        facts.unknown_why[2].push(format!("Systems Manager data missing in {}", ctx.region_name()));
+    }
+    // Bastions: groups that other groups admit on an admin port.
+    let admin = &ctx.config.ports.admin;
+    let mut bastions: HashSet<&str> = facts.bastion_groups.iter().map(|g| g.as_str()).collect();
+    let mut found = Vec::new();
+    for g in &ctx.groups {
+        for rule in rules::ingress(g.sg) {
+            if rule.is_self_reference(g.sg) || rule.opened(admin).is_empty() {
+                continue;
+            }
+            if let Some(id) = rule.group_ref().and_then(|p| p.group_id.as_ref()) {
+                if bastions.insert(id.as_str()) {
+                    found.push(id.clone());
+                }
+            }
+        }
+    }
+    facts.bastion_groups.extend(found);
+    facts.bastion_groups.sort();
+}

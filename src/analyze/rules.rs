@@ -1,0 +1,143 @@
+//! Security group rules, one source at a time.
+//!
+//! AWS groups sources under a permission (`IpPermissions[].IpRanges[]` …);
+//! checks reason about one (protocol, ports, source) triple at a time, which is
+//! also how a person reads a rule and how the console lists them.
+
+use crate::model::{
+    Cidr, IpPermission, PortRange, PrefixListId, Protocol, SecurityGroup, ServicePort, UserIdGroupPair,
+};
+
+use super::finding::RuleEvidence;
+
+/// Where a rule lets traffic come from (or go to, for egress).
+#[derive(Clone, Copy, Debug)]
+pub enum Source<'s> {
+    Cidr(Cidr),
+    PrefixList(&'s PrefixListId),
+    Group(&'s UserIdGroupPair),
+}
+
+/// One rule: a protocol and ports from one source.
+#[derive(Clone, Copy, Debug)]
+pub struct Rule<'s> {
+    pub protocol: Protocol,
+    /// The TCP/UDP ports it opens; every port for protocol `-1`; `None` for
+    /// protocols without ports.
+    pub ports: Option<PortRange>,
+    pub source: Source<'s>,
+    pub description: Option<&'s str>,
+    pub egress: bool,
+}
+
+impl<'s> Rule<'s> {
+    /// Whether the rule lets traffic to `service` through.
+    pub fn opens(&self, service: ServicePort) -> bool {
+        self.ports.is_some_and(|ports| service.is_open_in(self.protocol, ports))
+    }
+
+    /// The configured service ports this rule opens.
+    pub fn opened<'p>(&self, services: &'p [ServicePort]) -> Vec<&'p ServicePort> {
+        services.iter().filter(|s| self.opens(**s)).collect()
+    }
+
+    pub fn cidr(&self) -> Option<Cidr> {
+        match self.source {
+            Source::Cidr(c) => Some(c),
+            _ => None,
+        }
+    }
+
+    pub fn group_ref(&self) -> Option<&'s UserIdGroupPair> {
+        match self.source {
+            Source::Group(g) => Some(g),
+            _ => None,
+        }
+    }
+
+    /// A reference to the rule's own group: members talk to each other.
+    pub fn is_self_reference(&self, sg: &SecurityGroup) -> bool {
+        self.group_ref()
+            .is_some_and(|g| g.group_id.as_ref() == Some(&sg.group_id))
+    }
+
+    /// `tcp 22`, `udp 3389`, `all traffic`, `icmp`.
+    pub fn traffic_label(&self) -> String {
+        match (self.protocol, self.ports) {
+            (Protocol::All, _) => "all traffic".to_string(),
+            (p, Some(r)) if r.is_all() => format!("{} all ports", p.label()),
+            (p, Some(r)) => format!("{} {}", p.label(), r),
+            (p, None) => p.label().into_owned(),
+        }
+    }
+
+    pub fn source_label(&self) -> String {
+        match self.source {
+            Source::Cidr(c) => c.to_string(),
+            Source::PrefixList(id) => id.to_string(),
+            Source::Group(g) => {
+                let id = g.group_id.as_ref().map(|i| i.as_str()).unwrap_or("?");
+                match (&g.user_id, &g.vpc_peering_connection_id) {
+                    (_, Some(pcx)) => format!("{id} (via {pcx})"),
+                    (Some(user), None) => format!("{id} (account {user})"),
+                    _ => id.to_string(),
+                }
+            }
+        }
+    }
+
+    pub fn evidence(&self) -> RuleEvidence {
+        RuleEvidence {
+            direction: if self.egress { "egress" } else { "ingress" },
+            protocol: self.protocol.label().into_owned(),
+            ports: match (self.protocol, self.ports) {
+                (Protocol::All, _) => "all".to_string(),
+                (_, Some(r)) => r.to_string(),
+                (_, None) => String::new(),
+            },
+            source: self.source_label(),
+            description: self.description.map(str::to_string),
+        }
+    }
+}
+
+fn rule<'s>(perm: &'s IpPermission, egress: bool, source: Source<'s>, description: &'s Option<String>) -> Rule<'s> {
+    Rule {
+        protocol: perm.ip_protocol,
+        ports: perm.ports(),
+        source,
+        description: description.as_deref().filter(|d| !d.trim().is_empty()),
+        egress,
+    }
+}
+
+fn flatten(perm: &IpPermission, egress: bool) -> impl Iterator<Item = Rule<'_>> {
+    perm.ip_ranges
+        .iter()
+        .map(move |r| rule(perm, egress, Source::Cidr(r.cidr_ip), &r.description))
+        .chain(
+            perm.ipv6_ranges
+                .iter()
+                .map(move |r| rule(perm, egress, Source::Cidr(r.cidr_ipv6), &r.description)),
+        )
+        .chain(
+            perm.prefix_list_ids
+                .iter()
+                .map(move |p| rule(perm, egress, Source::PrefixList(&p.prefix_list_id), &p.description)),
+        )
+        .chain(
+            perm.user_id_group_pairs
+                .iter()
+                .map(move |g| rule(perm, egress, Source::Group(g), &g.description)),
+        )
+}
+
+/// Every inbound rule of a group, one source at a time.
+pub fn ingress(sg: &SecurityGroup) -> impl Iterator<Item = Rule<'_>> {
+    sg.ip_permissions.iter().flat_map(|p| flatten(p, false))
+}
+
+/// Every outbound rule of a group, one destination at a time.
+pub fn egress(sg: &SecurityGroup) -> impl Iterator<Item = Rule<'_>> {
+    sg.ip_permissions_egress.iter().flat_map(|p| flatten(p, true))
+}

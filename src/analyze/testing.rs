@@ -1,0 +1,539 @@
+//! A small organization to write check tests in the guidance's own terms.
+//!
+//! `Fx::new()` is one account (111111111111) in one region with a VPC
+//! `vpc-main` (10.0.0.0/16) whose main route table routes to `igw-main`, like
+//! a default VPC: `subnet-public` uses it; `subnet-private` has its own route
+//! table with local routes only. Rules are written as one string each:
+//! `"tcp 22 0.0.0.0/0"`, `"udp 3389 ::/0"`, `"all - sg-web"`,
+//! `"tcp 443 pl-corp"`, `"tcp 443 sg-x@222222222222"`, `"egress all - 0.0.0.0/0"`,
+//! with an optional `desc=…` at the end.
+
+use time::macros::datetime;
+
+use crate::config::{Config, TagMatch};
+use crate::model::*;
+
+use super::finding::Subject;
+use super::{assess, Assessment};
+
+pub const ACCOUNT: &str = "111111111111";
+pub const OTHER_ACCOUNT: &str = "222222222222";
+
+pub struct Fx {
+    pub snapshot: Snapshot,
+    pub config: Config,
+}
+
+fn rt(id: &str, vpc: &str, main: bool, subnet: Option<&str>, igw: Option<&str>) -> RouteTable {
+    let mut routes = vec![Route {
+        destination_cidr_block: Some("10.0.0.0/16".parse().unwrap()),
+        gateway_id: Some("local".into()),
+        state: Some("active".into()),
+        ..Default::default()
+    }];
+    if let Some(igw) = igw {
+        routes.push(Route {
+            destination_cidr_block: Some("0.0.0.0/0".parse().unwrap()),
+            gateway_id: Some(igw.into()),
+            state: Some("active".into()),
+            ..Default::default()
+        });
+        routes.push(Route {
+            destination_ipv6_cidr_block: Some("::/0".parse().unwrap()),
+            gateway_id: Some(igw.into()),
+            state: Some("active".into()),
+            ..Default::default()
+        });
+    }
+    RouteTable {
+        route_table_id: id.into(),
+        vpc_id: vpc.into(),
+        associations: vec![RouteTableAssociation {
+            main,
+            subnet_id: subnet.map(Into::into),
+            gateway_id: None,
+        }],
+        routes,
+        tags: vec![],
+    }
+}
+
+fn parse_rule(spec: &str) -> (bool, IpPermission) {
+    let (spec, description) = match spec.split_once(" desc=") {
+        Some((s, d)) => (s, Some(d.to_string())),
+        None => (spec, None),
+    };
+    let mut parts: Vec<&str> = spec.split_whitespace().collect();
+    let egress = parts.first() == Some(&"egress");
+    if egress {
+        parts.remove(0);
+    }
+    let [proto, ports, source] = parts[..] else {
+        panic!("bad rule spec {spec:?}")
+    };
+    let protocol: Protocol = proto.parse().unwrap();
+    let (from, to) = match ports {
+        "-" => (None, None),
+        p => {
+            let r: PortRange = p.parse().unwrap();
+            (Some(i32::from(r.from)), Some(i32::from(r.to)))
+        }
+    };
+    let mut perm = IpPermission {
+        ip_protocol: protocol,
+        from_port: from,
+        to_port: to,
+        ip_ranges: vec![],
+        ipv6_ranges: vec![],
+        prefix_list_ids: vec![],
+        user_id_group_pairs: vec![],
+    };
+    if source.starts_with("sg-") {
+        let (id, user) = match source.split_once('@') {
+            Some((id, user)) => (id, Some(AccountId::parse(user).unwrap())),
+            None => (source, None),
+        };
+        perm.user_id_group_pairs.push(UserIdGroupPair {
+            group_id: Some(id.into()),
+            user_id: user,
+            description,
+            ..Default::default()
+        });
+    } else if source.starts_with("pl-") {
+        perm.prefix_list_ids.push(PrefixListIdRef {
+            prefix_list_id: source.into(),
+            description,
+        });
+    } else {
+        let cidr: Cidr = source.parse().unwrap();
+        if cidr.is_ipv6() {
+            perm.ipv6_ranges.push(Ipv6Range {
+                cidr_ipv6: cidr,
+                description,
+            });
+        } else {
+            perm.ip_ranges.push(IpRange {
+                cidr_ip: cidr,
+                description,
+            });
+        }
+    }
+    (egress, perm)
+}
+
+fn security_group(id: &str, owner: &str, rules: &[&str]) -> SecurityGroup {
+    let mut sg = SecurityGroup {
+        group_id: id.into(),
+        group_name: id.into(),
+        description: id.into(),
+        vpc_id: Some("vpc-main".into()),
+        owner_id: Some(AccountId::parse(owner).unwrap()),
+        ..Default::default()
+    };
+    for spec in rules {
+        let (egress, perm) = parse_rule(spec);
+        if egress {
+            sg.ip_permissions_egress.push(perm);
+        } else {
+            sg.ip_permissions.push(perm);
+        }
+    }
+    sg
+}
+
+impl Fx {
+    pub fn new() -> Fx {
+        let region = RegionSnapshot {
+            region: "eu-west-1".into(),
+            status: CollectionStatus::Ok,
+            vpcs: vec![Vpc {
+                vpc_id: "vpc-main".into(),
+                cidr_block: Some("10.0.0.0/16".parse().unwrap()),
+                is_default: true,
+                ..Default::default()
+            }],
+            subnets: vec![
+                Subnet {
+                    subnet_id: "subnet-public".into(),
+                    vpc_id: "vpc-main".into(),
+                    cidr_block: Some("10.0.1.0/24".parse().unwrap()),
+                    ..Default::default()
+                },
+                Subnet {
+                    subnet_id: "subnet-private".into(),
+                    vpc_id: "vpc-main".into(),
+                    cidr_block: Some("10.0.2.0/24".parse().unwrap()),
+                    ..Default::default()
+                },
+            ],
+            route_tables: vec![
+                rt("rtb-main", "vpc-main", true, None, Some("igw-main")),
+                rt("rtb-private", "vpc-main", false, Some("subnet-private"), None),
+            ],
+            internet_gateways: vec![InternetGateway {
+                internet_gateway_id: "igw-main".into(),
+                attachments: vec![InternetGatewayAttachment {
+                    vpc_id: "vpc-main".into(),
+                    state: Some("available".into()),
+                }],
+            }],
+            ..Default::default()
+        };
+        Fx {
+            snapshot: Snapshot {
+                schema_version: SCHEMA_VERSION,
+                tool: ToolInfo::this_build(),
+                started_at: datetime!(2026-11-01 02:00 UTC),
+                finished_at: None,
+                caller_identity: None,
+                config_digest: None,
+                organization: None,
+                accounts: vec![AccountSnapshot {
+                    account_id: AccountId::parse(ACCOUNT).unwrap(),
+                    name: Some("test".into()),
+                    ou_path: vec![],
+                    status: CollectionStatus::Ok,
+                    regions: vec![region],
+                }],
+            },
+            config: Config::default(),
+        }
+    }
+
+    /// `new()`, with resources tagged `criticality=critical` marked critical.
+    pub fn critical() -> Fx {
+        let mut fx = Fx::new();
+        fx.config.critical.tags = vec![TagMatch {
+            key: "criticality".into(),
+            values: vec!["critical".into()],
+        }];
+        fx
+    }
+
+    pub fn region(&mut self) -> &mut RegionSnapshot {
+        &mut self.snapshot.accounts[0].regions[0]
+    }
+
+    fn sg_mut(&mut self, id: &str) -> &mut SecurityGroup {
+        self.region()
+            .security_groups
+            .iter_mut()
+            .find(|s| s.group_id.as_str() == id)
+            .unwrap_or_else(|| panic!("no group {id}"))
+    }
+
+    pub fn sg(&mut self, id: &str, rules: &[&str]) {
+        let sg = security_group(id, ACCOUNT, rules);
+        self.region().security_groups.push(sg);
+    }
+
+    pub fn rename(&mut self, id: &str, name: &str, description: &str) {
+        let sg = self.sg_mut(id);
+        sg.group_name = name.into();
+        sg.description = description.into();
+    }
+
+    pub fn tag_sg(&mut self, id: &str, tag: Tag) {
+        self.sg_mut(id).tags.push(tag);
+    }
+
+    pub fn prefix_list(&mut self, id: &str, cidrs: &[&str]) {
+        self.region().prefix_lists.push(ManagedPrefixList {
+            prefix_list_id: id.into(),
+            prefix_list_name: id.into(),
+            entries: Some(
+                cidrs
+                    .iter()
+                    .map(|c| PrefixListEntry {
+                        cidr: c.parse().unwrap(),
+                        description: None,
+                    })
+                    .collect(),
+            ),
+            ..Default::default()
+        });
+    }
+
+    /// A running instance with one interface in `subnet`.
+    pub fn instance(&mut self, id: &str, subnet: &str, groups: &[&str], public_ip: Option<&str>) {
+        let groups: Vec<GroupIdentifier> = groups
+            .iter()
+            .map(|g| GroupIdentifier {
+                group_id: (*g).into(),
+                group_name: None,
+            })
+            .collect();
+        let eni = format!("eni-{}", id.trim_start_matches("i-"));
+        self.region().network_interfaces.push(NetworkInterface {
+            network_interface_id: eni.as_str().into(),
+            subnet_id: Some(subnet.into()),
+            vpc_id: Some("vpc-main".into()),
+            interface_type: Some("interface".into()),
+            status: Some("in-use".into()),
+            groups: groups.clone(),
+            association: public_ip.map(|ip| PublicIpAssociation {
+                public_ip: Some(ip.into()),
+                ip_owner_id: Some("amazon".into()),
+                allocation_id: None,
+            }),
+            attachment: Some(NetworkInterfaceAttachment {
+                instance_id: Some(id.into()),
+                status: Some("attached".into()),
+                device_index: Some(0),
+                ..Default::default()
+            }),
+            ..Default::default()
+        });
+        self.region().instances.push(Instance {
+            instance_id: id.into(),
+            state: InstanceState { name: "running".into() },
+            subnet_id: Some(subnet.into()),
+            vpc_id: Some("vpc-main".into()),
+            public_ip_address: public_ip.map(Into::into),
+            security_groups: groups,
+            network_interfaces: vec![InstanceNetworkInterface {
+                network_interface_id: eni.as_str().into(),
+            }],
+            ..Default::default()
+        });
+    }
+
+    pub fn stop(&mut self, id: &str) {
+        let i = self
+            .region()
+            .instances
+            .iter_mut()
+            .find(|i| i.instance_id.as_str() == id)
+            .unwrap();
+        i.state.name = "stopped".into();
+        i.public_ip_address = None;
+        let eni = format!("eni-{}", id.trim_start_matches("i-"));
+        let e = self
+            .region()
+            .network_interfaces
+            .iter_mut()
+            .find(|e| e.network_interface_id.as_str() == eni)
+            .unwrap();
+        e.association = None;
+    }
+
+    pub fn tag_instance(&mut self, id: &str, key: &str, value: &str) {
+        let i = self
+            .region()
+            .instances
+            .iter_mut()
+            .find(|i| i.instance_id.as_str() == id)
+            .unwrap();
+        i.tags.push(Tag {
+            key: key.into(),
+            value: value.into(),
+        });
+    }
+
+    /// An interface owned by a service (Lambda, an endpoint, a task), no instance.
+    pub fn interface(&mut self, id: &str, interface_type: &str, subnet: &str, groups: &[&str]) {
+        self.region().network_interfaces.push(NetworkInterface {
+            network_interface_id: id.into(),
+            subnet_id: Some(subnet.into()),
+            vpc_id: Some("vpc-main".into()),
+            interface_type: Some(interface_type.into()),
+            requester_managed: true,
+            status: Some("in-use".into()),
+            groups: groups
+                .iter()
+                .map(|g| GroupIdentifier {
+                    group_id: (*g).into(),
+                    group_name: None,
+                })
+                .collect(),
+            ..Default::default()
+        });
+    }
+
+    pub fn load_balancer(&mut self, name: &str, internet_facing: bool, groups: &[&str], ports: &[u16]) {
+        self.region().load_balancers.push(LoadBalancer {
+            load_balancer_arn: format!(
+                "arn:aws:elasticloadbalancing:eu-west-1:{ACCOUNT}:loadbalancer/app/{name}/0123456789abcdef"
+            ),
+            load_balancer_name: name.into(),
+            scheme: if internet_facing { "internet-facing" } else { "internal" }.into(),
+            lb_type: "application".into(),
+            vpc_id: Some("vpc-main".into()),
+            security_groups: groups.iter().map(|g| (*g).into()).collect(),
+            listeners: ports
+                .iter()
+                .map(|&p| Listener {
+                    listener_arn: None,
+                    port: p,
+                    protocol: if p == 443 { "HTTPS" } else { "HTTP" }.into(),
+                })
+                .collect(),
+            ..Default::default()
+        });
+    }
+
+    pub fn rds(&mut self, id: &str, public: bool, port: u16, groups: &[&str]) {
+        self.region().db_instances.push(DbInstance {
+            db_instance_identifier: id.into(),
+            engine: if port == 3306 { "mysql" } else { "postgres" }.into(),
+            endpoint: Some(DbEndpoint {
+                address: None,
+                port: Some(i32::from(port)),
+            }),
+            publicly_accessible: public,
+            vpc_security_groups: groups
+                .iter()
+                .map(|g| VpcSecurityGroupMembership {
+                    vpc_security_group_id: (*g).into(),
+                    status: Some("active".into()),
+                })
+                .collect(),
+            ..Default::default()
+        });
+    }
+
+    pub fn tag_db(&mut self, id: &str, key: &str, value: &str) {
+        let d = self
+            .region()
+            .db_instances
+            .iter_mut()
+            .find(|d| d.db_instance_identifier == id)
+            .unwrap();
+        d.tag_list.push(Tag {
+            key: key.into(),
+            value: value.into(),
+        });
+    }
+
+    pub fn ssm(&mut self, ids: &[&str]) {
+        for id in ids {
+            self.region().instance_information_list.push(InstanceInformation {
+                instance_id: (*id).into(),
+                ping_status: Some("Online".into()),
+                platform_type: Some("Linux".into()),
+            });
+        }
+    }
+
+    pub fn gap(&mut self, service: &str, operation: &str) {
+        self.region().gaps.push(Gap {
+            service: service.into(),
+            operation: operation.into(),
+            error: "service unavailable".into(),
+        });
+    }
+
+    /// A network ACL; entries as `"100 allow tcp 22 0.0.0.0/0"` (`all -` for protocol -1).
+    pub fn nacl(&mut self, id: &str, is_default: bool, entries: &[&str], subnets: &[&str]) {
+        let entries = entries
+            .iter()
+            .map(|spec| {
+                let p: Vec<&str> = spec.split_whitespace().collect();
+                let [number, action, proto, ports, cidr] = p[..] else {
+                    panic!("bad entry {spec:?}")
+                };
+                let cidr: Cidr = cidr.parse().unwrap();
+                NetworkAclEntry {
+                    rule_number: number.parse().unwrap(),
+                    protocol: proto.parse().unwrap(),
+                    rule_action: action.into(),
+                    egress: false,
+                    cidr_block: (!cidr.is_ipv6()).then_some(cidr),
+                    ipv6_cidr_block: cidr.is_ipv6().then_some(cidr),
+                    port_range: (ports != "-").then(|| {
+                        let r: PortRange = ports.parse().unwrap();
+                        NaclPortRange {
+                            from: i32::from(r.from),
+                            to: i32::from(r.to),
+                        }
+                    }),
+                }
+            })
+            .collect();
+        self.region().network_acls.push(NetworkAcl {
+            network_acl_id: id.into(),
+            vpc_id: "vpc-main".into(),
+            is_default,
+            entries,
+            associations: subnets
+                .iter()
+                .map(|s| NetworkAclAssociation { subnet_id: (*s).into() })
+                .collect(),
+            tags: vec![],
+        });
+    }
+
+    /// A second VPC with no internet gateway and no route table in the
+    /// snapshot: only a wrong "main route table of some VPC" lookup would
+    /// find `vpc-main`'s route to the internet.
+    pub fn isolated_vpc(&mut self, vpc: &str, cidr: &str, subnet: &str) {
+        self.region().vpcs.push(Vpc {
+            vpc_id: vpc.into(),
+            cidr_block: Some(cidr.parse().unwrap()),
+            ..Default::default()
+        });
+        self.region().subnets.push(Subnet {
+            subnet_id: subnet.into(),
+            vpc_id: vpc.into(),
+            cidr_block: Some(cidr.parse().unwrap()),
+            ..Default::default()
+        });
+    }
+
+    /// A group in a second account (222222222222), same region.
+    pub fn second_account_sg(&mut self, id: &str, rules: &[&str]) {
+        if self.snapshot.accounts.len() == 1 {
+            let mut region = RegionSnapshot {
+                region: "eu-west-1".into(),
+                status: CollectionStatus::Ok,
+                ..Default::default()
+            };
+            region.vpcs = self.snapshot.accounts[0].regions[0].vpcs.clone();
+            self.snapshot.accounts.push(AccountSnapshot {
+                account_id: AccountId::parse(OTHER_ACCOUNT).unwrap(),
+                name: Some("other".into()),
+                ou_path: vec![],
+                status: CollectionStatus::Ok,
+                regions: vec![region],
+            });
+        }
+        self.snapshot.accounts[1].regions[0]
+            .security_groups
+            .push(security_group(id, OTHER_ACCOUNT, rules));
+    }
+
+    pub fn assess(&self) -> Assessment {
+        assess(&self.snapshot, &self.config)
+    }
+
+    /// The findings of one check, in the order it emitted them, as
+    /// `severity subject: summary [control ids]`.
+    pub fn run(&self, check_id: &str) -> Vec<String> {
+        let check = super::checks::find(check_id).unwrap_or_else(|| panic!("no check {check_id}"));
+        let super::checks::Run::PerRegion(run) = check.run else {
+            panic!("{check_id} does not run per region")
+        };
+        let org = super::context::OrgIndex::new(&self.snapshot);
+        let mut out = Vec::new();
+        for account in &self.snapshot.accounts {
+            for region in &account.regions {
+                let ctx = super::context::RegionCtx::new(&self.config, &org, account, region);
+                run(
+                    &ctx,
+                    &mut super::checks::Emit::new(&check.meta, &account.account_id, &region.region, &mut out),
+                );
+            }
+        }
+        out.iter().map(describe).collect()
+    }
+}
+
+pub fn describe(f: &super::Finding) -> String {
+    let subject = match &f.subject {
+        Subject::SecurityGroup(id) => id.to_string(),
+        Subject::NetworkAcl(id) | Subject::Instance(id) => id.clone(),
+        Subject::Account => f.account_id.to_string(),
+    };
+    let controls: Vec<&str> = f.controls.iter().map(|c| c.id).collect();
+    format!("{} {subject}: {} [{}]", f.severity, f.summary, controls.join(" "))
+}

@@ -1,0 +1,670 @@
+//! AWS resources, in the shape the AWS CLI prints them.
+//!
+//! Field names are the API's own (`GroupId`, `IpPermissions`, `CidrIp`, …) so
+//! that an auditor can put `aws ec2 describe-security-groups --output json`
+//! beside the snapshot and compare. Only the fields sgaudit reads are kept;
+//! anything else in a snapshot is ignored when read, so later schema versions
+//! may add fields without breaking older readers.
+//!
+//! Where sgaudit departs from the raw API shape, the doc comment says so:
+//! instances are flattened out of their reservations, load balancers carry their
+//! listeners, and managed prefix lists carry their entries.
+
+use serde::{Deserialize, Serialize};
+
+use super::ids::*;
+use super::net::{Cidr, PortRange, Protocol};
+
+/// `{"Key": …, "Value": …}`
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct Tag {
+    pub key: String,
+    #[serde(default)]
+    pub value: String,
+}
+
+/// Look a tag up by key.
+pub fn tag<'a>(tags: &'a [Tag], key: &str) -> Option<&'a str> {
+    tags.iter().find(|t| t.key == key).map(|t| t.value.as_str())
+}
+
+fn is_false(b: &bool) -> bool {
+    !*b
+}
+
+// ---------------------------------------------------------------- VPC layer
+
+/// `DescribeVpcs` → `Vpcs[]`.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct Vpc {
+    pub vpc_id: VpcId,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub owner_id: Option<AccountId>,
+    /// The primary IPv4 block.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cidr_block: Option<Cidr>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub cidr_block_association_set: Vec<CidrBlockAssociation>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub ipv6_cidr_block_association_set: Vec<Ipv6CidrBlockAssociation>,
+    #[serde(skip_serializing_if = "is_false")]
+    pub is_default: bool,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub tags: Vec<Tag>,
+}
+
+impl Vpc {
+    /// Every IPv4 and IPv6 block of the VPC.
+    pub fn cidrs(&self) -> impl Iterator<Item = Cidr> + '_ {
+        let assoc = self.cidr_block_association_set.iter().map(|a| a.cidr_block);
+        let primary = self
+            .cidr_block
+            .filter(|p| !self.cidr_block_association_set.iter().any(|a| a.cidr_block == *p));
+        primary
+            .into_iter()
+            .chain(assoc)
+            .chain(self.ipv6_cidr_block_association_set.iter().map(|a| a.ipv6_cidr_block))
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct CidrBlockAssociation {
+    pub cidr_block: Cidr,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct Ipv6CidrBlockAssociation {
+    pub ipv6_cidr_block: Cidr,
+}
+
+/// `DescribeSubnets` → `Subnets[]`.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct Subnet {
+    pub subnet_id: SubnetId,
+    pub vpc_id: VpcId,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cidr_block: Option<Cidr>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub ipv6_cidr_block_association_set: Vec<Ipv6CidrBlockAssociation>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub availability_zone: Option<String>,
+    #[serde(skip_serializing_if = "is_false")]
+    pub map_public_ip_on_launch: bool,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub tags: Vec<Tag>,
+}
+
+/// `DescribeRouteTables` → `RouteTables[]`.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct RouteTable {
+    pub route_table_id: RouteTableId,
+    pub vpc_id: VpcId,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub associations: Vec<RouteTableAssociation>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub routes: Vec<Route>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub tags: Vec<Tag>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct RouteTableAssociation {
+    /// True for the VPC's main route table, which serves every subnet without
+    /// an explicit association.
+    #[serde(skip_serializing_if = "is_false")]
+    pub main: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub subnet_id: Option<SubnetId>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub gateway_id: Option<String>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct Route {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub destination_cidr_block: Option<Cidr>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub destination_ipv6_cidr_block: Option<Cidr>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub destination_prefix_list_id: Option<PrefixListId>,
+    /// `igw-…` for an internet gateway, `local`, `vgw-…`, `eigw-…` is in
+    /// `EgressOnlyInternetGatewayId`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub gateway_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub nat_gateway_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub egress_only_internet_gateway_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub transit_gateway_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub vpc_peering_connection_id: Option<String>,
+    /// `active` or `blackhole`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub state: Option<String>,
+}
+
+/// `DescribeInternetGateways` → `InternetGateways[]`.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct InternetGateway {
+    pub internet_gateway_id: String,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub attachments: Vec<InternetGatewayAttachment>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct InternetGatewayAttachment {
+    pub vpc_id: VpcId,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub state: Option<String>,
+}
+
+/// `DescribeNetworkAcls` → `NetworkAcls[]`.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct NetworkAcl {
+    pub network_acl_id: NetworkAclId,
+    pub vpc_id: VpcId,
+    #[serde(skip_serializing_if = "is_false")]
+    pub is_default: bool,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub entries: Vec<NetworkAclEntry>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub associations: Vec<NetworkAclAssociation>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub tags: Vec<Tag>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct NetworkAclEntry {
+    pub rule_number: i32,
+    /// As NACLs write it: `"6"`, `"17"`, `"-1"`.
+    #[serde(with = "super::net::protocol_number")]
+    pub protocol: Protocol,
+    /// `allow` or `deny`.
+    pub rule_action: String,
+    #[serde(default)]
+    pub egress: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cidr_block: Option<Cidr>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ipv6_cidr_block: Option<Cidr>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub port_range: Option<NaclPortRange>,
+}
+
+impl NetworkAclEntry {
+    pub fn is_allow(&self) -> bool {
+        self.rule_action.eq_ignore_ascii_case("allow")
+    }
+    pub fn cidr(&self) -> Option<Cidr> {
+        self.cidr_block.or(self.ipv6_cidr_block)
+    }
+    /// The ports the entry covers (every port for protocol -1 or an absent range).
+    pub fn ports(&self) -> PortRange {
+        match &self.port_range {
+            Some(r) => PortRange::from_aws(Some(r.from), Some(r.to)),
+            None => PortRange::ALL,
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct NaclPortRange {
+    pub from: i32,
+    pub to: i32,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct NetworkAclAssociation {
+    pub subnet_id: SubnetId,
+}
+
+// ---------------------------------------------------------- security groups
+
+/// `DescribeSecurityGroups` → `SecurityGroups[]`.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct SecurityGroup {
+    pub group_id: SecurityGroupId,
+    pub group_name: String,
+    pub description: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub vpc_id: Option<VpcId>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub owner_id: Option<AccountId>,
+    pub ip_permissions: Vec<IpPermission>,
+    pub ip_permissions_egress: Vec<IpPermission>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub tags: Vec<Tag>,
+}
+
+impl SecurityGroup {
+    /// The VPC's default group, which AWS creates and which cannot be deleted.
+    pub fn is_default(&self) -> bool {
+        self.group_name == "default"
+    }
+}
+
+/// One permission of a security group: a protocol and port range, granted to
+/// any number of sources of four kinds.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct IpPermission {
+    pub ip_protocol: Protocol,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub from_port: Option<i32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub to_port: Option<i32>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub ip_ranges: Vec<IpRange>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub ipv6_ranges: Vec<Ipv6Range>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub prefix_list_ids: Vec<PrefixListIdRef>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub user_id_group_pairs: Vec<UserIdGroupPair>,
+}
+
+impl IpPermission {
+    /// The TCP/UDP ports the permission opens; every port for protocol `-1`;
+    /// `None` for protocols without ports (ICMP and others).
+    pub fn ports(&self) -> Option<PortRange> {
+        match self.ip_protocol {
+            Protocol::All => Some(PortRange::ALL),
+            Protocol::Tcp | Protocol::Udp => Some(PortRange::from_aws(self.from_port, self.to_port)),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct IpRange {
+    pub cidr_ip: Cidr,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct Ipv6Range {
+    pub cidr_ipv6: Cidr,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct PrefixListIdRef {
+    pub prefix_list_id: PrefixListId,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+}
+
+/// A reference to another security group, possibly of another account (`UserId`)
+/// or across a VPC peering.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct UserIdGroupPair {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub group_id: Option<SecurityGroupId>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub group_name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub user_id: Option<AccountId>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub vpc_id: Option<VpcId>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub vpc_peering_connection_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub peering_status: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+}
+
+/// `DescribeManagedPrefixLists` → `PrefixLists[]`, each with the `Entries` of
+/// `GetManagedPrefixListEntries` added by sgaudit.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct ManagedPrefixList {
+    pub prefix_list_id: PrefixListId,
+    pub prefix_list_name: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub address_family: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub owner_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_entries: Option<i32>,
+    /// sgaudit addition: the list's entries. Absent when they were not read.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub entries: Option<Vec<PrefixListEntry>>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct PrefixListEntry {
+    pub cidr: Cidr,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+}
+
+// ----------------------------------------------------------- attachments
+
+/// `DescribeNetworkInterfaces` → `NetworkInterfaces[]`: the ground truth of
+/// where a security group is attached, whatever the service behind the ENI.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct NetworkInterface {
+    pub network_interface_id: NetworkInterfaceId,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub subnet_id: Option<SubnetId>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub vpc_id: Option<VpcId>,
+    /// `interface`, `lambda`, `network_load_balancer`, `vpc_endpoint`, …
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub interface_type: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub requester_id: Option<String>,
+    #[serde(skip_serializing_if = "is_false")]
+    pub requester_managed: bool,
+    /// `in-use` or `available`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub status: Option<String>,
+    pub groups: Vec<GroupIdentifier>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub association: Option<PublicIpAssociation>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub private_ip_address: Option<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub private_ip_addresses: Vec<PrivateIpAddress>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub ipv6_addresses: Vec<Ipv6Address>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub attachment: Option<NetworkInterfaceAttachment>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub tag_set: Vec<Tag>,
+}
+
+impl NetworkInterface {
+    /// Every public IPv4 address on the interface (primary and secondary).
+    pub fn public_ipv4s(&self) -> Vec<String> {
+        let mut ips: Vec<String> = self
+            .association
+            .iter()
+            .chain(self.private_ip_addresses.iter().filter_map(|p| p.association.as_ref()))
+            .filter_map(|a| a.public_ip.clone())
+            .collect();
+        ips.sort();
+        ips.dedup();
+        ips
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct GroupIdentifier {
+    pub group_id: SecurityGroupId,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub group_name: Option<String>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct PublicIpAssociation {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub public_ip: Option<String>,
+    /// `amazon` for an auto-assigned address, an account id for an Elastic IP.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ip_owner_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub allocation_id: Option<String>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct PrivateIpAddress {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub private_ip_address: Option<String>,
+    #[serde(skip_serializing_if = "is_false")]
+    pub primary: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub association: Option<PublicIpAssociation>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct Ipv6Address {
+    pub ipv6_address: String,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct NetworkInterfaceAttachment {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub instance_id: Option<InstanceId>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub instance_owner_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub status: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub device_index: Option<i32>,
+}
+
+/// `DescribeInstances` → `Reservations[].Instances[]`, flattened by sgaudit.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct Instance {
+    pub instance_id: InstanceId,
+    pub state: InstanceState,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub subnet_id: Option<SubnetId>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub vpc_id: Option<VpcId>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub public_ip_address: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub private_ip_address: Option<String>,
+    pub security_groups: Vec<GroupIdentifier>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub network_interfaces: Vec<InstanceNetworkInterface>,
+    /// `windows` for Windows instances; absent otherwise.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub platform: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub platform_details: Option<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub tags: Vec<Tag>,
+}
+
+impl Instance {
+    pub fn is_running(&self) -> bool {
+        self.state.name == "running"
+    }
+    pub fn is_terminated(&self) -> bool {
+        matches!(self.state.name.as_str(), "terminated" | "shutting-down")
+    }
+    pub fn name(&self) -> Option<&str> {
+        tag(&self.tags, "Name")
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct InstanceState {
+    /// `pending`, `running`, `stopping`, `stopped`, `shutting-down`, `terminated`.
+    pub name: String,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct InstanceNetworkInterface {
+    pub network_interface_id: NetworkInterfaceId,
+}
+
+/// ELBv2 `DescribeLoadBalancers` → `LoadBalancers[]`, each with the
+/// `Listeners` of `DescribeListeners` added by sgaudit.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct LoadBalancer {
+    pub load_balancer_arn: String,
+    pub load_balancer_name: String,
+    /// `internet-facing` or `internal`.
+    pub scheme: String,
+    /// `application`, `network` or `gateway`.
+    #[serde(rename = "Type")]
+    pub lb_type: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub vpc_id: Option<VpcId>,
+    #[serde(skip_serializing_if = "Option::is_none", rename = "DNSName")]
+    pub dns_name: Option<String>,
+    pub security_groups: Vec<SecurityGroupId>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub availability_zones: Vec<LoadBalancerZone>,
+    /// sgaudit addition: the load balancer's listeners.
+    pub listeners: Vec<Listener>,
+    /// sgaudit addition: tags from `DescribeTags`, when read.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub tags: Vec<Tag>,
+}
+
+impl LoadBalancer {
+    pub fn is_internet_facing(&self) -> bool {
+        self.scheme == "internet-facing"
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct LoadBalancerZone {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub zone_name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub subnet_id: Option<SubnetId>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct Listener {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub listener_arn: Option<String>,
+    pub port: u16,
+    /// `HTTP`, `HTTPS`, `TCP`, `UDP`, `TLS`, `TCP_UDP`, …
+    pub protocol: String,
+}
+
+/// RDS `DescribeDBInstances` → `DBInstances[]`.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct DbInstance {
+    #[serde(rename = "DBInstanceIdentifier")]
+    pub db_instance_identifier: String,
+    #[serde(rename = "DBInstanceArn", skip_serializing_if = "Option::is_none")]
+    pub db_instance_arn: Option<String>,
+    pub engine: String,
+    #[serde(rename = "DBInstanceStatus", skip_serializing_if = "Option::is_none")]
+    pub db_instance_status: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub endpoint: Option<DbEndpoint>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub db_instance_port: Option<i32>,
+    pub publicly_accessible: bool,
+    pub vpc_security_groups: Vec<VpcSecurityGroupMembership>,
+    #[serde(rename = "DBSubnetGroup", skip_serializing_if = "Option::is_none")]
+    pub db_subnet_group: Option<DbSubnetGroup>,
+    #[serde(rename = "DBClusterIdentifier", skip_serializing_if = "Option::is_none")]
+    pub db_cluster_identifier: Option<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub tag_list: Vec<Tag>,
+}
+
+impl DbInstance {
+    /// The port the database listens on.
+    pub fn port(&self) -> Option<u16> {
+        self.endpoint
+            .as_ref()
+            .and_then(|e| e.port)
+            .or(self.db_instance_port.filter(|p| *p > 0))
+            .and_then(|p| u16::try_from(p).ok())
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct DbEndpoint {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub address: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub port: Option<i32>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct DbSubnetGroup {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub vpc_id: Option<VpcId>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct VpcSecurityGroupMembership {
+    pub vpc_security_group_id: SecurityGroupId,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub status: Option<String>,
+}
+
+/// RDS `DescribeDBClusters` → `DBClusters[]`.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct DbCluster {
+    #[serde(rename = "DBClusterIdentifier")]
+    pub db_cluster_identifier: String,
+    #[serde(rename = "DBClusterArn", skip_serializing_if = "Option::is_none")]
+    pub db_cluster_arn: Option<String>,
+    pub engine: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub port: Option<i32>,
+    /// Present for Multi-AZ DB clusters; Aurora records it on member instances.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub publicly_accessible: Option<bool>,
+    pub vpc_security_groups: Vec<VpcSecurityGroupMembership>,
+    #[serde(rename = "DBClusterMembers", skip_serializing_if = "Vec::is_empty")]
+    pub db_cluster_members: Vec<DbClusterMember>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub tag_list: Vec<Tag>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct DbClusterMember {
+    #[serde(rename = "DBInstanceIdentifier")]
+    pub db_instance_identifier: String,
+}
+
+/// SSM `DescribeInstanceInformation` → `InstanceInformationList[]`: the
+/// instances Systems Manager manages.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct InstanceInformation {
+    pub instance_id: InstanceId,
+    /// `Online`, `ConnectionLost`, `Inactive`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ping_status: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub platform_type: Option<String>,
+}

@@ -1,0 +1,182 @@
+//! Reading and writing snapshot files (`.json` or `.json.gz`).
+
+use std::fs::File;
+use std::io::{BufReader, BufWriter, Read, Write};
+use std::path::{Path, PathBuf};
+
+use super::snapshot::{Snapshot, SCHEMA_VERSION};
+
+/// Why a snapshot could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum SnapshotError {
+    #[error("cannot read snapshot {path}")]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{path}:{line}:{column}: {message}{}", at_field(.field))]
+    Parse {
+        path: PathBuf,
+        line: usize,
+        column: usize,
+        /// Where in the document, e.g. `accounts[2].regions[0].SecurityGroups[5].IpPermissions[0].IpProtocol`.
+        field: Option<String>,
+        message: String,
+    },
+    #[error(
+        "{path}: snapshot schema_version {found} is not supported by sgaudit {} (it reads version {SCHEMA_VERSION}); \
+         re-collect with this version or assess with the sgaudit version that wrote it",
+        env!("CARGO_PKG_VERSION")
+    )]
+    SchemaVersion { path: PathBuf, found: String },
+    #[error("{path}: {message}")]
+    Invalid { path: PathBuf, message: String },
+}
+
+fn at_field(field: &Option<String>) -> String {
+    match field {
+        Some(f) if !f.is_empty() && f != "." => format!(" (at `{f}`)"),
+        _ => String::new(),
+    }
+}
+
+const GZIP_MAGIC: [u8; 2] = [0x1f, 0x8b];
+
+fn open(path: &Path) -> Result<Box<dyn Read>, SnapshotError> {
+    let io = |source| SnapshotError::Io {
+        path: path.to_path_buf(),
+        source,
+    };
+    let mut file = BufReader::with_capacity(1 << 20, File::open(path).map_err(io)?);
+    let head = std::io::BufRead::fill_buf(&mut file).map_err(io)?;
+    if head.starts_with(&GZIP_MAGIC) {
+        Ok(Box::new(BufReader::with_capacity(
+            1 << 20,
+            flate2::bufread::MultiGzDecoder::new(file),
+        )))
+    } else {
+        Ok(Box::new(file))
+    }
+}
+
+/// Read a snapshot, streaming (gzip is detected from the content, not the name).
+pub fn read_snapshot(path: &Path) -> Result<Snapshot, SnapshotError> {
+    let reader = open(path)?;
+    let parsed: Result<Snapshot, _> = serde_json::from_reader(reader);
+    let snapshot = match parsed {
+        Ok(s) => s,
+        Err(e) => return Err(explain_parse_error(path, e)),
+    };
+    if snapshot.schema_version != SCHEMA_VERSION {
+        return Err(SnapshotError::SchemaVersion {
+            path: path.to_path_buf(),
+            found: snapshot.schema_version.to_string(),
+        });
+    }
+    validate(path, &snapshot)?;
+    Ok(snapshot)
+}
+
+/// A parse failed: find out whether the document is of another schema version
+/// (the most useful thing to say), else where exactly it went wrong.
+fn explain_parse_error(path: &Path, e: serde_json::Error) -> SnapshotError {
+    if e.is_io() {
+        return SnapshotError::Io {
+            path: path.to_path_buf(),
+            source: e.into(),
+        };
+    }
+    #[derive(serde::Deserialize)]
+    struct VersionProbe {
+        schema_version: Option<serde_json::Value>,
+    }
+    if let Ok(reader) = open(path) {
+        if let Ok(probe) = serde_json::from_reader::<_, VersionProbe>(reader) {
+            match probe.schema_version {
+                Some(serde_json::Value::Number(n)) if n.as_u64() == Some(u64::from(SCHEMA_VERSION)) => {}
+                Some(v) => {
+                    return SnapshotError::SchemaVersion {
+                        path: path.to_path_buf(),
+                        found: v.to_string(),
+                    }
+                }
+                None => {
+                    return SnapshotError::Invalid {
+                        path: path.to_path_buf(),
+                        message: "not an sgaudit snapshot: it has no `schema_version` field".into(),
+                    }
+                }
+            }
+        }
+    }
+    // Parse again, tracking the path: slower, so only on the error path.
+    let field = open(path).ok().and_then(|reader| {
+        let mut de = serde_json::Deserializer::from_reader(reader);
+        match serde_path_to_error::deserialize::<_, Snapshot>(&mut de) {
+            Err(pe) => Some(pe.path().to_string()),
+            Ok(_) => None,
+        }
+    });
+    let message = {
+        // serde_json appends " at line L column C"; we print those up front.
+        let full = e.to_string();
+        match full.rfind(" at line ") {
+            Some(i) => full[..i].to_string(),
+            None => full,
+        }
+    };
+    SnapshotError::Parse {
+        path: path.to_path_buf(),
+        line: e.line(),
+        column: e.column(),
+        field,
+        message,
+    }
+}
+
+fn validate(path: &Path, snapshot: &Snapshot) -> Result<(), SnapshotError> {
+    let mut seen = std::collections::HashMap::new();
+    for (i, account) in snapshot.accounts.iter().enumerate() {
+        if let Some(first) = seen.insert(account.account_id.clone(), i) {
+            return Err(SnapshotError::Invalid {
+                path: path.to_path_buf(),
+                message: format!(
+                    "account {} appears twice (accounts[{first}] and accounts[{i}])",
+                    account.account_id
+                ),
+            });
+        }
+        let mut regions = std::collections::HashMap::new();
+        for (j, region) in account.regions.iter().enumerate() {
+            if let Some(first) = regions.insert(region.region.clone(), j) {
+                return Err(SnapshotError::Invalid {
+                    path: path.to_path_buf(),
+                    message: format!(
+                        "region {} of account {} appears twice (accounts[{i}].regions[{first}] and accounts[{i}].regions[{j}])",
+                        region.region, account.account_id
+                    ),
+                });
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Write a snapshot atomically: to a temporary file beside `path`, then
+/// renamed over it. A name ending in `.gz` is gzip-compressed.
+pub fn write_snapshot(path: &Path, snapshot: &Snapshot) -> std::io::Result<()> {
+    let gz = path.extension().is_some_and(|e| e == "gz");
+    crate::atomic::write_with(path, |w| {
+        if gz {
+            let mut enc = flate2::write::GzEncoder::new(w, flate2::Compression::default());
+            serde_json::to_writer_pretty(&mut enc, snapshot)?;
+            enc.finish()?.flush()
+        } else {
+            let mut w = BufWriter::new(w);
+            serde_json::to_writer_pretty(&mut w, snapshot)?;
+            w.write_all(b"\n")?;
+            w.flush()
+        }
+    })
+}

@@ -1,0 +1,189 @@
+//! The snapshot envelope: who collected what, when, and how it went.
+
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+
+use super::aws::*;
+use super::ids::{AccountId, Region};
+
+/// The schema version this build reads and writes. Bump it when a field
+/// changes meaning; adding an optional field does not need a bump.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// One collection run over an organization: the raw evidence every report is
+/// computed from. The analysis never calls AWS; everything it needs is here.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Snapshot {
+    pub schema_version: u32,
+    pub tool: ToolInfo,
+    /// When collection started. Also the assessment's "now": exception
+    /// expiry and attestation age are judged as of this instant, so that the
+    /// same snapshot always gives the same report.
+    #[serde(with = "time::serde::rfc3339")]
+    pub started_at: OffsetDateTime,
+    #[serde(
+        with = "time::serde::rfc3339::option",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub finished_at: Option<OffsetDateTime>,
+    /// `sts:GetCallerIdentity` of the collector.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub caller_identity: Option<CallerIdentity>,
+    /// `sha256:<hex>` of the configuration the collector ran with.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub config_digest: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub organization: Option<Organization>,
+    pub accounts: Vec<AccountSnapshot>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ToolInfo {
+    pub name: String,
+    pub version: String,
+}
+
+impl ToolInfo {
+    pub fn this_build() -> Self {
+        ToolInfo {
+            name: env!("CARGO_PKG_NAME").to_string(),
+            version: env!("CARGO_PKG_VERSION").to_string(),
+        }
+    }
+}
+
+/// `sts:GetCallerIdentity`, as the API returns it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct CallerIdentity {
+    pub account: AccountId,
+    pub arn: String,
+    #[serde(default)]
+    pub user_id: String,
+}
+
+/// `organizations:DescribeOrganization`, the fields sgaudit keeps.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct Organization {
+    pub id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub master_account_id: Option<AccountId>,
+}
+
+/// Whether an account or region was collected.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "state", rename_all = "snake_case")]
+pub enum CollectionStatus {
+    Ok,
+    /// Collection was attempted and failed; the reason is the error, without secrets.
+    Failed {
+        reason: String,
+    },
+    /// Deliberately not collected (a suspended account, a region not enabled).
+    Skipped {
+        reason: String,
+    },
+}
+
+impl CollectionStatus {
+    pub fn is_ok(&self) -> bool {
+        matches!(self, CollectionStatus::Ok)
+    }
+    pub fn reason(&self) -> Option<&str> {
+        match self {
+            CollectionStatus::Ok => None,
+            CollectionStatus::Failed { reason } | CollectionStatus::Skipped { reason } => Some(reason),
+        }
+    }
+}
+
+/// An organizational unit on the path from the root to an account.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OuRef {
+    pub id: String,
+    pub name: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct AccountSnapshot {
+    pub account_id: AccountId,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// From the root down to the account's parent OU.
+    #[serde(default)]
+    pub ou_path: Vec<OuRef>,
+    pub status: CollectionStatus,
+    #[serde(default)]
+    pub regions: Vec<RegionSnapshot>,
+}
+
+impl AccountSnapshot {
+    /// `Root / Workloads / Prod`
+    pub fn ou_path_label(&self) -> String {
+        self.ou_path
+            .iter()
+            .map(|o| o.name.as_str())
+            .collect::<Vec<_>>()
+            .join(" / ")
+    }
+}
+
+/// A part of a region's data that could not be read, while the rest was.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Gap {
+    /// `ec2`, `elbv2`, `rds` or `ssm`.
+    pub service: String,
+    /// The API operation that failed, e.g. `DescribeInstanceInformation`.
+    pub operation: String,
+    pub error: String,
+}
+
+/// Everything read from one account in one region.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct RegionSnapshot {
+    pub region: Region,
+    pub status: CollectionStatus,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub gaps: Vec<Gap>,
+    #[serde(rename = "Vpcs", default)]
+    pub vpcs: Vec<Vpc>,
+    #[serde(rename = "Subnets", default)]
+    pub subnets: Vec<Subnet>,
+    #[serde(rename = "RouteTables", default)]
+    pub route_tables: Vec<RouteTable>,
+    #[serde(rename = "InternetGateways", default)]
+    pub internet_gateways: Vec<InternetGateway>,
+    #[serde(rename = "NetworkAcls", default)]
+    pub network_acls: Vec<NetworkAcl>,
+    #[serde(rename = "SecurityGroups", default)]
+    pub security_groups: Vec<SecurityGroup>,
+    #[serde(rename = "PrefixLists", default)]
+    pub prefix_lists: Vec<ManagedPrefixList>,
+    #[serde(rename = "NetworkInterfaces", default)]
+    pub network_interfaces: Vec<NetworkInterface>,
+    #[serde(rename = "Instances", default)]
+    pub instances: Vec<Instance>,
+    #[serde(rename = "LoadBalancers", default)]
+    pub load_balancers: Vec<LoadBalancer>,
+    #[serde(rename = "DBInstances", default)]
+    pub db_instances: Vec<DbInstance>,
+    #[serde(rename = "DBClusters", default)]
+    pub db_clusters: Vec<DbCluster>,
+    #[serde(rename = "InstanceInformationList", default)]
+    pub instance_information_list: Vec<InstanceInformation>,
+}
+
+impl Default for CollectionStatus {
+    fn default() -> Self {
+        CollectionStatus::Ok
+    }
+}
+
+impl RegionSnapshot {
+    /// Whether some call of `service` failed in this region.
+    pub fn has_gap(&self, service: &str) -> bool {
+        self.gaps.iter().any(|g| g.service == service)
+    }
+}
