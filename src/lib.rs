@@ -1,5 +1,10 @@
+//! sgaudit: assess how well the security groups of an AWS Organization limit
+//! network access. See ARCHITECTURE.md for the map of this crate.
+
 pub mod analyze;
 pub mod atomic;
+pub mod cli;
 pub mod config;
 pub mod controls;
 pub mod model;
+pub mod report;

@@ -160,7 +160,7 @@ fn gather_facts(ctx: &RegionCtx, facts: &mut AccountFacts) {
             q5.insert(subject);
         }
     }
-    for acl in &ctx.region.network_acls {
+    for acl in ctx.region.network_acls.iter().filter(|a| !a.associations.is_empty()) {
         q1.insert(S::NetworkAcl(acl.network_acl_id.to_string()));
     }
     let ssm_known = ctx.ssm_known();

@@ -5,7 +5,7 @@
 //! also how a person reads a rule and how the console lists them.
 
 use crate::model::{
-    Cidr, IpPermission, PortRange, PrefixListId, Protocol, SecurityGroup, ServicePort, UserIdGroupPair,
+    AccountId, Cidr, IpPermission, PortRange, PrefixListId, Protocol, SecurityGroup, ServicePort, UserIdGroupPair,
 };
 
 use super::finding::RuleEvidence;
@@ -28,6 +28,8 @@ pub struct Rule<'s> {
     pub source: Source<'s>,
     pub description: Option<&'s str>,
     pub egress: bool,
+    /// The account that owns the rule's group.
+    pub owner: Option<&'s AccountId>,
 }
 
 impl<'s> Rule<'s> {
@@ -79,7 +81,7 @@ impl<'s> Rule<'s> {
                 let id = g.group_id.as_ref().map(|i| i.as_str()).unwrap_or("?");
                 match (&g.user_id, &g.vpc_peering_connection_id) {
                     (_, Some(pcx)) => format!("{id} (via {pcx})"),
-                    (Some(user), None) => format!("{id} (account {user})"),
+                    (Some(user), None) if Some(user) != self.owner => format!("{id} (account {user})"),
                     _ => id.to_string(),
                 }
             }
@@ -101,43 +103,58 @@ impl<'s> Rule<'s> {
     }
 }
 
-fn rule<'s>(perm: &'s IpPermission, egress: bool, source: Source<'s>, description: &'s Option<String>) -> Rule<'s> {
+/// Which permission list, and whose group.
+#[derive(Clone, Copy)]
+struct Side<'s> {
+    egress: bool,
+    owner: Option<&'s AccountId>,
+}
+
+fn rule<'s>(perm: &'s IpPermission, side: Side<'s>, source: Source<'s>, description: &'s Option<String>) -> Rule<'s> {
     Rule {
         protocol: perm.ip_protocol,
         ports: perm.ports(),
         source,
         description: description.as_deref().filter(|d| !d.trim().is_empty()),
-        egress,
+        egress: side.egress,
+        owner: side.owner,
     }
 }
 
-fn flatten(perm: &IpPermission, egress: bool) -> impl Iterator<Item = Rule<'_>> {
-    perm.ip_ranges
+fn flatten<'s>(perm: &'s IpPermission, side: Side<'s>) -> impl Iterator<Item = Rule<'s>> {
+    let cidrs = perm
+        .ip_ranges
         .iter()
-        .map(move |r| rule(perm, egress, Source::Cidr(r.cidr_ip), &r.description))
-        .chain(
-            perm.ipv6_ranges
-                .iter()
-                .map(move |r| rule(perm, egress, Source::Cidr(r.cidr_ipv6), &r.description)),
-        )
-        .chain(
-            perm.prefix_list_ids
-                .iter()
-                .map(move |p| rule(perm, egress, Source::PrefixList(&p.prefix_list_id), &p.description)),
-        )
-        .chain(
-            perm.user_id_group_pairs
-                .iter()
-                .map(move |g| rule(perm, egress, Source::Group(g), &g.description)),
-        )
+        .map(move |r| rule(perm, side, Source::Cidr(r.cidr_ip), &r.description));
+    let cidrs6 = perm
+        .ipv6_ranges
+        .iter()
+        .map(move |r| rule(perm, side, Source::Cidr(r.cidr_ipv6), &r.description));
+    let lists = perm
+        .prefix_list_ids
+        .iter()
+        .map(move |p| rule(perm, side, Source::PrefixList(&p.prefix_list_id), &p.description));
+    let groups = perm
+        .user_id_group_pairs
+        .iter()
+        .map(move |g| rule(perm, side, Source::Group(g), &g.description));
+    cidrs.chain(cidrs6).chain(lists).chain(groups)
 }
 
 /// Every inbound rule of a group, one source at a time.
 pub fn ingress(sg: &SecurityGroup) -> impl Iterator<Item = Rule<'_>> {
-    sg.ip_permissions.iter().flat_map(|p| flatten(p, false))
+    let side = Side {
+        egress: false,
+        owner: sg.owner_id.as_ref(),
+    };
+    sg.ip_permissions.iter().flat_map(move |p| flatten(p, side))
 }
 
 /// Every outbound rule of a group, one destination at a time.
 pub fn egress(sg: &SecurityGroup) -> impl Iterator<Item = Rule<'_>> {
-    sg.ip_permissions_egress.iter().flat_map(|p| flatten(p, true))
+    let side = Side {
+        egress: true,
+        owner: sg.owner_id.as_ref(),
+    };
+    sg.ip_permissions_egress.iter().flat_map(move |p| flatten(p, side))
 }

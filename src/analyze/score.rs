@@ -13,7 +13,7 @@
 //! - account score = weighted mean of its assessed questions' (rounded)
 //!   scores, rounded; org score = mean of the (rounded) account scores, rounded.
 
-use std::collections::HashSet;
+use std::collections::{BTreeMap, HashSet};
 
 use serde::Serialize;
 use time::{Date, Duration};
@@ -150,7 +150,7 @@ pub struct OrgScore {
     pub regions: usize,
     pub regions_collected: usize,
     /// Mean score per question over the accounts where it was assessed.
-    pub questions: Vec<(Question, Option<f64>)>,
+    pub questions: BTreeMap<Question, Option<f64>>,
 }
 
 /// 100 × good ÷ total, in tenths, rounded half up, as a number with one decimal.

@@ -105,8 +105,9 @@ fn run(ctx: &RegionCtx, emit: &mut Emit) {
         } else {
             ""
         };
+        let name = instance.name().map(|n| format!(" ({n})")).unwrap_or_default();
         let summary = format!(
-            "instance {} answers on admin port{} {} to {}{managed}",
+            "instance {}{name} answers on admin port{} {} to {}{managed}",
             instance.instance_id,
             if ports.len() > 1 { "s" } else { "" },
             port_list(&ports),

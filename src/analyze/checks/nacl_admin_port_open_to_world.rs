@@ -23,7 +23,8 @@ pub const CHECK: Check = Check {
         controls: &[controls::EC2_21, controls::CIS3_5_1, controls::CIS4_5_2],
         what: "Inbound network ACL entries that allow a configured admin port from `0.0.0.0/0` or `::/0`, in rule-number \
                order (an allow shadowed by an earlier world-wide deny for the same port is not reported). The default \
-               network ACL, which allows everything, is reported too, as Security Hub EC2.21 does.",
+               network ACL, which allows everything, is reported too, as Security Hub EC2.21 does; an ACL associated \
+               with no subnet is not.",
         why: "Network ACLs are the subnet-level backstop for security groups. Allowing admin ports from anywhere leaves a \
               single permissive security group between the internet and the instance's SSH or RDP service.",
         remediation: "Add inbound **deny** entries for the admin ports from `0.0.0.0/0` and `::/0` with rule numbers lower \
@@ -35,7 +36,8 @@ pub const CHECK: Check = Check {
 
 fn run(ctx: &RegionCtx, emit: &mut Emit) {
     let admin = &ctx.config.ports.admin;
-    for acl in &ctx.region.network_acls {
+    // An ACL associated with no subnet filters nothing and exposes nothing.
+    for acl in ctx.region.network_acls.iter().filter(|a| !a.associations.is_empty()) {
         let mut entries: Vec<&NetworkAclEntry> = acl.entries.iter().filter(|e| !e.egress).collect();
         entries.sort_by_key(|e| e.rule_number);
         let mut open: Vec<&ServicePort> = Vec::new();
@@ -58,10 +60,10 @@ fn run(ctx: &RegionCtx, emit: &mut Emit) {
             .associations
             .iter()
             .any(|a| ctx.subnet_routes_to_internet(&a.subnet_id));
-        let (severity, exposure) = match (public, subnets.is_empty()) {
-            (true, _) => (Severity::Medium, Exposure::InternetExposed),
-            (false, false) => (Severity::Low, Exposure::Internal),
-            (false, true) => (Severity::Low, Exposure::Unattached),
+        let (severity, exposure) = if public {
+            (Severity::Medium, Exposure::InternetExposed)
+        } else {
+            (Severity::Low, Exposure::Internal)
         };
         let summary = format!(
             "{}network ACL allows admin port{} {} from anywhere (entry #{}){}",
@@ -136,6 +138,13 @@ mod tests {
             "{found:?}"
         );
         assert!(found[0].ends_with("[EC2.21 5.1 5.2]"), "{found:?}");
+    }
+
+    #[test]
+    fn an_acl_without_subnets_is_not_judged() {
+        let mut fx = Fx::new();
+        fx.nacl("acl-spare", true, &["100 allow all - 0.0.0.0/0"], &[]);
+        assert!(fx.run("SGA102").is_empty());
     }
 
     #[test]

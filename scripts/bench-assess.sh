@@ -1,0 +1,102 @@
+#!/usr/bin/env bash
+# Benchmark `sgaudit assess` on a large synthetic organization.
+#
+#   scripts/bench-assess.sh                      # 1000 accounts x 2 regions x 100 groups
+#   ACCOUNTS=100 scripts/bench-assess.sh         # a smaller one
+#   RUNS=5 scripts/bench-assess.sh
+#
+# Environment:
+#   ACCOUNTS, REGIONS, GROUPS   size of the synthetic organization (1000, 2, 100)
+#   RUNS                        how many times to run assess (3)
+#   SNAPSHOT                    snapshot file (bench-data/synthetic-<ACCOUNTS>.json,
+#                               or with -<REGIONS>x<GROUPS> when those differ from 2 and 100)
+#   OUT                         assess output directory (bench-data/out)
+#
+# The snapshot is generated (deterministically) only when missing; delete it to
+# regenerate. Wall time and peak memory come from GNU time (`/usr/bin/time -v`).
+set -euo pipefail
+
+cd "$(dirname "$0")/.."
+
+ACCOUNTS="${ACCOUNTS:-1000}"
+REGIONS="${REGIONS:-2}"
+# GROUPS is a bash builtin array (the user's group ids); a value from the
+# environment still reaches us in the exported variable, so read it from there.
+GROUPS_PER_REGION="$(printenv GROUPS || true)"
+GROUPS_PER_REGION="${GROUPS_PER_REGION:-100}"
+RUNS="${RUNS:-3}"
+if [[ "$REGIONS" == 2 && "$GROUPS_PER_REGION" == 100 ]]; then
+    default_snapshot="bench-data/synthetic-${ACCOUNTS}.json"
+else
+    default_snapshot="bench-data/synthetic-${ACCOUNTS}-${REGIONS}x${GROUPS_PER_REGION}.json"
+fi
+SNAPSHOT="${SNAPSHOT:-$default_snapshot}"
+OUT="${OUT:-bench-data/out}"
+
+for v in ACCOUNTS REGIONS GROUPS_PER_REGION RUNS; do
+    if ! [[ "${!v}" =~ ^[0-9]+$ ]]; then
+        echo "bench-assess: $v must be a number, got '${!v}'" >&2
+        exit 2
+    fi
+done
+
+echo "==> building (release)"
+cargo build --release --example synthetic_org --bin sgaudit
+
+mkdir -p "$(dirname "$SNAPSHOT")" "$OUT"
+if [[ ! -f "$SNAPSHOT" ]]; then
+    echo "==> generating $SNAPSHOT ($ACCOUNTS accounts x $REGIONS regions x $GROUPS_PER_REGION groups)"
+    target/release/examples/synthetic_org \
+        --accounts "$ACCOUNTS" --regions "$REGIONS" --groups "$GROUPS_PER_REGION" --out "$SNAPSHOT"
+else
+    echo "==> using existing $SNAPSHOT (delete it to regenerate)"
+fi
+size_bytes="$(stat -c %s "$SNAPSHOT")"
+echo "    snapshot: $SNAPSHOT, $((size_bytes / 1024 / 1024)) MiB"
+
+if ! target/release/sgaudit assess --help >/dev/null 2>&1; then
+    echo "bench-assess: target/release/sgaudit has no working 'assess' command yet; nothing to measure" >&2
+    exit 1
+fi
+
+gnu_time=""
+if [[ -x /usr/bin/time ]] && /usr/bin/time -v true >/dev/null 2>&1; then
+    gnu_time=/usr/bin/time
+else
+    echo "bench-assess: /usr/bin/time (GNU time) not found: peak memory will not be measured." >&2
+    echo "              install it with: apt-get install -y time   (Debian/Ubuntu package 'time')" >&2
+    echo "              falling back to bash's 'time' for wall time only." >&2
+fi
+
+cmd=(target/release/sgaudit assess --snapshot "$SNAPSHOT" --out "$OUT")
+echo "==> ${cmd[*]}  ($RUNS runs)"
+log="$(mktemp)"
+trap 'rm -f "$log"' EXIT
+summaries=()
+for run in $(seq 1 "$RUNS"); do
+    status=0
+    if [[ -n "$gnu_time" ]]; then
+        "$gnu_time" -v -o "$log" "${cmd[@]}" >/dev/null || status=$?
+        wall="$(sed -n 's/^[[:space:]]*Elapsed (wall clock) time (h:mm:ss or m:ss): //p' "$log")"
+        rss_kb="$(sed -n 's/^[[:space:]]*Maximum resident set size (kbytes): //p' "$log")"
+        user="$(sed -n 's/^[[:space:]]*User time (seconds): //p' "$log")"
+        sys="$(sed -n 's/^[[:space:]]*System time (seconds): //p' "$log")"
+        line="run $run: wall $wall  user ${user}s  sys ${sys}s  max RSS $((rss_kb / 1024)) MiB (${rss_kb} kB)"
+    else
+        start="$(date +%s.%N)"
+        "${cmd[@]}" >/dev/null || status=$?
+        end="$(date +%s.%N)"
+        wall="$(awk -v s="$start" -v e="$end" 'BEGIN { printf "%.2fs", e - s }')"
+        line="run $run: wall $wall  max RSS n/a (install GNU time)"
+    fi
+    if [[ "$status" -ne 0 ]]; then
+        # assess exits non-zero when it finds problems; that is not a benchmark failure,
+        # but a crash is worth seeing.
+        line="$line  (exit status $status)"
+    fi
+    echo "    $line"
+    summaries+=("$line")
+done
+
+echo "==> summary: $ACCOUNTS accounts x $REGIONS regions x $GROUPS_PER_REGION groups, $((size_bytes / 1024 / 1024)) MiB snapshot"
+printf '    %s\n' "${summaries[@]}"

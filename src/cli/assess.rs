@@ -1,0 +1,116 @@
+//! `sgaudit assess`: snapshot + config → findings, scores, reports.
+
+use std::process::ExitCode;
+
+use anyhow::Context;
+
+use crate::analyze::{self, checks, Assessment};
+use crate::config::{self, LoadedConfig};
+use crate::model;
+use crate::report;
+
+use super::{exit, AssessArgs, Gates, UsageError};
+
+/// Load the config (or the defaults), and check what only the analysis
+/// knows: that exceptions name existing checks.
+pub fn load_config(path: Option<&std::path::Path>) -> anyhow::Result<LoadedConfig> {
+    let loaded = match path {
+        Some(p) => config::load(p).map_err(|e| UsageError(e.to_string()))?,
+        None => LoadedConfig::defaults(),
+    };
+    for (i, e) in loaded.config.exceptions.iter().enumerate() {
+        if let Some(c) = &e.check {
+            if checks::find(c).is_none() {
+                let err = loaded.error_at(
+                    e.span.clone(),
+                    format!("exceptions[{i}].check"),
+                    format!(
+                        "no check `{c}`; `sgaudit checks` lists the ids (SGA101) and names (admin-port-open-to-world)"
+                    ),
+                );
+                return Err(UsageError(err.to_string()).into());
+            }
+        }
+    }
+    Ok(loaded)
+}
+
+pub fn run(args: AssessArgs, quiet: bool) -> anyhow::Result<ExitCode> {
+    let loaded = load_config(args.config.as_deref())?;
+    let started = std::time::Instant::now();
+    let snapshot = model::read_snapshot(&args.snapshot)?;
+    tracing::info!(accounts = snapshot.accounts.len(), elapsed = ?started.elapsed(), "snapshot read");
+    let assessment = analyze::assess(&snapshot, &loaded.config);
+    tracing::info!(findings = assessment.findings.len(), elapsed = ?started.elapsed(), "assessed");
+    let written = report::write(&args.out, &assessment, &snapshot, &args.format)
+        .with_context(|| format!("writing reports to {}", args.out.display()))?;
+    tracing::info!(files = written.len(), elapsed = ?started.elapsed(), "reports written");
+    if !quiet {
+        summarize(&assessment, &args.out, written.len());
+    }
+    Ok(ExitCode::from(exit_code(&assessment, &args.gates, quiet)))
+}
+
+fn summarize(a: &Assessment, out: &std::path::Path, files: usize) {
+    let org = &a.org;
+    let counts: Vec<String> = report::open_by_severity(a)
+        .into_iter()
+        .filter(|(_, n)| *n > 0)
+        .map(|(s, n)| format!("{n} {s}"))
+        .collect();
+    let score = org
+        .score
+        .map(|s| format!("{s:.1}"))
+        .unwrap_or_else(|| "not assessed".into());
+    eprintln!(
+        "sgaudit: {} of {} accounts assessed; {} open findings{}; org score {} ({})",
+        org.accounts_assessed,
+        org.accounts,
+        a.open_findings().count(),
+        if counts.is_empty() {
+            String::new()
+        } else {
+            format!(" ({})", counts.join(", "))
+        },
+        score,
+        org.status.label()
+    );
+    for acc in &a.accounts {
+        for m in &acc.collection.missing {
+            eprintln!("sgaudit: not assessed: {} {}: {m}", acc.account_id, acc.name);
+        }
+    }
+    eprintln!("sgaudit: wrote {files} files to {}", out.display());
+}
+
+fn exit_code(a: &Assessment, gates: &Gates, quiet: bool) -> u8 {
+    let mut tripped = Vec::new();
+    if let Some(min) = gates.fail_under {
+        match a.org.score {
+            Some(s) if s >= min => {}
+            Some(s) => tripped.push(format!("org score {s:.1} is below --fail-under {min}")),
+            None => tripped.push(format!("org score could not be computed (--fail-under {min})")),
+        }
+    }
+    if let Some(sev) = gates.fail_on {
+        let n = a.open_findings().filter(|f| f.severity >= sev).count();
+        if n > 0 {
+            tripped.push(format!(
+                "{n} open finding(s) of severity {sev} or worse (--fail-on {sev})"
+            ));
+        }
+    }
+    if !tripped.is_empty() {
+        for t in &tripped {
+            eprintln!("sgaudit: gate tripped: {t}");
+        }
+        return exit::GATE;
+    }
+    if a.is_partial() {
+        if !quiet {
+            eprintln!("sgaudit: the assessment is partial (exit code 3): see \"Not assessed\" in report.md");
+        }
+        return exit::PARTIAL;
+    }
+    exit::OK
+}

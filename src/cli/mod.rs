@@ -1,0 +1,144 @@
+//! The command line: argument parsing and the glue between the stages.
+//!
+//! This is the only place that knows about files, exit codes and the
+//! terminal. Each subcommand is a small function that loads its inputs, calls
+//! the library, writes its outputs and returns an exit code.
+
+mod assess;
+mod checks;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::analyze::Severity;
+use crate::report::Format;
+
+/// Stable exit codes. Scripts may rely on them.
+pub mod exit {
+    /// Done; everything was assessed.
+    pub const OK: u8 = 0;
+    /// An error: unreadable input, unwritable output.
+    pub const ERROR: u8 = 1;
+    /// Bad usage or an invalid config file.
+    pub const USAGE: u8 = 2;
+    /// Done, but some account, region or service was not collected, so the
+    /// assessment is partial (the reports say what and why).
+    pub const PARTIAL: u8 = 3;
+    /// A `--fail-under` / `--fail-on` gate tripped. Takes precedence over 3.
+    pub const GATE: u8 = 4;
+}
+
+const AFTER_HELP: &str = "\
+Exit codes:
+  0  done, everything assessed
+  1  error (unreadable snapshot, unwritable output)
+  2  usage or configuration error
+  3  done, but partial: some account, region or service was not collected
+  4  a --fail-under / --fail-on gate tripped (wins over 3)
+
+Examples:
+  sgaudit assess --snapshot samples/org-snapshot.json --out out/
+  sgaudit assess --snapshot snap.json.gz --config sgaudit.toml --out out/ --fail-on critical
+  sgaudit checks                 list the checks
+  sgaudit checks SGA101          explain one check";
+
+/// Assess how well the security groups of an AWS Organization limit network
+/// access, account by account, against five questions: admin ports open to
+/// the world (Q1), internal services open to anywhere (Q2), how instances are
+/// administered (Q3), who defines security groups (Q4), and whether critical
+/// applications open only the ports they need (Q5).
+#[derive(Debug, Parser)]
+#[command(name = "sgaudit", version, about, long_about, after_help = AFTER_HELP)]
+pub struct Cli {
+    /// More logging on stderr: -v info, -vv debug, -vvv trace.
+    #[arg(short, long, action = clap::ArgAction::Count, global = true)]
+    pub verbose: u8,
+
+    /// No progress or summary on stderr (errors are still printed).
+    #[arg(short, long, global = true)]
+    pub quiet: bool,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Assess a snapshot and write findings, scores and reports. No network.
+    #[command(after_help = AFTER_HELP)]
+    Assess(AssessArgs),
+    /// List the checks, or explain one (`sgaudit checks SGA101`).
+    Checks(ChecksArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct AssessArgs {
+    /// The snapshot to assess (`.json` or `.json.gz`), as `sgaudit collect` writes it.
+    #[arg(long, value_name = "FILE")]
+    pub snapshot: PathBuf,
+
+    /// Directory for the outputs; created if missing. Existing files of the
+    /// same names are replaced atomically.
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+
+    /// Configuration file (TOML); see config/sgaudit.example.toml. Without
+    /// it, defaults apply: Q4 is then not assessed (no attestation) and Q5
+    /// is not assessed (nothing is marked critical).
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+
+    /// Outputs to write, comma-separated.
+    #[arg(long, value_delimiter = ',', default_values_t = Format::ALL.to_vec(), value_name = "FORMATS")]
+    pub format: Vec<Format>,
+
+    #[command(flatten)]
+    pub gates: Gates,
+}
+
+/// Pipeline gates: exit with code 4 when the assessment is not good enough.
+#[derive(Debug, Args, Clone, Default)]
+pub struct Gates {
+    /// Exit 4 if the organization score is below SCORE (0-100), or cannot be computed.
+    #[arg(long, value_name = "SCORE", value_parser = parse_score)]
+    pub fail_under: Option<f64>,
+
+    /// Exit 4 if any open finding has this severity or worse.
+    #[arg(long, value_name = "SEVERITY", value_parser = parse_severity)]
+    pub fail_on: Option<Severity>,
+}
+
+fn parse_score(s: &str) -> Result<f64, String> {
+    match s.parse::<f64>() {
+        Ok(v) if (0.0..=100.0).contains(&v) => Ok(v),
+        _ => Err(format!("`{s}` is not a score between 0 and 100")),
+    }
+}
+
+fn parse_severity(s: &str) -> Result<Severity, String> {
+    s.parse()
+}
+
+#[derive(Debug, Args)]
+pub struct ChecksArgs {
+    /// A check id (SGA101) or name (admin-port-open-to-world) to explain.
+    pub check: Option<String>,
+
+    /// Print the catalogue as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Errors that mean "you asked for something invalid" (exit 2).
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct UsageError(pub String);
+
+pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    match cli.command {
+        Command::Assess(args) => assess::run(args, cli.quiet),
+        Command::Checks(args) => checks::run(args),
+    }
+}

@@ -1,0 +1,71 @@
+//! Escaping of strings that came from AWS, for every output format.
+//!
+//! Security group names, descriptions and tags are written by anyone who can
+//! create a group. They reach reports only through these functions (HTML
+//! relies on Tera's autoescaping, which is on for every `.html` template).
+
+/// Neutralise a CSV cell against formula injection: a cell starting with
+/// `=`, `+`, `-`, `@`, tab or carriage return is prefixed with `'`, which
+/// spreadsheets show but do not evaluate (OWASP's recommendation).
+pub fn csv_cell(value: &str) -> std::borrow::Cow<'_, str> {
+    match value.chars().next() {
+        Some('=' | '+' | '-' | '@' | '\t' | '\r') => format!("'{value}").into(),
+        _ => value.into(),
+    }
+}
+
+/// Escape text for inline use in CommonMark / GitHub-flavoured Markdown: no
+/// emphasis, code, links, images, raw HTML, table cells or autolinks can be
+/// formed from it, and it stays on one line.
+pub fn markdown(value: &str) -> String {
+    let mut out = String::with_capacity(value.len() + 8);
+    let chars: Vec<char> = value.chars().collect();
+    for (i, &c) in chars.iter().enumerate() {
+        match c {
+            // `(`, `!` and `#` need no escape: links need an unescaped `[`, and
+            // a value never starts a line.
+            '\\' | '`' | '*' | '_' | '[' | ']' | '<' | '>' | '|' | '~' => {
+                out.push('\\');
+                out.push(c);
+            }
+            '&' => out.push_str("&amp;"),
+            // `scheme://` and e-mail addresses become links on GitHub even
+            // without brackets (GFM autolinks); entities stop the parser seeing them.
+            ':' if chars.get(i + 1) == Some(&'/') && chars.get(i + 2) == Some(&'/') => out.push_str("&#58;"),
+            '@' => out.push_str("&#64;"),
+            '.' if i >= 3 && chars[i - 3..i].iter().collect::<String>().eq_ignore_ascii_case("www") => {
+                out.push_str("&#46;")
+            }
+            '\n' | '\r' | '\t' => out.push(' '),
+            c if c.is_control() => {}
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formulas_are_neutralised() {
+        for hostile in ["=HYPERLINK(\"http://x\")", "+1", "-2+3", "@SUM(A1)", "\tx", "\rx"] {
+            assert!(csv_cell(hostile).starts_with('\''), "{hostile}");
+        }
+        assert_eq!(csv_cell("sg-0abc"), "sg-0abc");
+        assert_eq!(csv_cell("10.0.0.0/8"), "10.0.0.0/8");
+    }
+
+    #[test]
+    fn markdown_cannot_form_links_html_or_cells() {
+        assert_eq!(markdown("[x](javascript:alert(1))"), "\\[x\\](javascript:alert(1))");
+        assert_eq!(markdown("<script>a|b</script>"), "\\<script\\>a\\|b\\</script\\>");
+        assert_eq!(markdown("line1\nline2"), "line1 line2");
+        assert_eq!(markdown("see http://evil.example"), "see http&#58;//evil.example");
+        assert_eq!(markdown("www.evil.example"), "www&#46;evil.example");
+        assert_eq!(markdown("ops@example.com"), "ops&#64;example.com");
+        assert_eq!(markdown("2001:db8::/32"), "2001:db8::/32");
+        assert_eq!(markdown("::/0"), "::/0");
+    }
+}

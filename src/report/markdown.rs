@@ -1,0 +1,105 @@
+//! `report.md`: the assessment's story in Markdown, for wikis and tickets.
+//!
+//! Rendered by Tera from `templates/report.md.tera` with autoescaping on and
+//! [`escape::markdown`](super::escape::markdown) as the escape function: every
+//! `{{ value }}` is escaped, so data from AWS cannot form links, HTML or table
+//! cells. Only sgaudit's own texts are marked `| safe`.
+
+use serde::Serialize;
+use tera::{Context, Tera};
+
+use crate::analyze::{Assessment, Question};
+use crate::model::Snapshot;
+
+use super::records::{meta, FindingRecord, Names};
+use super::{open_by_severity, ReportError};
+
+const TEMPLATE: &str = include_str!("../../templates/report.md.tera");
+
+fn engine() -> Result<Tera, ReportError> {
+    let mut tera = Tera::default();
+    tera.autoescape_on(vec![".md"]);
+    tera.set_escape_fn(super::escape::markdown);
+    tera.register_filter("score", score_filter);
+    tera.add_raw_template("report.md", TEMPLATE)
+        .map_err(|source| ReportError::Template {
+            template: "report.md",
+            source,
+        })?;
+    Ok(tera)
+}
+
+/// `{{ x | score }}`: a score with one decimal (`100.0`, `66.7`), `—` when absent.
+pub(crate) fn score_filter(
+    v: &tera::Value,
+    _: &std::collections::HashMap<String, tera::Value>,
+) -> tera::Result<tera::Value> {
+    Ok(tera::Value::String(match v.as_f64() {
+        Some(x) => format!("{x:.1}"),
+        None => "—".into(),
+    }))
+}
+
+#[derive(Serialize)]
+struct QuestionInfo {
+    code: &'static str,
+    text: &'static str,
+    mean: Option<f64>,
+}
+
+#[derive(Serialize)]
+struct Risk<'a> {
+    #[serde(flatten)]
+    record: FindingRecord<'a>,
+    why: &'static str,
+}
+
+pub fn render(a: &Assessment, snapshot: &Snapshot, names: &Names) -> Result<String, ReportError> {
+    let tera = engine()?;
+    let mut ctx = Context::new();
+    ctx.insert("version", env!("CARGO_PKG_VERSION"));
+    ctx.insert(
+        "as_of",
+        &a.as_of
+            .format(&time::format_description::well_known::Rfc3339)
+            .unwrap_or_default(),
+    );
+    ctx.insert("organization", &snapshot.organization.as_ref().map(|o| o.id.clone()));
+    ctx.insert("caller", &snapshot.caller_identity.as_ref().map(|c| c.arn.clone()));
+    ctx.insert("org", &a.org);
+    ctx.insert("accounts", &a.accounts);
+    ctx.insert(
+        "questions",
+        &Question::SCORED
+            .iter()
+            .map(|q| QuestionInfo {
+                code: q.code(),
+                text: q.text(),
+                mean: a.org.questions.get(q).copied().flatten(),
+            })
+            .collect::<Vec<_>>(),
+    );
+    ctx.insert(
+        "severity_counts",
+        &open_by_severity(a)
+            .into_iter()
+            .map(|(s, n)| (s.label(), n))
+            .collect::<Vec<_>>(),
+    );
+    let top: Vec<Risk> = a
+        .open_findings()
+        .take(10)
+        .map(|f| Risk {
+            record: FindingRecord::new(f, names),
+            why: meta(f.check_id).why,
+        })
+        .collect();
+    ctx.insert("top_risks", &top);
+    ctx.insert("open_total", &a.open_findings().count());
+    ctx.insert("accepted_total", &(a.findings.len() - a.open_findings().count()));
+    ctx.insert("exceptions", &a.exceptions);
+    tera.render("report.md", &ctx).map_err(|source| ReportError::Template {
+        template: "report.md",
+        source,
+    })
+}
