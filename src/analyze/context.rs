@@ -672,3 +672,87 @@ fn service_ports(attachments: &[Attachment]) -> Option<Vec<ServicePort>> {
     ports.dedup();
     Some(ports)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::analyze::testing::Fx;
+
+    fn exposures(fx: &Fx) -> Vec<(String, Exposure, String)> {
+        let org = OrgIndex::new(&fx.snapshot);
+        let account = &fx.snapshot.accounts[0];
+        let ctx = RegionCtx::new(&fx.config, &org, account, &account.regions[0]);
+        ctx.groups
+            .iter()
+            .map(|g| {
+                let why = g
+                    .attachments
+                    .iter()
+                    .map(|a| a.why.clone())
+                    .collect::<Vec<_>>()
+                    .join("; ");
+                (g.id().to_string(), g.exposure, why)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn exposure_follows_addresses_routes_and_fronts() {
+        let mut fx = Fx::new();
+        for sg in [
+            "sg-pub",
+            "sg-priv-ip",
+            "sg-noip",
+            "sg-alb",
+            "sg-int",
+            "sg-rds",
+            "sg-none",
+            "sg-v6",
+            "sg-iso",
+        ] {
+            fx.sg(sg, &[]);
+        }
+        fx.instance("i-pub", "subnet-public", &["sg-pub"], Some("203.0.113.1"));
+        // A public IP in a subnet whose own table has no internet route.
+        fx.instance("i-priv", "subnet-private", &["sg-priv-ip"], Some("203.0.113.2"));
+        fx.instance("i-noip", "subnet-public", &["sg-noip"], None);
+        fx.load_balancer("web", true, &["sg-alb"], &[443]);
+        fx.load_balancer("int", false, &["sg-int"], &[443]);
+        fx.rds("db", true, 5432, &["sg-rds"]);
+        fx.interface("eni-v6", "interface", "subnet-public", &["sg-v6"]);
+        fx.region().network_interfaces.last_mut().unwrap().ipv6_addresses = vec![Ipv6Address {
+            ipv6_address: "2001:db8::10".into(),
+        }];
+        fx.isolated_vpc("vpc-iso", "172.31.0.0/16", "subnet-iso");
+        fx.instance("i-iso", "subnet-iso", &["sg-iso"], Some("203.0.113.3"));
+        let e = exposures(&fx);
+        let get = |id: &str| e.iter().find(|x| x.0 == id).cloned().unwrap();
+        assert_eq!(get("sg-pub").1, Exposure::InternetExposed);
+        assert_eq!(
+            get("sg-pub").2,
+            "public IP 203.0.113.1 in subnet-public routed to igw-main"
+        );
+        assert_eq!(get("sg-priv-ip").1, Exposure::Internal);
+        assert!(get("sg-priv-ip").2.contains("has no IPv4 route to an internet gateway"));
+        assert_eq!(get("sg-noip").1, Exposure::Internal);
+        assert_eq!(get("sg-alb").1, Exposure::InternetExposed);
+        assert_eq!(get("sg-int").1, Exposure::Internal);
+        assert_eq!(get("sg-rds").1, Exposure::InternetExposed);
+        assert_eq!(get("sg-none").1, Exposure::Unattached);
+        assert_eq!(get("sg-v6").1, Exposure::InternetExposed);
+        assert_eq!(get("sg-iso").1, Exposure::Internal, "{:?}", get("sg-iso"));
+    }
+
+    #[test]
+    fn a_blackhole_route_does_not_reach_the_internet() {
+        let mut fx = Fx::new();
+        for r in &mut fx.region().route_tables[0].routes {
+            if r.gateway_id.as_deref() == Some("igw-main") {
+                r.state = Some("blackhole".into());
+            }
+        }
+        fx.sg("sg-a", &[]);
+        fx.instance("i-1", "subnet-public", &["sg-a"], Some("203.0.113.4"));
+        assert_eq!(exposures(&fx)[0].1, Exposure::Internal);
+    }
+}

@@ -141,3 +141,75 @@ pub fn apply(findings: &mut Vec<Finding>, config: &Config, today: Date) -> Vec<E
     }
     statuses
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::analyze::testing::{describe, Fx};
+    use crate::config::Exception;
+
+    fn exception(check: Option<&str>, sg: Option<&str>, expires: time::Date) -> Exception {
+        Exception {
+            check: check.map(Into::into),
+            account: None,
+            security_group: sg.map(Into::into),
+            resource: None,
+            owner: "team".into(),
+            reason: "vendor access".into(),
+            expires,
+            span: None,
+        }
+    }
+
+    #[test]
+    fn an_accepted_finding_stays_visible_and_stops_counting() {
+        let mut fx = Fx::new();
+        fx.sg("sg-ssh", &["tcp 22 0.0.0.0/0"]);
+        fx.instance("i-1", "subnet-public", &["sg-ssh"], Some("203.0.113.90"));
+        fx.ssm(&["i-1"]);
+        fx.config.exceptions.push(exception(
+            Some("admin-port-open-to-world"),
+            Some("sg-ssh"),
+            time::macros::date!(2027 - 01 - 01),
+        ));
+        let a = fx.assess();
+        let accepted: Vec<_> = a.findings.iter().filter(|f| !f.is_open()).collect();
+        assert_eq!(accepted.len(), 1);
+        assert_eq!(accepted[0].check_id, "SGA101");
+        assert_eq!(accepted[0].accepted.as_ref().unwrap().owner, "team");
+        assert_eq!(a.exceptions[0].matched, 1);
+        assert!(!a.exceptions[0].expired);
+        // Q1 no longer fails on it.
+        assert_eq!(a.accounts[0].questions[0].failing, 0);
+    }
+
+    #[test]
+    fn an_expired_exception_reopens_and_is_reported() {
+        let mut fx = Fx::new();
+        fx.sg("sg-ssh", &["tcp 22 0.0.0.0/0"]);
+        // The snapshot is from 2026-11-01.
+        fx.config.exceptions.push(exception(
+            Some("SGA101"),
+            Some("sg-ssh"),
+            time::macros::date!(2026 - 10 - 31),
+        ));
+        let a = fx.assess();
+        assert!(a.findings.iter().all(|f| f.is_open()));
+        let expired: Vec<String> = a
+            .findings
+            .iter()
+            .filter(|f| f.check_id == "SGA906")
+            .map(describe)
+            .collect();
+        assert_eq!(
+            expired,
+            ["medium 111111111111: exception #1 (SGA101 on sg-ssh) owned by team expired on 2026-10-31; the finding it covered is open again []"]
+        );
+        // Valid through its expiry day.
+        let mut fx = Fx::new();
+        fx.sg("sg-ssh", &["tcp 22 0.0.0.0/0"]);
+        fx.config
+            .exceptions
+            .push(exception(Some("SGA101"), None, time::macros::date!(2026 - 11 - 01)));
+        assert!(fx.assess().findings.iter().any(|f| !f.is_open()));
+    }
+}

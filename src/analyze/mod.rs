@@ -9,6 +9,8 @@
 pub mod checks;
 pub mod context;
 pub mod exceptions;
+#[cfg(test)]
+mod false_alarms;
 pub mod finding;
 pub mod rules;
 pub mod score;

@@ -430,6 +430,109 @@ pub fn score_org(accounts: &[AccountScore]) -> OrgScore {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::analyze::testing::Fx;
+    use crate::config::Attestation;
+    use crate::model::Tag;
+
+    /// The worked example of docs/scoring.md, computed by hand there.
+    #[test]
+    fn the_worked_example_of_the_scoring_doc() {
+        let mut fx = Fx::critical();
+        fx.sg("sg-a", &["tcp 22 0.0.0.0/0 desc=ssh"]);
+        fx.sg("sg-b", &["tcp 443 sg-a desc=from a"]);
+        fx.sg("sg-c", &["tcp 8080 10.0.0.0/16 desc=spare"]);
+        fx.sg("sg-d", &[]);
+        fx.rename("sg-d", "default", "default VPC security group");
+        for sg in ["sg-b", "sg-c"] {
+            fx.tag_sg(
+                sg,
+                Tag {
+                    key: "aws:cloudformation:stack-name".into(),
+                    value: "app".into(),
+                },
+            );
+        }
+        fx.instance("i-1", "subnet-public", &["sg-a"], Some("203.0.113.80"));
+        fx.instance("i-2", "subnet-private", &["sg-b"], None);
+        fx.tag_instance("i-2", "criticality", "critical");
+        fx.ssm(&["i-2"]);
+        fx.config.attestations.push(Attestation {
+            accounts: vec!["*".into()],
+            ous: vec![],
+            owner: "platform".into(),
+            training: "course".into(),
+            attested_by: "ciso".into(),
+            date: time::macros::date!(2026 - 06 - 01),
+            span: None,
+        });
+        let a = fx.assess();
+        let acc = &a.accounts[0];
+        let table: Vec<(String, Option<f64>, usize, usize, Status)> = acc
+            .questions
+            .iter()
+            .map(|q| (q.question.to_string(), q.score, q.items, q.failing, q.status))
+            .collect();
+        assert_eq!(
+            table,
+            [
+                ("Q1".to_string(), Some(75.0), 4, 1, Status::Fail),
+                ("Q2".to_string(), Some(100.0), 4, 0, Status::Pass),
+                ("Q3".to_string(), Some(50.0), 2, 1, Status::Fail),
+                ("Q4".to_string(), Some(66.7), 3, 1, Status::Partial),
+                ("Q5".to_string(), Some(100.0), 1, 0, Status::Pass),
+            ]
+        );
+        assert_eq!(acc.score, Some(78.3)); // (75 + 100 + 50 + 66.7 + 100) / 5 = 78.34
+        assert_eq!(acc.status, Status::Fail);
+        assert_eq!(a.org.score, Some(78.3));
+        assert_eq!(acc.signals.iac_share, Some(66.7));
+        assert_eq!(acc.signals.ssm_share, Some(50.0));
+    }
+
+    #[test]
+    fn missing_attestation_and_missing_data_are_not_assessed_never_passed() {
+        let mut fx = Fx::new();
+        fx.sg("sg-a", &[]);
+        fx.instance("i-1", "subnet-private", &["sg-a"], None);
+        fx.gap("ssm", "DescribeInstanceInformation");
+        let a = fx.assess();
+        let q = &a.accounts[0].questions;
+        assert_eq!(q[2].status, Status::NotAssessed, "{}", q[2].reason);
+        assert!(
+            q[2].reason.contains("Systems Manager data missing in eu-west-1"),
+            "{}",
+            q[2].reason
+        );
+        assert_eq!(q[3].status, Status::NotAssessed);
+        assert!(q[3].reason.contains("no attestation"), "{}", q[3].reason);
+        assert_eq!(q[4].status, Status::NotAssessed);
+        assert!(
+            q[4].reason.contains("no critical resources are defined"),
+            "{}",
+            q[4].reason
+        );
+        // Only Q1 and Q2 count.
+        assert_eq!(a.accounts[0].score, Some(100.0));
+        assert!(a.is_partial());
+    }
+
+    #[test]
+    fn an_old_attestation_does_not_count() {
+        let mut fx = Fx::new();
+        fx.sg("sg-a", &[]);
+        fx.config.attestations.push(Attestation {
+            accounts: vec!["111111111111".into()],
+            ous: vec![],
+            owner: "o".into(),
+            training: "t".into(),
+            attested_by: "x".into(),
+            date: time::macros::date!(2025 - 01 - 01),
+            span: None,
+        });
+        let a = fx.assess();
+        assert_eq!(a.accounts[0].questions[3].status, Status::NotAssessed);
+        assert!(a.accounts[0].questions[3].reason.contains("older than 365 days"));
+    }
 
     #[test]
     fn shares_round_half_up_to_one_decimal() {

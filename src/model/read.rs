@@ -180,3 +180,104 @@ pub fn write_snapshot(path: &Path, snapshot: &Snapshot) -> std::io::Result<()> {
         }
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MINIMAL: &str = r#"{"schema_version": 1, "tool": {"name": "sgaudit", "version": "0.1.0"},
+        "started_at": "2026-11-01T02:00:00Z", "accounts": [{"account_id": "111111111111", "status": {"state": "ok"},
+        "regions": [{"region": "eu-west-1", "status": {"state": "ok"}, "SecurityGroups": [{"GroupId": "sg-1",
+        "GroupName": "a", "Description": "d", "IpPermissions": [{"IpProtocol": "tcp", "FromPort": 22, "ToPort": 22,
+        "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}], "IpPermissionsEgress": []}]}]}]}"#;
+
+    fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
+        let p = dir.join(name);
+        std::fs::write(&p, text).unwrap();
+        p
+    }
+
+    #[test]
+    fn a_minimal_snapshot_reads_and_unknown_fields_are_ignored() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = read_snapshot(&write(dir.path(), "a.json", MINIMAL)).unwrap();
+        assert_eq!(s.accounts[0].regions[0].security_groups[0].ip_permissions.len(), 1);
+        let future = MINIMAL
+            .replace(
+                r#""GroupName": "a","#,
+                r#""GroupName": "a", "FutureField": {"x": [1, 2]},"#,
+            )
+            .replace(
+                r#""schema_version": 1,"#,
+                r#""schema_version": 1, "collector_host": "ci-7","#,
+            );
+        assert!(read_snapshot(&write(dir.path(), "b.json", &future)).is_ok());
+    }
+
+    #[test]
+    fn gzip_is_detected_by_content() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = read_snapshot(&write(dir.path(), "a.json", MINIMAL)).unwrap();
+        let gz = dir.path().join("copy.json.gz");
+        write_snapshot(&gz, &s).unwrap();
+        let renamed = dir.path().join("no-extension");
+        std::fs::rename(&gz, &renamed).unwrap();
+        assert_eq!(read_snapshot(&renamed).unwrap(), s);
+    }
+
+    #[test]
+    fn another_schema_version_is_a_clear_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let v2 = MINIMAL.replace(r#""schema_version": 1"#, r#""schema_version": 2"#);
+        let err = read_snapshot(&write(dir.path(), "v2.json", &v2))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("schema_version 2 is not supported") && err.contains("reads version 1"),
+            "{err}"
+        );
+        // even when the rest does not parse as version 1
+        let v2 = r#"{"schema_version": 2, "accounts": "a different shape"}"#;
+        let err = read_snapshot(&write(dir.path(), "v2b.json", v2))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("schema_version 2 is not supported"), "{err}");
+    }
+
+    #[test]
+    fn a_bad_field_is_located_by_line_and_path() {
+        let dir = tempfile::tempdir().unwrap();
+        let bad = MINIMAL.replace(r#""IpProtocol": "tcp""#, r#""IpProtocol": "tcpx""#);
+        let path = write(dir.path(), "bad.json", &bad);
+        let err = read_snapshot(&path).unwrap_err().to_string();
+        assert!(err.starts_with(&format!("{}:4:", path.display())), "{err}");
+        assert!(err.contains("`tcpx` is not an IP protocol"), "{err}");
+        assert!(
+            err.contains("accounts[0].regions[0].SecurityGroups[0].IpPermissions[0].IpProtocol"),
+            "{err}"
+        );
+        let err = read_snapshot(&write(dir.path(), "trunc.json", &MINIMAL[..200]))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("EOF while parsing"), "{err}");
+        let err = read_snapshot(&write(dir.path(), "other.json", r#"{"hello": 1}"#))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("not an sgaudit snapshot"), "{err}");
+    }
+
+    #[test]
+    fn duplicate_accounts_are_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let s: Snapshot = serde_json::from_str(MINIMAL).unwrap();
+        let mut twice = s.clone();
+        twice.accounts.push(s.accounts[0].clone());
+        let p = dir.path().join("dup.json");
+        write_snapshot(&p, &twice).unwrap();
+        let err = read_snapshot(&p).unwrap_err().to_string();
+        assert!(
+            err.contains("account 111111111111 appears twice (accounts[0] and accounts[1])"),
+            "{err}"
+        );
+    }
+}
