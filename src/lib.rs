@@ -4,6 +4,7 @@
 pub mod analyze;
 pub mod atomic;
 pub mod cli;
+pub mod collect;
 pub mod config;
 pub mod controls;
 pub mod model;
