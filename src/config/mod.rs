@@ -56,11 +56,15 @@ impl Default for Ports {
 pub struct Networks {
     /// A public IPv4 source this wide or wider (prefix length at most this,
     /// but not /0) is reported as a wide public range.
+    #[serde(deserialize_with = "prefix_v4")]
     pub wide_public_prefix_v4: u8,
+    #[serde(deserialize_with = "prefix_v6")]
     pub wide_public_prefix_v6: u8,
     /// A private IPv4 source this wide or wider (e.g. /8) is a broad grant
     /// even inside a VPC that is wider still.
+    #[serde(deserialize_with = "prefix_v4")]
     pub broad_private_prefix_v4: u8,
+    #[serde(deserialize_with = "prefix_v6")]
     pub broad_private_prefix_v6: u8,
     /// Admin access is a recognised bastion pattern when every source is a
     /// security-group reference or one of at most this many single hosts.
@@ -77,6 +81,36 @@ impl Default for Networks {
             bastion_max_host_sources: 4,
         }
     }
+}
+
+fn prefix_v4<'de, D: serde::Deserializer<'de>>(d: D) -> Result<u8, D::Error> {
+    let v = u8::deserialize(d)?;
+    if v > 32 {
+        return Err(serde::de::Error::custom(format!(
+            "{v} is not an IPv4 prefix length (0-32)"
+        )));
+    }
+    Ok(v)
+}
+
+fn prefix_v6<'de, D: serde::Deserializer<'de>>(d: D) -> Result<u8, D::Error> {
+    let v = u8::deserialize(d)?;
+    if v > 128 {
+        return Err(serde::de::Error::custom(format!(
+            "{v} is not an IPv6 prefix length (0-128)"
+        )));
+    }
+    Ok(v)
+}
+
+fn weight<'de, D: serde::Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
+    let v = f64::deserialize(d)?;
+    if !v.is_finite() || v < 0.0 {
+        return Err(serde::de::Error::custom(format!(
+            "{v} is not a weight (a number, zero or more)"
+        )));
+    }
+    Ok(v)
 }
 
 /// A tag condition: the key, and the accepted values (any value when empty).
@@ -230,15 +264,15 @@ impl Default for Scoring {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Weights {
-    #[serde(rename = "Q1")]
+    #[serde(rename = "Q1", deserialize_with = "weight")]
     pub q1: f64,
-    #[serde(rename = "Q2")]
+    #[serde(rename = "Q2", deserialize_with = "weight")]
     pub q2: f64,
-    #[serde(rename = "Q3")]
+    #[serde(rename = "Q3", deserialize_with = "weight")]
     pub q3: f64,
-    #[serde(rename = "Q4")]
+    #[serde(rename = "Q4", deserialize_with = "weight")]
     pub q4: f64,
-    #[serde(rename = "Q5")]
+    #[serde(rename = "Q5", deserialize_with = "weight")]
     pub q5: f64,
 }
 

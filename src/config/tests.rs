@@ -87,3 +87,17 @@ fn attestations_need_a_scope() {
         "{err}"
     );
 }
+
+#[test]
+fn out_of_range_numbers_are_located() {
+    let err = error_text("[networks]\nwide_public_prefix_v4 = 40\n");
+    assert!(
+        err.starts_with("sgaudit.toml:2:25: `networks.wide_public_prefix_v4`: 40 is not an IPv4 prefix length"),
+        "{err}"
+    );
+    let err = error_text("[scoring.weights]\nQ3 = -1.0\n");
+    assert!(
+        err.starts_with("sgaudit.toml:2:6: `scoring.weights.Q3`: -1 is not a weight"),
+        "{err}"
+    );
+}
