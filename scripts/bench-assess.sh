@@ -3,10 +3,14 @@
 #
 #   scripts/bench-assess.sh                      # 1000 accounts x 2 regions x 100 groups
 #   ACCOUNTS=100 scripts/bench-assess.sh         # a smaller one
+#   env GROUPS=50 scripts/bench-assess.sh        # see the note on GROUPS below
 #   RUNS=5 scripts/bench-assess.sh
 #
 # Environment:
 #   ACCOUNTS, REGIONS, GROUPS   size of the synthetic organization (1000, 2, 100)
+#                               GROUPS is special in bash: `GROUPS=50 script` typed
+#                               at a bash prompt does NOT export it. Use
+#                               `env GROUPS=50 script`, or SG_GROUPS=50 (same meaning).
 #   RUNS                        how many times to run assess (3)
 #   SNAPSHOT                    snapshot file (bench-data/synthetic-<ACCOUNTS>.json,
 #                               or with -<REGIONS>x<GROUPS> when those differ from 2 and 100)
@@ -20,9 +24,9 @@ cd "$(dirname "$0")/.."
 
 ACCOUNTS="${ACCOUNTS:-1000}"
 REGIONS="${REGIONS:-2}"
-# GROUPS is a bash builtin array (the user's group ids); a value from the
-# environment still reaches us in the exported variable, so read it from there.
-GROUPS_PER_REGION="$(printenv GROUPS || true)"
+# $GROUPS is bash's array of the user's group ids (so it is never empty);
+# read the exported variable instead, and accept SG_GROUPS too.
+GROUPS_PER_REGION="${SG_GROUPS:-$(printenv GROUPS || true)}"
 GROUPS_PER_REGION="${GROUPS_PER_REGION:-100}"
 RUNS="${RUNS:-3}"
 if [[ "$REGIONS" == 2 && "$GROUPS_PER_REGION" == 100 ]]; then
@@ -52,7 +56,8 @@ else
     echo "==> using existing $SNAPSHOT (delete it to regenerate)"
 fi
 size_bytes="$(stat -c %s "$SNAPSHOT")"
-echo "    snapshot: $SNAPSHOT, $((size_bytes / 1024 / 1024)) MiB"
+size_mib="$(awk -v b="$size_bytes" 'BEGIN { printf "%.1f", b / 1048576 }')"
+echo "    snapshot: $SNAPSHOT, $size_mib MiB"
 
 if ! target/release/sgaudit assess --help >/dev/null 2>&1; then
     echo "bench-assess: target/release/sgaudit has no working 'assess' command yet; nothing to measure" >&2
@@ -83,11 +88,12 @@ for run in $(seq 1 "$RUNS"); do
         sys="$(sed -n 's/^[[:space:]]*System time (seconds): //p' "$log")"
         line="run $run: wall $wall  user ${user}s  sys ${sys}s  max RSS $((rss_kb / 1024)) MiB (${rss_kb} kB)"
     else
-        start="$(date +%s.%N)"
-        "${cmd[@]}" >/dev/null || status=$?
-        end="$(date +%s.%N)"
-        wall="$(awk -v s="$start" -v e="$end" 'BEGIN { printf "%.2fs", e - s }')"
-        line="run $run: wall $wall  max RSS n/a (install GNU time)"
+        # bash's `time` keyword: TIMEFORMAT picks real/user/sys; assess's own
+        # stderr goes to the terminal, only the timing line to $log.
+        TIMEFORMAT='%R %U %S'
+        { time { "${cmd[@]}" >/dev/null 2>&3 || status=$?; }; } 3>&2 2>"$log"
+        read -r wall user sys <"$log"
+        line="run $run: wall ${wall}s  user ${user}s  sys ${sys}s  max RSS n/a (install GNU time)"
     fi
     if [[ "$status" -ne 0 ]]; then
         # assess exits non-zero when it finds problems; that is not a benchmark failure,
@@ -98,5 +104,5 @@ for run in $(seq 1 "$RUNS"); do
     summaries+=("$line")
 done
 
-echo "==> summary: $ACCOUNTS accounts x $REGIONS regions x $GROUPS_PER_REGION groups, $((size_bytes / 1024 / 1024)) MiB snapshot"
+echo "==> summary: $ACCOUNTS accounts x $REGIONS regions x $GROUPS_PER_REGION groups, $size_mib MiB snapshot"
 printf '    %s\n' "${summaries[@]}"
