@@ -10,9 +10,9 @@
 //! every choice; `--seed` picks another organization). Each account and region
 //! is generated from its own seed, so account N looks the same whatever
 //! `--accounts` is. A name ending in `.gz` is gzip-compressed. The file is
-//! written by `sgaudit::model::write_snapshot`, indented as the collector
-//! writes it (about 780 MiB for the command above); `--compact` drops the
-//! indentation (about 350 MiB). `--verify` reads it back with sgaudit's reader.
+//! written by `sgaudit::model::write_snapshot`, as the collector writes it:
+//! compact JSON, about 350 MiB for the command above. `--verify` reads it back
+//! with sgaudit's reader.
 //!
 //! Per account and region: a default VPC (172.31.0.0/16, main route table to
 //! an internet gateway, two default subnets) and an application VPC
@@ -1498,7 +1498,6 @@ struct Args {
     seed: u64,
     out: PathBuf,
     verify: bool,
-    compact: bool,
 }
 
 const USAGE: &str = "\
@@ -1508,9 +1507,6 @@ usage: synthetic_org [--accounts N] [--regions N] [--groups N] [--seed N] --out 
   --regions  N   regions per account, 1-16 (default 2)
   --groups   N   security groups per account and region, >= 2 (default 100)
   --seed     N   another organization (default fixed)
-  --compact      write JSON without indentation (less than half the size);
-                 by default the file is written by sgaudit's own writer, which
-                 indents it as `sgaudit collect` does
   --verify       read the file back with sgaudit's reader and compare
   --out FILE     where to write the snapshot; gzip when the name ends in .gz
                  (default bench-data/synthetic-<accounts>.json)";
@@ -1522,7 +1518,6 @@ fn parse_args() -> Result<Args, String> {
     let mut seed = DEFAULT_SEED;
     let mut out = None;
     let mut verify = false;
-    let mut compact = false;
     let mut it = std::env::args().skip(1);
     while let Some(arg) = it.next() {
         let (flag, inline) = match arg.split_once('=') {
@@ -1535,10 +1530,6 @@ fn parse_args() -> Result<Args, String> {
         }
         if flag == "--verify" {
             verify = true;
-            continue;
-        }
-        if flag == "--compact" {
-            compact = true;
             continue;
         }
         let mut value = || {
@@ -1574,26 +1565,6 @@ fn parse_args() -> Result<Args, String> {
         seed,
         out,
         verify,
-        compact,
-    })
-}
-
-/// As `write_snapshot` (atomic, gzip for `.gz`), without indentation.
-fn write_compact(path: &std::path::Path, snapshot: &Snapshot) -> std::io::Result<()> {
-    use std::io::{BufWriter, Write};
-    let gz = path.extension().is_some_and(|e| e == "gz");
-    sgaudit::atomic::write_with(path, |file| {
-        let mut w = BufWriter::with_capacity(1 << 20, file);
-        if gz {
-            let mut enc = flate2::write::GzEncoder::new(&mut w, flate2::Compression::default());
-            serde_json::to_writer(&mut enc, snapshot)?;
-            enc.write_all(b"\n")?;
-            enc.finish()?;
-        } else {
-            serde_json::to_writer(&mut w, snapshot)?;
-            w.write_all(b"\n")?;
-        }
-        w.flush()
     })
 }
 
@@ -1629,12 +1600,7 @@ fn main() -> ExitCode {
         }
     }
     let t1 = Instant::now();
-    let written = if args.compact {
-        write_compact(&args.out, &snapshot)
-    } else {
-        write_snapshot(&args.out, &snapshot)
-    };
-    if let Err(e) = written {
+    if let Err(e) = write_snapshot(&args.out, &snapshot) {
         eprintln!("synthetic_org: cannot write {}: {e}", args.out.display());
         return ExitCode::FAILURE;
     }

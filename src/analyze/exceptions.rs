@@ -93,12 +93,12 @@ pub fn apply(findings: &mut Vec<Finding>, config: &Config, today: Date) -> Vec<E
                 continue;
             }
             if f.accepted.is_none() {
-                f.accepted = Some(Acceptance {
+                f.accepted = Some(Box::new(Acceptance {
                     exception: i,
                     owner: e.owner.clone(),
                     reason: e.reason.clone(),
                     expires: statuses[i].expires.clone(),
-                });
+                }));
             }
         }
     }

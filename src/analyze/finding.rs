@@ -207,12 +207,12 @@ pub struct Finding {
     pub resource_ids: Vec<String>,
     /// One sentence: what exactly is wrong.
     pub summary: String,
-    pub rule: Option<RuleEvidence>,
+    pub rule: Option<Box<RuleEvidence>>,
     /// The external controls this finding fails (a subset of its check's).
     #[serde(skip)]
     pub controls: Vec<&'static Control>,
     /// Set when an exception in the config accepts the risk.
-    pub accepted: Option<Acceptance>,
+    pub accepted: Option<Box<Acceptance>>,
 }
 
 impl Finding {

@@ -23,7 +23,7 @@ use serde::Serialize;
 use time::OffsetDateTime;
 
 use crate::config::Config;
-use crate::model::{AccountId, Snapshot};
+use crate::model::{AccountId, AccountSnapshot, Snapshot};
 
 use checks::{Emit, Run, ALL_CHECKS};
 use context::{OrgIndex, RegionCtx};
@@ -63,57 +63,36 @@ impl Assessment {
 /// Run every check over every collected account-region, apply the
 /// exceptions, and score.
 pub fn assess(snapshot: &Snapshot, config: &Config) -> Assessment {
+    let t0 = std::time::Instant::now();
     let org = OrgIndex::new(snapshot);
-    let mut findings: Vec<Finding> = Vec::new();
-    let mut facts: HashMap<&AccountId, AccountFacts> = HashMap::new();
-
-    for account in &snapshot.accounts {
-        let account_facts = facts.entry(&account.account_id).or_default();
-        if !account.status.is_ok() {
-            continue;
-        }
-        for region in &account.regions {
-            account_facts.regions_total += 1;
-            if let Some(reason) = region.status.reason() {
-                account_facts
-                    .region_failures
-                    .push((region.region.clone(), reason.to_string()));
-                continue;
-            }
-            account_facts.regions_collected += 1;
-            for gap in &region.gaps {
-                account_facts.gaps.push((
-                    region.region.clone(),
-                    gap.service.clone(),
-                    gap.operation.clone(),
-                    gap.error.clone(),
-                ));
-            }
-            let ctx = RegionCtx::new(config, &org, account, region);
-            for check in ALL_CHECKS {
-                if let Run::PerRegion(run) = check.run {
-                    run(
-                        &ctx,
-                        &mut Emit::new(&check.meta, &account.account_id, &region.region, &mut findings),
-                    );
-                }
-            }
-            gather_facts(&ctx, account_facts);
-        }
+    // Accounts are independent once the organization-wide index exists: run
+    // them on every core, in contiguous chunks, and merge in account order.
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).clamp(1, 8);
+    let chunk = snapshot.accounts.len().div_ceil(threads).max(1);
+    let results: Vec<(Vec<Finding>, Vec<AccountFacts>)> = std::thread::scope(|scope| {
+        let org = &org;
+        let handles: Vec<_> = snapshot
+            .accounts
+            .chunks(chunk)
+            .map(|accounts| scope.spawn(move || check_accounts(accounts, config, org)))
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().expect("a check panicked"))
+            .collect()
+    });
+    let mut findings: Vec<Finding> = Vec::with_capacity(results.iter().map(|r| r.0.len()).sum());
+    let mut facts: Vec<AccountFacts> = Vec::with_capacity(snapshot.accounts.len());
+    for (f, a) in results {
+        findings.extend(f);
+        facts.extend(a);
     }
 
+    tracing::debug!(elapsed = ?t0.elapsed(), findings = findings.len(), "checks run");
     let today = snapshot.started_at.date();
     let exceptions = exceptions::apply(&mut findings, config, today);
-    findings.sort_by(|a, b| {
-        b.severity
-            .cmp(&a.severity)
-            .then_with(|| a.account_id.cmp(&b.account_id))
-            .then_with(|| a.region.cmp(&b.region))
-            .then_with(|| a.check_id.cmp(b.check_id))
-            .then_with(|| a.security_group_id.cmp(&b.security_group_id))
-            .then_with(|| a.resource_ids.cmp(&b.resource_ids))
-            .then_with(|| a.summary.cmp(&b.summary))
-    });
+    // Each thread sorted its own findings: this stable sort only merges the runs.
+    findings.sort_by(finding_order);
 
     let mut by_account: HashMap<&AccountId, Vec<&Finding>> = HashMap::new();
     for f in &findings {
@@ -122,14 +101,16 @@ pub fn assess(snapshot: &Snapshot, config: &Config) -> Assessment {
     let mut accounts: Vec<AccountScore> = snapshot
         .accounts
         .iter()
-        .map(|a| {
+        .zip(&facts)
+        .map(|(a, account_facts)| {
             let empty = Vec::new();
             let of_account = by_account.get(&a.account_id).unwrap_or(&empty);
-            score::score_account(a, &facts[&a.account_id], of_account, config, today)
+            score::score_account(a, account_facts, of_account, config, today)
         })
         .collect();
     accounts.sort_by(|a, b| a.account_id.cmp(&b.account_id));
     let org_score = score::score_org(&accounts);
+    tracing::debug!(elapsed = ?t0.elapsed(), "scored");
     drop(by_account);
 
     Assessment {
@@ -139,6 +120,60 @@ pub fn assess(snapshot: &Snapshot, config: &Config) -> Assessment {
         org: org_score,
         exceptions,
     }
+}
+
+/// Run every check over the collected regions of these accounts; gather the
+/// facts their scores need (one `AccountFacts` per account, in order).
+fn check_accounts(accounts: &[AccountSnapshot], config: &Config, org: &OrgIndex) -> (Vec<Finding>, Vec<AccountFacts>) {
+    let mut findings = Vec::new();
+    let mut all_facts = Vec::with_capacity(accounts.len());
+    for account in accounts {
+        let mut facts = AccountFacts::default();
+        if account.status.is_ok() {
+            for region in &account.regions {
+                facts.regions_total += 1;
+                if let Some(reason) = region.status.reason() {
+                    facts.region_failures.push((region.region.clone(), reason.to_string()));
+                    continue;
+                }
+                facts.regions_collected += 1;
+                for gap in &region.gaps {
+                    facts.gaps.push((
+                        region.region.clone(),
+                        gap.service.clone(),
+                        gap.operation.clone(),
+                        gap.error.clone(),
+                    ));
+                }
+                let ctx = RegionCtx::new(config, org, account, region);
+                for check in ALL_CHECKS {
+                    if let Run::PerRegion(run) = check.run {
+                        run(
+                            &ctx,
+                            &mut Emit::new(&check.meta, &account.account_id, &region.region, &mut findings),
+                        );
+                    }
+                }
+                gather_facts(&ctx, &mut facts);
+            }
+        }
+        all_facts.push(facts);
+    }
+    findings.sort_by(finding_order);
+    (findings, all_facts)
+}
+
+/// The order of findings everywhere: worst first, then where, then what.
+fn finding_order(a: &Finding, b: &Finding) -> std::cmp::Ordering {
+    b.severity
+        .cmp(&a.severity)
+        .then_with(|| a.account_id.cmp(&b.account_id))
+        .then_with(|| a.region.cmp(&b.region))
+        .then_with(|| a.check_id.cmp(b.check_id))
+        .then_with(|| a.security_group_id.cmp(&b.security_group_id))
+        .then_with(|| a.resource_ids.cmp(&b.resource_ids))
+        .then_with(|| a.summary.cmp(&b.summary))
+        .then_with(|| a.rule.cmp(&b.rule))
 }
 
 /// Record what each question's score counts in this region.

@@ -88,8 +88,8 @@ impl<'s> Rule<'s> {
         }
     }
 
-    pub fn evidence(&self) -> RuleEvidence {
-        RuleEvidence {
+    pub fn evidence(&self) -> Box<RuleEvidence> {
+        Box::new(RuleEvidence {
             direction: if self.egress { "egress" } else { "ingress" },
             protocol: self.protocol.label().into_owned(),
             ports: match (self.protocol, self.ports) {
@@ -99,7 +99,7 @@ impl<'s> Rule<'s> {
             },
             source: self.source_label(),
             description: self.description.map(str::to_string),
-        }
+        })
     }
 }
 

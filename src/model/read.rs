@@ -1,10 +1,9 @@
 //! Reading and writing snapshot files (`.json` or `.json.gz`).
 
-use std::fs::File;
-use std::io::{BufReader, BufWriter, Read, Write};
+use std::io::{BufWriter, Read, Write};
 use std::path::{Path, PathBuf};
 
-use super::snapshot::{Snapshot, SCHEMA_VERSION};
+use super::snapshot::{AccountSnapshot, Snapshot, SCHEMA_VERSION};
 
 /// Why a snapshot could not be read.
 #[derive(Debug, thiserror::Error)]
@@ -43,30 +42,34 @@ fn at_field(field: &Option<String>) -> String {
 
 const GZIP_MAGIC: [u8; 2] = [0x1f, 0x8b];
 
-fn open(path: &Path) -> Result<Box<dyn Read>, SnapshotError> {
+/// The whole file, decompressed if it is gzip (detected from its first bytes).
+fn read_bytes(path: &Path) -> Result<Vec<u8>, SnapshotError> {
     let io = |source| SnapshotError::Io {
         path: path.to_path_buf(),
         source,
     };
-    let mut file = BufReader::with_capacity(1 << 20, File::open(path).map_err(io)?);
-    let head = std::io::BufRead::fill_buf(&mut file).map_err(io)?;
-    if head.starts_with(&GZIP_MAGIC) {
-        Ok(Box::new(BufReader::with_capacity(
-            1 << 20,
-            flate2::bufread::MultiGzDecoder::new(file),
-        )))
-    } else {
-        Ok(Box::new(file))
+    let raw = std::fs::read(path).map_err(io)?;
+    if !raw.starts_with(&GZIP_MAGIC) {
+        return Ok(raw);
     }
+    let mut out = Vec::with_capacity(raw.len() * 6);
+    flate2::read::MultiGzDecoder::new(raw.as_slice())
+        .read_to_end(&mut out)
+        .map_err(io)?;
+    Ok(out)
 }
 
-/// Read a snapshot, streaming (gzip is detected from the content, not the name).
+/// Read a snapshot (gzip is detected from the content, not the name).
+///
+/// The accounts are parsed in parallel: the document is first split into the
+/// raw JSON of each account (a fast syntax scan), then the accounts are
+/// deserialized on every core. Any error sends the document through a plain
+/// sequential parse instead, which locates it by line, column and field.
 pub fn read_snapshot(path: &Path) -> Result<Snapshot, SnapshotError> {
-    let reader = open(path)?;
-    let parsed: Result<Snapshot, _> = serde_json::from_reader(reader);
-    let snapshot = match parsed {
-        Ok(s) => s,
-        Err(e) => return Err(explain_parse_error(path, e)),
+    let bytes = read_bytes(path)?;
+    let snapshot = match parse_parallel(&bytes) {
+        Some(s) => s,
+        None => return Err(explain_parse_error(path, &bytes)),
     };
     if snapshot.schema_version != SCHEMA_VERSION {
         return Err(SnapshotError::SchemaVersion {
@@ -78,46 +81,95 @@ pub fn read_snapshot(path: &Path) -> Result<Snapshot, SnapshotError> {
     Ok(snapshot)
 }
 
+/// Parse with the accounts split across threads; `None` on any error.
+fn parse_parallel(bytes: &[u8]) -> Option<Snapshot> {
+    use serde_json::value::RawValue;
+    use std::borrow::Cow;
+    use std::collections::BTreeMap;
+
+    let top: BTreeMap<Cow<str>, &RawValue> = serde_json::from_slice(bytes).ok()?;
+    if top.get("schema_version").map(|v| v.get().trim()) != Some(&SCHEMA_VERSION.to_string()) {
+        return None;
+    }
+    let accounts: Vec<&RawValue> = match top.get("accounts") {
+        Some(raw) => serde_json::from_str(raw.get()).ok()?,
+        None => return None,
+    };
+    // The envelope without its accounts is small: rebuild it and parse it.
+    let mut envelope = String::from("{");
+    for (key, value) in top.iter().filter(|(k, _)| *k != "accounts") {
+        envelope.push_str(&serde_json::to_string(key.as_ref()).ok()?);
+        envelope.push(':');
+        envelope.push_str(value.get());
+        envelope.push(',');
+    }
+    envelope.push_str("\"accounts\":[]}");
+    let mut snapshot: Snapshot = serde_json::from_str(&envelope).ok()?;
+
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).clamp(1, 8);
+    let chunk = accounts.len().div_ceil(threads).max(1);
+    let parsed: Vec<Option<Vec<AccountSnapshot>>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = accounts
+            .chunks(chunk)
+            .map(|part| {
+                scope.spawn(move || {
+                    part.iter()
+                        .map(|raw| serde_json::from_str::<AccountSnapshot>(raw.get()).ok())
+                        .collect::<Option<Vec<_>>>()
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().ok().flatten()).collect()
+    });
+    snapshot.accounts.reserve(accounts.len());
+    for part in parsed {
+        snapshot.accounts.extend(part?);
+    }
+    Some(snapshot)
+}
+
 /// A parse failed: find out whether the document is of another schema version
 /// (the most useful thing to say), else where exactly it went wrong.
-fn explain_parse_error(path: &Path, e: serde_json::Error) -> SnapshotError {
-    if e.is_io() {
-        return SnapshotError::Io {
-            path: path.to_path_buf(),
-            source: e.into(),
-        };
-    }
+fn explain_parse_error(path: &Path, bytes: &[u8]) -> SnapshotError {
     #[derive(serde::Deserialize)]
     struct VersionProbe {
         schema_version: Option<serde_json::Value>,
     }
-    if let Ok(reader) = open(path) {
-        if let Ok(probe) = serde_json::from_reader::<_, VersionProbe>(reader) {
-            match probe.schema_version {
-                Some(serde_json::Value::Number(n)) if n.as_u64() == Some(u64::from(SCHEMA_VERSION)) => {}
-                Some(v) => {
-                    return SnapshotError::SchemaVersion {
-                        path: path.to_path_buf(),
-                        found: v.to_string(),
-                    }
+    if let Ok(probe) = serde_json::from_slice::<VersionProbe>(bytes) {
+        match probe.schema_version {
+            Some(serde_json::Value::Number(n)) if n.as_u64() == Some(u64::from(SCHEMA_VERSION)) => {}
+            Some(v) => {
+                return SnapshotError::SchemaVersion {
+                    path: path.to_path_buf(),
+                    found: v.to_string(),
                 }
-                None => {
-                    return SnapshotError::Invalid {
-                        path: path.to_path_buf(),
-                        message: "not an sgaudit snapshot: it has no `schema_version` field".into(),
-                    }
+            }
+            None => {
+                return SnapshotError::Invalid {
+                    path: path.to_path_buf(),
+                    message: "not an sgaudit snapshot: it has no `schema_version` field".into(),
                 }
             }
         }
     }
-    // Parse again, tracking the path: slower, so only on the error path.
-    let field = open(path).ok().and_then(|reader| {
-        let mut de = serde_json::Deserializer::from_reader(reader);
-        match serde_path_to_error::deserialize::<_, Snapshot>(&mut de) {
-            Err(pe) => Some(pe.path().to_string()),
-            Ok(_) => None,
+    // Parse again, sequentially and tracking the path: slower, so only here.
+    let mut de = serde_json::Deserializer::from_slice(bytes);
+    let (e, field) = match serde_path_to_error::deserialize::<_, Snapshot>(&mut de) {
+        Err(pe) => {
+            let field = pe.path().to_string();
+            (pe.into_inner(), Some(field))
         }
-    });
+        Ok(_) => match serde_json::from_slice::<Snapshot>(bytes) {
+            Err(e) => (e, None),
+            Ok(_) => {
+                return SnapshotError::Invalid {
+                    path: path.to_path_buf(),
+                    message: "the snapshot could not be read in parallel but reads sequentially; please report this"
+                        .into(),
+                }
+            }
+        },
+    };
     let message = {
         // serde_json appends " at line L column C"; we print those up front.
         let full = e.to_string();
@@ -164,17 +216,19 @@ fn validate(path: &Path, snapshot: &Snapshot) -> Result<(), SnapshotError> {
 }
 
 /// Write a snapshot atomically: to a temporary file beside `path`, then
-/// renamed over it. A name ending in `.gz` is gzip-compressed.
+/// renamed over it. Compact JSON (one line; `jq .` pretty-prints it); a name
+/// ending in `.gz` is gzip-compressed.
 pub fn write_snapshot(path: &Path, snapshot: &Snapshot) -> std::io::Result<()> {
     let gz = path.extension().is_some_and(|e| e == "gz");
     crate::atomic::write_with(path, |w| {
         if gz {
-            let mut enc = flate2::write::GzEncoder::new(w, flate2::Compression::default());
-            serde_json::to_writer_pretty(&mut enc, snapshot)?;
+            let mut enc = flate2::write::GzEncoder::new(BufWriter::new(w), flate2::Compression::fast());
+            serde_json::to_writer(&mut enc, snapshot)?;
+            enc.write_all(b"\n")?;
             enc.finish()?.flush()
         } else {
             let mut w = BufWriter::new(w);
-            serde_json::to_writer_pretty(&mut w, snapshot)?;
+            serde_json::to_writer(&mut w, snapshot)?;
             w.write_all(b"\n")?;
             w.flush()
         }

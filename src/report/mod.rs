@@ -64,7 +64,7 @@ fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> ReportError + '_ {
 }
 
 /// Write the selected formats into `dir` (created if missing). Returns the
-/// files written, in order.
+/// files written, in a fixed order. The formats are written concurrently.
 pub fn write(
     dir: &Path,
     assessment: &Assessment,
@@ -73,23 +73,41 @@ pub fn write(
 ) -> Result<Vec<PathBuf>, ReportError> {
     std::fs::create_dir_all(dir).map_err(io_err(dir))?;
     let names = Names::new(snapshot);
+    let names = &names;
+    let results: Vec<Result<Vec<PathBuf>, ReportError>> = std::thread::scope(|scope| {
+        let jobs: Vec<_> = formats
+            .iter()
+            .copied()
+            .collect::<std::collections::BTreeSet<_>>()
+            .into_iter()
+            .map(|format| {
+                scope.spawn(move || -> Result<Vec<PathBuf>, ReportError> {
+                    match format {
+                        Format::Json => Ok(vec![
+                            write_findings_json(&dir.join("findings.json"), assessment, names)?,
+                            write_json(&dir.join("scores.json"), &scores_document(assessment))?,
+                        ]),
+                        Format::Csv => Ok(vec![
+                            write_findings_csv(&dir.join("findings.csv"), assessment, names)?,
+                            write_scores_csv(&dir.join("scores.csv"), assessment)?,
+                        ]),
+                        Format::Md => {
+                            let path = dir.join("report.md");
+                            let text = markdown::render(assessment, snapshot, names)?;
+                            crate::atomic::write(&path, text.as_bytes()).map_err(io_err(&path))?;
+                            Ok(vec![path])
+                        }
+                    }
+                })
+            })
+            .collect();
+        jobs.into_iter()
+            .map(|j| j.join().expect("a report writer panicked"))
+            .collect()
+    });
     let mut written = Vec::new();
-    if formats.contains(&Format::Json) {
-        written.push(write_json(
-            &dir.join("findings.json"),
-            &findings_document(assessment, &names),
-        )?);
-        written.push(write_json(&dir.join("scores.json"), &scores_document(assessment))?);
-    }
-    if formats.contains(&Format::Csv) {
-        written.push(write_findings_csv(&dir.join("findings.csv"), assessment, &names)?);
-        written.push(write_scores_csv(&dir.join("scores.csv"), assessment)?);
-    }
-    if formats.contains(&Format::Md) {
-        let path = dir.join("report.md");
-        let text = markdown::render(assessment, snapshot, &names)?;
-        crate::atomic::write(&path, text.as_bytes()).map_err(io_err(&path))?;
-        written.push(path);
+    for r in results {
+        written.extend(r?);
     }
     Ok(written)
 }
@@ -106,25 +124,54 @@ const GENERATOR: Generator = Generator {
 };
 
 #[derive(Serialize)]
-struct FindingsDocument<'a> {
+struct FindingsHeader {
     schema: &'static str,
     generator: Generator,
     #[serde(with = "time::serde::rfc3339")]
     as_of: time::OffsetDateTime,
     count: usize,
     open: usize,
-    findings: Vec<FindingRecord<'a>>,
+    /// Every control the findings name, by the label they use.
+    controls: std::collections::BTreeMap<String, &'static crate::controls::Control>,
 }
 
-fn findings_document<'a>(a: &'a Assessment, names: &Names<'a>) -> FindingsDocument<'a> {
-    FindingsDocument {
+/// `findings.json`: the header pretty-printed, then one finding per line, so
+/// that the file stays small, greps well and diffs line by line.
+fn write_findings_json(path: &Path, a: &Assessment, names: &Names) -> Result<PathBuf, ReportError> {
+    let mut controls = std::collections::BTreeMap::new();
+    for f in &a.findings {
+        for c in &f.controls {
+            controls.entry(c.label()).or_insert(*c);
+        }
+    }
+    let header = FindingsHeader {
         schema: "sgaudit/findings@1",
         generator: GENERATOR,
         as_of: a.as_of,
         count: a.findings.len(),
         open: a.open_findings().count(),
-        findings: a.findings.iter().map(|f| FindingRecord::new(f, names)).collect(),
-    }
+        controls,
+    };
+    crate::atomic::write_with(path, |f| {
+        use std::io::Write;
+        let mut w = std::io::BufWriter::with_capacity(1 << 20, f);
+        let head = serde_json::to_string_pretty(&header)?;
+        let head = head.strip_suffix("\n}").unwrap_or(&head);
+        w.write_all(head.as_bytes())?;
+        w.write_all(b",\n  \"findings\": [")?;
+        for (i, finding) in a.findings.iter().enumerate() {
+            w.write_all(if i == 0 { b"\n    " } else { b",\n    " })?;
+            serde_json::to_writer(&mut w, &FindingRecord::new(finding, names))?;
+        }
+        w.write_all(if a.findings.is_empty() {
+            b"]\n}\n"
+        } else {
+            b"\n  ]\n}\n"
+        })?;
+        w.flush()
+    })
+    .map_err(io_err(path))?;
+    Ok(path.to_path_buf())
 }
 
 #[derive(Serialize)]

@@ -75,7 +75,9 @@ pub struct FindingRecord<'a> {
     pub resource_ids: &'a [String],
     pub summary: &'a str,
     pub rule: Option<&'a RuleEvidence>,
-    pub controls: Vec<ControlRecord>,
+    /// Labels such as `Security Hub EC2.13` or `CIS v3.0.0 5.2`; the
+    /// document's `controls` table describes each.
+    pub controls: Vec<String>,
     pub exception: Option<&'a Acceptance>,
 }
 
@@ -103,9 +105,9 @@ impl<'a> FindingRecord<'a> {
             security_group_name: f.security_group_id.as_ref().and_then(|s| names.group(s.as_str())),
             resource_ids: &f.resource_ids,
             summary: &f.summary,
-            rule: f.rule.as_ref(),
-            controls: f.controls.iter().map(|c| ControlRecord::of(c)).collect(),
-            exception: f.accepted.as_ref(),
+            rule: f.rule.as_deref(),
+            controls: f.controls.iter().map(|c| c.label()).collect(),
+            exception: f.accepted.as_deref(),
         }
     }
 }

@@ -87,7 +87,7 @@ fn run(ctx: &RegionCtx, emit: &mut Emit) {
             .chain(subnets)
             .map(String::from)
             .collect();
-        f.rule = Some(RuleEvidence {
+        f.rule = Some(Box::new(RuleEvidence {
             direction: "ingress",
             protocol: entry.protocol.label().into_owned(),
             ports: if entry.protocol == Protocol::All {
@@ -97,7 +97,7 @@ fn run(ctx: &RegionCtx, emit: &mut Emit) {
             },
             source: entry.cidr().map(|c| c.to_string()).unwrap_or_default(),
             description: Some(format!("rule #{} {}", entry.rule_number, entry.rule_action)),
-        });
+        }));
         let tcp_22_or_3389 = open
             .iter()
             .any(|s| s.transport.passes(Protocol::Tcp) && (s.ports.contains(22) || s.ports.contains(3389)));

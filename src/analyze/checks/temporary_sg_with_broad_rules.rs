@@ -33,51 +33,42 @@ pub const CHECK: Check = Check {
     run: Run::PerRegion(run),
 };
 
-/// Lower-case words of a name, split at anything that is not a letter or a
-/// digit and between letters and digits: `launch-wizard-3` is `launch wizard 3`.
-pub(crate) fn words(text: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut cur = String::new();
-    let mut last_digit = None;
+/// Lower-case text with every run of other characters turned into one `-`:
+/// `Launch_Wizard 3` is `launch-wizard-3`.
+pub(crate) fn normalize(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
     for ch in text.chars() {
         if ch.is_alphanumeric() {
-            let digit = ch.is_ascii_digit();
-            if last_digit.is_some_and(|d| d != digit) && !cur.is_empty() {
-                out.push(std::mem::take(&mut cur));
-            }
-            cur.extend(ch.to_lowercase());
-            last_digit = Some(digit);
-        } else {
-            if !cur.is_empty() {
-                out.push(std::mem::take(&mut cur));
-            }
-            last_digit = None;
+            out.extend(ch.to_lowercase());
+        } else if !out.ends_with('-') {
+            out.push('-');
         }
-    }
-    if !cur.is_empty() {
-        out.push(cur);
     }
     out
 }
 
-/// Whether the marker (itself possibly several words) appears as whole words.
-fn has_marker(text_words: &[String], marker: &str) -> bool {
-    let m = words(marker);
-    !m.is_empty() && text_words.windows(m.len()).any(|w| w == m.as_slice())
+/// Whether `marker` appears in `text` as whole words (both normalized). A word
+/// ends at a separator and where letters turn to digits: `tmp-debug2` holds
+/// `debug`, `latest` does not hold `test`.
+fn has_marker(text: &str, marker: &str) -> bool {
+    let boundary = |outside: Option<char>, inside: Option<char>| match (outside, inside) {
+        (None, _) | (_, None) => true,
+        (Some(o), Some(i)) => !o.is_alphanumeric() || o.is_ascii_digit() != i.is_ascii_digit(),
+    };
+    let marker = marker.trim_matches('-');
+    !marker.is_empty()
+        && text.match_indices(marker).any(|(at, m)| {
+            boundary(text[..at].chars().next_back(), m.chars().next())
+                && boundary(text[at + m.len()..].chars().next(), m.chars().next_back())
+        })
 }
 
 fn run(ctx: &RegionCtx, emit: &mut Emit) {
     let n = &ctx.config.networks;
     for g in &ctx.groups {
-        let mut text = words(&g.sg.group_name);
-        text.extend(words(&g.sg.description));
-        let Some(marker) = ctx
-            .config
-            .hygiene
-            .temporary_markers
-            .iter()
-            .find(|m| has_marker(&text, m))
-        else {
+        let text = normalize(&format!("{} {}", g.sg.group_name, g.sg.description));
+        let markers = &ctx.config.hygiene.temporary_markers;
+        let Some(marker) = markers.iter().find(|m| has_marker(&text, &normalize(m))) else {
             continue;
         };
         let broad: Vec<rules::Rule> = rules::ingress(g.sg)
@@ -108,13 +99,18 @@ fn run(ctx: &RegionCtx, emit: &mut Emit) {
 
 #[cfg(test)]
 mod tests {
-    use super::words;
+    use super::{has_marker, normalize};
     use crate::analyze::testing::Fx;
 
     #[test]
     fn markers_match_whole_words() {
-        assert_eq!(words("launch-wizard-3"), ["launch", "wizard", "3"]);
-        assert_eq!(words("tmp_debug2"), ["tmp", "debug", "2"]);
+        assert_eq!(normalize("Launch_Wizard 3"), "launch-wizard-3");
+        assert!(has_marker(&normalize("launch-wizard-3"), "launch-wizard"));
+        assert!(has_marker(&normalize("tmp_debug2"), "debug"));
+        assert!(has_marker(&normalize("tmp_debug2"), "tmp"));
+        assert!(!has_marker(&normalize("latest-api"), "test"));
+        assert!(!has_marker(&normalize("contemporary"), "temp"));
+        assert!(has_marker(&normalize("test"), "test"));
         let mut fx = Fx::new();
         fx.sg("sg-tmp", &["tcp 0-65535 0.0.0.0/0"]);
         fx.rename("sg-tmp", "tmp-debug", "ad hoc access");
