@@ -730,6 +730,16 @@ impl RegionGen<'_> {
         }
     }
 
+    /// HTTPS from the offices' customer-managed prefix list.
+    fn from_offices(&mut self, pl: &PrefixListId) -> IpPermission {
+        let mut p = tcp(443);
+        p.prefix_list_ids.push(PrefixListIdRef {
+            prefix_list_id: pl.clone(),
+            description: desc(&mut self.rng, || "offices".into()),
+        });
+        p
+    }
+
     fn world(&mut self, p: &mut IpPermission, v6: f64) {
         let d = desc(&mut self.rng, || "from anywhere".into());
         p.ip_ranges.push(v4("0.0.0.0/0", d));
@@ -831,12 +841,7 @@ impl RegionGen<'_> {
                     perms.push(p);
                 }
                 if self.rng.chance(0.3) {
-                    let mut p = tcp(443);
-                    p.prefix_list_ids.push(PrefixListIdRef {
-                        prefix_list_id: pl.clone(),
-                        description: desc(&mut self.rng, || "offices".into()),
-                    });
-                    perms.push(p);
+                    perms.push(self.from_offices(pl));
                 }
             }
             Role::App => {
@@ -851,12 +856,7 @@ impl RegionGen<'_> {
                 self.internal_ranges(&mut p, n, vpc, net);
                 perms.push(p);
                 if self.rng.chance(0.3) {
-                    let mut p = tcp(443);
-                    p.prefix_list_ids.push(PrefixListIdRef {
-                        prefix_list_id: pl.clone(),
-                        description: desc(&mut self.rng, || "offices".into()),
-                    });
-                    perms.push(p);
+                    perms.push(self.from_offices(pl));
                 }
                 if self.rng.chance(0.25) {
                     let mut p = tcp(9100);

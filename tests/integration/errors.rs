@@ -67,43 +67,33 @@ fn a_snapshot_of_another_schema_version_is_refused() {
     assert!(err.contains("schema_version 7 is not supported"), "{err}");
 }
 
-#[test]
-fn config_errors_name_file_line_and_key_and_exit_2() {
+/// Assess the sample with a config file of the given text.
+fn with_config(text: &str) -> (Option<i32>, String) {
     let tmp = tempfile::tempdir().unwrap();
     let cfg = tmp.path().join("bad.toml");
-    std::fs::write(
-        &cfg,
-        "[ports]\nadmin = [\"22/tcp\"]\nauthorized_public = [\"443/tpc\"]\n",
-    )
-    .unwrap();
-    let (code, err) = run(&[
+    std::fs::write(&cfg, text).unwrap();
+    let out = tmp.path().join("o");
+    run(&[
         "assess",
         "--snapshot",
         sample().to_str().unwrap(),
         "--config",
         cfg.to_str().unwrap(),
         "--out",
-        tmp.path().join("o").to_str().unwrap(),
-    ]);
+        out.to_str().unwrap(),
+    ])
+}
+
+#[test]
+fn config_errors_name_file_line_and_key_and_exit_2() {
+    let (code, err) = with_config("[ports]\nadmin = [\"22/tcp\"]\nauthorized_public = [\"443/tpc\"]\n");
     assert_eq!(code, Some(2));
     assert!(err.contains("bad.toml:3:"), "{err}");
     assert!(err.contains("`ports.authorized_public[0]`"), "{err}");
     assert!(err.contains("`443/tpc` is not a service port"), "{err}");
 
-    std::fs::write(
-        &cfg,
-        "[[exceptions]]\ncheck = \"SGA999\"\nowner = \"a\"\nreason = \"b\"\nexpires = 2027-01-01\n",
-    )
-    .unwrap();
-    let (code, err) = run(&[
-        "assess",
-        "--snapshot",
-        sample().to_str().unwrap(),
-        "--config",
-        cfg.to_str().unwrap(),
-        "--out",
-        tmp.path().join("o").to_str().unwrap(),
-    ]);
+    let (code, err) =
+        with_config("[[exceptions]]\ncheck = \"SGA999\"\nowner = \"a\"\nreason = \"b\"\nexpires = 2027-01-01\n");
     assert_eq!(code, Some(2));
     assert!(
         err.contains("bad.toml:1:1: `exceptions[0].check`: no check `SGA999`"),
