@@ -23,7 +23,7 @@ use serde::Serialize;
 use time::OffsetDateTime;
 
 use crate::config::Config;
-use crate::model::{AccountId, AccountSnapshot, Snapshot};
+use crate::model::{AccountId, AccountSnapshot, Region, SecurityGroupId, Snapshot, VpcId};
 
 use checks::{Emit, Run, ALL_CHECKS};
 use context::{OrgIndex, RegionCtx};
@@ -44,6 +44,60 @@ pub struct Assessment {
     pub accounts: Vec<AccountScore>,
     pub org: OrgScore,
     pub exceptions: Vec<ExceptionStatus>,
+    /// Every security group of the collected regions with its attachments and
+    /// exposure, sorted by account, region and group id: the evidence the
+    /// reports show beside each finding.
+    pub groups: Vec<GroupSummary>,
+}
+
+/// A security group as the reports show it: what it is attached to, and how exposed.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct GroupSummary {
+    pub account_id: AccountId,
+    pub region: Region,
+    pub group_id: SecurityGroupId,
+    pub name: String,
+    pub vpc_id: Option<VpcId>,
+    pub exposure: Exposure,
+    pub critical: bool,
+    pub attachments: Vec<AttachmentSummary>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct AttachmentSummary {
+    /// An instance id, interface id, load balancer name or database identifier.
+    pub resource_id: String,
+    /// `instance`, `application load balancer`, `RDS instance (mysql)`, …
+    pub kind: String,
+    pub exposure: Exposure,
+    /// Why it has that exposure.
+    pub why: String,
+    pub public_ips: Vec<String>,
+}
+
+impl GroupSummary {
+    fn of(ctx: &RegionCtx, g: &context::Group) -> Self {
+        GroupSummary {
+            account_id: ctx.account_id().clone(),
+            region: ctx.region_name().clone(),
+            group_id: g.id().clone(),
+            name: g.sg.group_name.clone(),
+            vpc_id: g.sg.vpc_id.clone(),
+            exposure: g.exposure,
+            critical: g.critical,
+            attachments: g
+                .attachments
+                .iter()
+                .map(|a| AttachmentSummary {
+                    resource_id: a.target.resource_id(),
+                    kind: a.target.kind(),
+                    exposure: a.exposure,
+                    why: a.why.clone(),
+                    public_ips: a.public_ips.clone(),
+                })
+                .collect(),
+        }
+    }
 }
 
 impl Assessment {
@@ -69,7 +123,7 @@ pub fn assess(snapshot: &Snapshot, config: &Config) -> Assessment {
     // them on every core, in contiguous chunks, and merge in account order.
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).clamp(1, 8);
     let chunk = snapshot.accounts.len().div_ceil(threads).max(1);
-    let results: Vec<(Vec<Finding>, Vec<AccountFacts>)> = std::thread::scope(|scope| {
+    let results: Vec<Checked> = std::thread::scope(|scope| {
         let org = &org;
         let handles: Vec<_> = snapshot
             .accounts
@@ -81,12 +135,15 @@ pub fn assess(snapshot: &Snapshot, config: &Config) -> Assessment {
             .map(|h| h.join().expect("a check panicked"))
             .collect()
     });
-    let mut findings: Vec<Finding> = Vec::with_capacity(results.iter().map(|r| r.0.len()).sum());
+    let mut findings: Vec<Finding> = Vec::with_capacity(results.iter().map(|r| r.findings.len()).sum());
     let mut facts: Vec<AccountFacts> = Vec::with_capacity(snapshot.accounts.len());
-    for (f, a) in results {
-        findings.extend(f);
-        facts.extend(a);
+    let mut groups: Vec<GroupSummary> = Vec::with_capacity(results.iter().map(|r| r.groups.len()).sum());
+    for r in results {
+        findings.extend(r.findings);
+        facts.extend(r.facts);
+        groups.extend(r.groups);
     }
+    groups.sort_by(|a, b| (&a.account_id, &a.region, &a.group_id).cmp(&(&b.account_id, &b.region, &b.group_id)));
 
     tracing::debug!(elapsed = ?t0.elapsed(), findings = findings.len(), "checks run");
     let today = snapshot.started_at.date();
@@ -119,14 +176,24 @@ pub fn assess(snapshot: &Snapshot, config: &Config) -> Assessment {
         accounts,
         org: org_score,
         exceptions,
+        groups,
     }
 }
 
+/// What checking a run of accounts gives.
+struct Checked {
+    findings: Vec<Finding>,
+    /// One per account, in order.
+    facts: Vec<AccountFacts>,
+    groups: Vec<GroupSummary>,
+}
+
 /// Run every check over the collected regions of these accounts; gather the
-/// facts their scores need (one `AccountFacts` per account, in order).
-fn check_accounts(accounts: &[AccountSnapshot], config: &Config, org: &OrgIndex) -> (Vec<Finding>, Vec<AccountFacts>) {
+/// facts their scores need and the groups' evidence.
+fn check_accounts(accounts: &[AccountSnapshot], config: &Config, org: &OrgIndex) -> Checked {
     let mut findings = Vec::new();
     let mut all_facts = Vec::with_capacity(accounts.len());
+    let mut groups = Vec::new();
     for account in accounts {
         let mut facts = AccountFacts::default();
         if account.status.is_ok() {
@@ -155,12 +222,17 @@ fn check_accounts(accounts: &[AccountSnapshot], config: &Config, org: &OrgIndex)
                     }
                 }
                 gather_facts(&ctx, &mut facts);
+                groups.extend(ctx.groups.iter().map(|g| GroupSummary::of(&ctx, g)));
             }
         }
         all_facts.push(facts);
     }
     findings.sort_by(finding_order);
-    (findings, all_facts)
+    Checked {
+        findings,
+        facts: all_facts,
+        groups,
+    }
 }
 
 /// The order of findings everywhere: worst first, then where, then what.

@@ -42,7 +42,14 @@ pub fn run(args: AssessArgs, quiet: bool) -> anyhow::Result<ExitCode> {
     tracing::info!(accounts = snapshot.accounts.len(), elapsed = ?started.elapsed(), "snapshot read");
     let assessment = analyze::assess(&snapshot, &loaded.config);
     tracing::info!(findings = assessment.findings.len(), elapsed = ?started.elapsed(), "assessed");
-    let written = report::write(&args.out, &assessment, &snapshot, &args.format)
+    let inputs = report::Inputs {
+        assessment: &assessment,
+        snapshot: &snapshot,
+        snapshot_path: &args.snapshot,
+        config: &loaded,
+        assessed_at: time::OffsetDateTime::now_utc(),
+    };
+    let written = report::write(&args.out, &inputs, &args.format)
         .with_context(|| format!("writing reports to {}", args.out.display()))?;
     tracing::info!(files = written.len(), elapsed = ?started.elapsed(), "reports written");
     if !quiet {
@@ -85,7 +92,15 @@ fn summarize(a: &Assessment, out: &std::path::Path, files: usize) {
             eprintln!("sgaudit: not assessed: {} {}: {m}", acc.account_id, acc.name);
         }
     }
-    eprintln!("sgaudit: wrote {files} files to {}", out.display());
+    let first = if out.join("index.html").is_file() {
+        "index.html"
+    } else {
+        "report.md"
+    };
+    eprintln!(
+        "sgaudit: wrote {files} files to {} (start with {first}; manifest.json lists them)",
+        out.display()
+    );
 }
 
 fn exit_code(a: &Assessment, gates: &Gates, quiet: bool) -> u8 {

@@ -6,6 +6,7 @@
 
 mod assess;
 mod checks;
+mod verify;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -28,6 +29,8 @@ pub mod exit {
     pub const PARTIAL: u8 = 3;
     /// A `--fail-under` / `--fail-on` gate tripped. Takes precedence over 3.
     pub const GATE: u8 = 4;
+    /// `verify`: a file of the evidence package changed, is missing, or was added.
+    pub const TAMPERED: u8 = 5;
 }
 
 const AFTER_HELP: &str = "\
@@ -37,10 +40,12 @@ Exit codes:
   2  usage or configuration error
   3  done, but partial: some account, region or service was not collected
   4  a --fail-under / --fail-on gate tripped (wins over 3)
+  5  verify: a file of the evidence package changed, is missing or was added
 
 Examples:
   sgaudit assess --snapshot samples/org-snapshot.json --out out/
   sgaudit assess --snapshot snap.json.gz --config sgaudit.toml --out out/ --fail-on critical
+  sgaudit verify out/            check the evidence package against its manifest
   sgaudit checks                 list the checks
   sgaudit checks SGA101          explain one check";
 
@@ -69,8 +74,18 @@ pub enum Command {
     /// Assess a snapshot and write findings, scores and reports. No network.
     #[command(after_help = AFTER_HELP)]
     Assess(AssessArgs),
+    /// Check an output directory against its manifest: every file's SHA-256,
+    /// and no file missing or added.
+    Verify(VerifyArgs),
     /// List the checks, or explain one (`sgaudit checks SGA101`).
     Checks(ChecksArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct VerifyArgs {
+    /// The directory `sgaudit assess --out` wrote.
+    #[arg(value_name = "DIR")]
+    pub dir: PathBuf,
 }
 
 #[derive(Debug, Args)]
@@ -79,8 +94,9 @@ pub struct AssessArgs {
     #[arg(long, value_name = "FILE")]
     pub snapshot: PathBuf,
 
-    /// Directory for the outputs; created if missing. Existing files of the
-    /// same names are replaced atomically.
+    /// Directory for the reports and the evidence package; created if
+    /// missing. Files of the same names are replaced atomically; the manifest
+    /// is written last.
     #[arg(long, value_name = "DIR")]
     pub out: PathBuf,
 
@@ -90,7 +106,7 @@ pub struct AssessArgs {
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
 
-    /// Outputs to write, comma-separated.
+    /// Reports to write, comma-separated (the evidence package is always written).
     #[arg(long, value_delimiter = ',', default_values_t = Format::ALL.to_vec(), value_name = "FORMATS")]
     pub format: Vec<Format>,
 
@@ -139,6 +155,7 @@ pub struct UsageError(pub String);
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Assess(args) => assess::run(args, cli.quiet),
+        Command::Verify(args) => verify::run(args, cli.quiet),
         Command::Checks(args) => checks::run(args),
     }
 }

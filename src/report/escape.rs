@@ -4,6 +4,24 @@
 //! create a group. They reach reports only through these functions (HTML
 //! relies on Tera's autoescaping, which is on for every `.html` template).
 
+/// Escape text for HTML element content and double- or single-quoted
+/// attribute values: `&`, `<`, `>`, `"` and `'`. (Tera's default also escapes
+/// `/`, which only matters in unquoted attributes; sgaudit quotes them all.)
+pub fn html(value: &str) -> String {
+    let mut out = String::with_capacity(value.len() + 16);
+    for c in value.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
 /// Neutralise a CSV cell against formula injection: a cell starting with
 /// `=`, `+`, `-`, `@`, tab or carriage return is prefixed with `'`, which
 /// spreadsheets show but do not evaluate (OWASP's recommendation).
@@ -47,6 +65,15 @@ pub fn markdown(value: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn html_escapes_markup_and_quotes() {
+        assert_eq!(
+            html("<a href=\"x\" onclick='y'>&</a>"),
+            "&lt;a href=&quot;x&quot; onclick=&#39;y&#39;&gt;&amp;&lt;/a&gt;"
+        );
+        assert_eq!(html("10.0.0.0/8"), "10.0.0.0/8");
+    }
 
     #[test]
     fn formulas_are_neutralised() {

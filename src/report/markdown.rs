@@ -47,6 +47,24 @@ struct QuestionInfo {
     mean: Option<f64>,
 }
 
+/// Findings listed per account in report.md before "and N more".
+const FINDINGS_PER_ACCOUNT: usize = 50;
+
+#[derive(Serialize)]
+struct AccountSection<'a> {
+    score: &'a crate::analyze::AccountScore,
+    findings: Vec<FindingRecord<'a>>,
+    more: usize,
+}
+
+#[derive(Serialize)]
+struct Remedy {
+    id: &'static str,
+    title: &'static str,
+    why: &'static str,
+    remediation: &'static str,
+}
+
 #[derive(Serialize)]
 struct Risk<'a> {
     #[serde(flatten)]
@@ -86,9 +104,8 @@ pub fn render(a: &Assessment, snapshot: &Snapshot, names: &Names) -> Result<Stri
             .map(|(s, n)| (s.label(), n))
             .collect::<Vec<_>>(),
     );
-    let top: Vec<Risk> = a
-        .open_findings()
-        .take(10)
+    let top: Vec<Risk> = super::top_risks(a, 10)
+        .into_iter()
         .map(|f| Risk {
             record: FindingRecord::new(f, names),
             why: meta(f.check_id).why,
@@ -98,6 +115,43 @@ pub fn render(a: &Assessment, snapshot: &Snapshot, names: &Names) -> Result<Stri
     ctx.insert("open_total", &a.open_findings().count());
     ctx.insert("accepted_total", &(a.findings.len() - a.open_findings().count()));
     ctx.insert("exceptions", &a.exceptions);
+
+    let mut per_account: std::collections::HashMap<&str, Vec<&crate::analyze::Finding>> =
+        std::collections::HashMap::new();
+    for f in &a.findings {
+        per_account.entry(f.account_id.as_str()).or_default().push(f);
+    }
+    let sections: Vec<AccountSection> = a
+        .accounts
+        .iter()
+        .map(|acc| {
+            let all = per_account
+                .get(acc.account_id.as_str())
+                .map(Vec::as_slice)
+                .unwrap_or_default();
+            AccountSection {
+                score: acc,
+                findings: all
+                    .iter()
+                    .take(FINDINGS_PER_ACCOUNT)
+                    .map(|f| FindingRecord::new(f, names))
+                    .collect(),
+                more: all.len().saturating_sub(FINDINGS_PER_ACCOUNT),
+            }
+        })
+        .collect();
+    ctx.insert("sections", &sections);
+    let remedies: Vec<Remedy> = crate::analyze::checks::ALL_CHECKS
+        .iter()
+        .filter(|c| a.findings.iter().any(|f| f.check_id == c.meta.id))
+        .map(|c| Remedy {
+            id: c.meta.id,
+            title: c.meta.title,
+            why: c.meta.why,
+            remediation: c.meta.remediation,
+        })
+        .collect();
+    ctx.insert("remedies", &remedies);
     tera.render("report.md", &ctx).map_err(|source| ReportError::Template {
         template: "report.md",
         source,

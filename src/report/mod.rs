@@ -1,41 +1,56 @@
-//! Writing an assessment out: JSON, CSV and Markdown (HTML comes with the
-//! full reports).
+//! Writing an assessment out: the HTML reports, Markdown, CSV and JSON, and
+//! the evidence package (snapshot, effective config, manifest).
 //!
-//! Every file is written atomically (temporary file, then rename), and every
-//! output is a pure function of the assessment and the snapshot: no clock, no
-//! randomness, sorted lists. Re-running on the same inputs gives the same bytes.
+//! Every file is written atomically (temporary file, then rename) and hashed
+//! as it is written; `manifest.json` is written last, after the previous one
+//! was removed, so an interrupted run leaves no manifest and cannot pass for
+//! complete. Every output is a pure function of the assessment, the snapshot
+//! and the config: no clock (but in the manifest), no randomness, sorted
+//! lists. Re-running on the same inputs gives the same bytes.
 
 pub mod escape;
+pub mod evidence;
+mod graph;
+mod html;
+mod json;
 mod markdown;
+pub mod output;
 pub mod records;
+mod tables;
 
 use std::path::{Path, PathBuf};
 
-use serde::Serialize;
-
 use crate::analyze::{Assessment, Severity};
+use crate::config::LoadedConfig;
 use crate::model::Snapshot;
 
-use records::{FindingRecord, Names};
+use output::{OutDir, WrittenFile};
+use records::Names;
 
-/// An output format, as `--format` names it.
+/// An output format, as `--format` names it. The evidence package is always written.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, clap::ValueEnum)]
 pub enum Format {
-    Json,
-    Csv,
+    /// `index.html` and `accounts/<id>.html`
+    Html,
+    /// `report.md`
     Md,
+    /// `findings.csv`, `scores.csv`, `rules.csv`
+    Csv,
+    /// `findings.json`, `scores.json`
+    Json,
 }
 
 impl Format {
-    pub const ALL: [Format; 3] = [Format::Json, Format::Csv, Format::Md];
+    pub const ALL: [Format; 4] = [Format::Html, Format::Md, Format::Csv, Format::Json];
 }
 
 impl std::fmt::Display for Format {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(match self {
-            Format::Json => "json",
-            Format::Csv => "csv",
+            Format::Html => "html",
             Format::Md => "md",
+            Format::Csv => "csv",
+            Format::Json => "json",
         })
     }
 }
@@ -56,276 +71,128 @@ pub enum ReportError {
     },
 }
 
-fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> ReportError + '_ {
-    move |source| ReportError::Io {
-        path: path.to_path_buf(),
-        source,
-    }
+/// What the reports are made from.
+pub struct Inputs<'a> {
+    pub assessment: &'a Assessment,
+    pub snapshot: &'a Snapshot,
+    /// The snapshot file as read: copied byte for byte into the package.
+    pub snapshot_path: &'a Path,
+    pub config: &'a LoadedConfig,
+    /// When the assessment runs: recorded in the manifest, nowhere else.
+    pub assessed_at: time::OffsetDateTime,
 }
 
-/// Write the selected formats into `dir` (created if missing). Returns the
-/// files written, in a fixed order. The formats are written concurrently.
-pub fn write(
-    dir: &Path,
-    assessment: &Assessment,
-    snapshot: &Snapshot,
-    formats: &[Format],
-) -> Result<Vec<PathBuf>, ReportError> {
-    std::fs::create_dir_all(dir).map_err(io_err(dir))?;
-    let names = Names::new(snapshot);
-    let names = &names;
-    let results: Vec<Result<Vec<PathBuf>, ReportError>> = std::thread::scope(|scope| {
-        let jobs: Vec<_> = formats
-            .iter()
-            .copied()
-            .collect::<std::collections::BTreeSet<_>>()
-            .into_iter()
-            .map(|format| {
-                scope.spawn(move || -> Result<Vec<PathBuf>, ReportError> {
-                    match format {
-                        Format::Json => Ok(vec![
-                            write_findings_json(&dir.join("findings.json"), assessment, names)?,
-                            write_json(&dir.join("scores.json"), &scores_document(assessment))?,
-                        ]),
-                        Format::Csv => Ok(vec![
-                            write_findings_csv(&dir.join("findings.csv"), assessment, names)?,
-                            write_scores_csv(&dir.join("scores.csv"), assessment)?,
-                        ]),
-                        Format::Md => {
-                            let path = dir.join("report.md");
-                            let text = markdown::render(assessment, snapshot, names)?;
-                            crate::atomic::write(&path, text.as_bytes()).map_err(io_err(&path))?;
-                            Ok(vec![path])
-                        }
-                    }
-                })
+type Job<'a> = Box<dyn FnOnce() -> Result<Vec<WrittenFile>, ReportError> + Send + 'a>;
+
+/// Write the selected formats and the evidence package into `dir` (created
+/// if missing). Returns every file written, the manifest last.
+pub fn write(dir: &Path, inputs: &Inputs, formats: &[Format]) -> Result<Vec<WrittenFile>, ReportError> {
+    let out = OutDir::create(dir)?;
+    match std::fs::remove_file(out.path(evidence::MANIFEST)) {
+        Ok(()) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(source) => {
+            return Err(ReportError::Io {
+                path: out.path(evidence::MANIFEST),
+                source,
             })
+        }
+    }
+    let a = inputs.assessment;
+    let snapshot = inputs.snapshot;
+    let names = Names::new(snapshot);
+    let (out, names) = (&out, &names);
+    let html = if formats.contains(&Format::Html) {
+        Some(html::Html::new()?)
+    } else {
+        None
+    };
+    let slices = html.as_ref().map(|_| html::AccountSlices::new(a));
+
+    // Independent jobs, run on every core.
+    let mut jobs: Vec<Job> = vec![Box::new(move || {
+        Ok(vec![
+            evidence::copy_snapshot(out, inputs.snapshot_path)?,
+            out.write_bytes("config.toml", evidence::config_toml(inputs.config)?.as_bytes())?,
+        ])
+    })];
+    if formats.contains(&Format::Json) {
+        jobs.push(Box::new(move || {
+            Ok(vec![json::write_findings(out, a, names)?, json::write_scores(out, a)?])
+        }));
+    }
+    if formats.contains(&Format::Csv) {
+        jobs.push(Box::new(move || {
+            Ok(vec![
+                tables::write_findings(out, a, names)?,
+                tables::write_scores(out, a)?,
+            ])
+        }));
+        jobs.push(Box::new(move || {
+            Ok(vec![tables::write_rules(out, a, snapshot, names)?])
+        }));
+    }
+    if formats.contains(&Format::Md) {
+        jobs.push(Box::new(move || {
+            Ok(vec![out.write_bytes(
+                "report.md",
+                markdown::render(a, snapshot, names)?.as_bytes(),
+            )?])
+        }));
+    }
+    if let (Some(html), Some(slices)) = (&html, &slices) {
+        jobs.push(Box::new(move || {
+            Ok(vec![out.write_bytes(
+                "index.html",
+                html.index(a, snapshot, names)?.as_bytes(),
+            )?])
+        }));
+        let scores: std::collections::HashMap<&str, &crate::analyze::AccountScore> =
+            a.accounts.iter().map(|s| (s.account_id.as_str(), s)).collect();
+        let pages: Vec<_> = snapshot
+            .accounts
+            .iter()
+            .map(|acc| (acc, scores[acc.account_id.as_str()]))
             .collect();
-        jobs.into_iter()
-            .map(|j| j.join().expect("a report writer panicked"))
+        let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).clamp(1, 8);
+        for chunk in pages.chunks(pages.len().div_ceil(threads).max(1)) {
+            let chunk = chunk.to_vec();
+            jobs.push(Box::new(move || {
+                chunk
+                    .into_iter()
+                    .map(|(acc, score)| {
+                        let page = html.account(a, snapshot, acc, score, slices, names)?;
+                        out.write_bytes(&format!("accounts/{}.html", acc.account_id), page.as_bytes())
+                    })
+                    .collect()
+            }));
+        }
+    }
+
+    let results: Vec<Result<Vec<WrittenFile>, ReportError>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = jobs.into_iter().map(|job| scope.spawn(job)).collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().expect("a report writer panicked"))
             .collect()
     });
     let mut written = Vec::new();
     for r in results {
         written.extend(r?);
     }
+    let snapshot_file = evidence::snapshot_file_name(inputs.snapshot_path);
+    let manifest = evidence::write_manifest(
+        out,
+        written.clone(),
+        snapshot,
+        snapshot_file,
+        inputs.snapshot_path,
+        inputs.config,
+        inputs.assessed_at,
+    )?;
+    written.sort();
+    written.push(manifest);
     Ok(written)
-}
-
-#[derive(Serialize)]
-struct Generator {
-    name: &'static str,
-    version: &'static str,
-}
-
-const GENERATOR: Generator = Generator {
-    name: env!("CARGO_PKG_NAME"),
-    version: env!("CARGO_PKG_VERSION"),
-};
-
-#[derive(Serialize)]
-struct FindingsHeader {
-    schema: &'static str,
-    generator: Generator,
-    #[serde(with = "time::serde::rfc3339")]
-    as_of: time::OffsetDateTime,
-    count: usize,
-    open: usize,
-    /// Every control the findings name, by the label they use.
-    controls: std::collections::BTreeMap<String, &'static crate::controls::Control>,
-}
-
-/// `findings.json`: the header pretty-printed, then one finding per line, so
-/// that the file stays small, greps well and diffs line by line.
-fn write_findings_json(path: &Path, a: &Assessment, names: &Names) -> Result<PathBuf, ReportError> {
-    let mut controls = std::collections::BTreeMap::new();
-    for f in &a.findings {
-        for c in &f.controls {
-            controls.entry(c.label()).or_insert(*c);
-        }
-    }
-    let header = FindingsHeader {
-        schema: "sgaudit/findings@1",
-        generator: GENERATOR,
-        as_of: a.as_of,
-        count: a.findings.len(),
-        open: a.open_findings().count(),
-        controls,
-    };
-    crate::atomic::write_with(path, |f| {
-        use std::io::Write;
-        let mut w = std::io::BufWriter::with_capacity(1 << 20, f);
-        let head = serde_json::to_string_pretty(&header)?;
-        let head = head.strip_suffix("\n}").unwrap_or(&head);
-        w.write_all(head.as_bytes())?;
-        w.write_all(b",\n  \"findings\": [")?;
-        for (i, finding) in a.findings.iter().enumerate() {
-            w.write_all(if i == 0 { b"\n    " } else { b",\n    " })?;
-            serde_json::to_writer(&mut w, &FindingRecord::new(finding, names))?;
-        }
-        w.write_all(if a.findings.is_empty() {
-            b"]\n}\n"
-        } else {
-            b"\n  ]\n}\n"
-        })?;
-        w.flush()
-    })
-    .map_err(io_err(path))?;
-    Ok(path.to_path_buf())
-}
-
-#[derive(Serialize)]
-struct ScoresDocument<'a> {
-    schema: &'static str,
-    generator: Generator,
-    #[serde(with = "time::serde::rfc3339")]
-    as_of: time::OffsetDateTime,
-    org: &'a crate::analyze::OrgScore,
-    accounts: &'a [crate::analyze::AccountScore],
-    exceptions: &'a [crate::analyze::ExceptionStatus],
-}
-
-fn scores_document(a: &Assessment) -> ScoresDocument<'_> {
-    ScoresDocument {
-        schema: "sgaudit/scores@1",
-        generator: GENERATOR,
-        as_of: a.as_of,
-        org: &a.org,
-        accounts: &a.accounts,
-        exceptions: &a.exceptions,
-    }
-}
-
-fn write_json<T: Serialize>(path: &Path, value: &T) -> Result<PathBuf, ReportError> {
-    crate::atomic::write_with(path, |f| {
-        let mut w = std::io::BufWriter::new(f);
-        serde_json::to_writer_pretty(&mut w, value)?;
-        std::io::Write::write_all(&mut w, b"\n")?;
-        std::io::Write::flush(&mut w)
-    })
-    .map_err(io_err(path))?;
-    Ok(path.to_path_buf())
-}
-
-/// Write rows with a header, every text cell neutralised against formulas.
-fn write_csv(path: &Path, header: &[&str], rows: impl Iterator<Item = Vec<String>>) -> Result<PathBuf, ReportError> {
-    crate::atomic::write_with(path, |f| {
-        let mut w = csv::WriterBuilder::new()
-            .terminator(csv::Terminator::CRLF)
-            .from_writer(std::io::BufWriter::new(f));
-        w.write_record(header)?;
-        for row in rows {
-            w.write_record(row.iter().map(|c| escape::csv_cell(c).into_owned()))?;
-        }
-        w.flush()
-    })
-    .map_err(io_err(path))?;
-    Ok(path.to_path_buf())
-}
-
-fn opt_num(x: Option<f64>) -> String {
-    x.map(|v| format!("{v:.1}")).unwrap_or_default()
-}
-
-fn write_findings_csv(path: &Path, a: &Assessment, names: &Names) -> Result<PathBuf, ReportError> {
-    let header = [
-        "severity",
-        "status",
-        "account_id",
-        "account_name",
-        "region",
-        "check_id",
-        "check_name",
-        "question",
-        "title",
-        "exposure",
-        "security_group_id",
-        "security_group_name",
-        "resource_ids",
-        "summary",
-        "rule_direction",
-        "rule_protocol",
-        "rule_ports",
-        "rule_source",
-        "rule_description",
-        "controls",
-        "exception_owner",
-        "exception_reason",
-        "exception_expires",
-    ];
-    let rows = a.findings.iter().map(|f| {
-        let r = FindingRecord::new(f, names);
-        let rule = r.rule;
-        vec![
-            r.severity.to_string(),
-            r.status.to_string(),
-            r.account_id.to_string(),
-            r.account_name.to_string(),
-            r.region.unwrap_or("").to_string(),
-            r.check_id.to_string(),
-            r.check_name.to_string(),
-            r.question.to_string(),
-            r.title.to_string(),
-            r.exposure.map(|e| e.to_string()).unwrap_or_default(),
-            r.security_group_id.unwrap_or("").to_string(),
-            r.security_group_name.unwrap_or("").to_string(),
-            r.resource_ids.join(" "),
-            r.summary.to_string(),
-            rule.map(|x| x.direction.to_string()).unwrap_or_default(),
-            rule.map(|x| x.protocol.clone()).unwrap_or_default(),
-            rule.map(|x| x.ports.clone()).unwrap_or_default(),
-            rule.map(|x| x.source.clone()).unwrap_or_default(),
-            rule.and_then(|x| x.description.clone()).unwrap_or_default(),
-            f.controls.iter().map(|c| c.label()).collect::<Vec<_>>().join("; "),
-            r.exception.map(|e| e.owner.clone()).unwrap_or_default(),
-            r.exception.map(|e| e.reason.clone()).unwrap_or_default(),
-            r.exception.map(|e| e.expires.clone()).unwrap_or_default(),
-        ]
-    });
-    write_csv(path, &header, rows)
-}
-
-fn write_scores_csv(path: &Path, a: &Assessment) -> Result<PathBuf, ReportError> {
-    let header = [
-        "account_id",
-        "account_name",
-        "ou_path",
-        "collection",
-        "Q1",
-        "Q2",
-        "Q3",
-        "Q4",
-        "Q5",
-        "overall",
-        "status",
-        "Q1_status",
-        "Q2_status",
-        "Q3_status",
-        "Q4_status",
-        "Q5_status",
-        "open_critical",
-        "open_high",
-        "open_medium",
-        "open_low",
-        "open_info",
-        "accepted",
-    ];
-    let rows = a.accounts.iter().map(|acc| {
-        let mut row = vec![
-            acc.account_id.clone(),
-            acc.name.clone(),
-            acc.ou_path.clone(),
-            acc.collection.state.to_string(),
-        ];
-        row.extend(acc.questions.iter().map(|q| opt_num(q.score)));
-        row.push(opt_num(acc.score));
-        row.push(acc.status.label().to_string());
-        row.extend(acc.questions.iter().map(|q| q.status.label().to_string()));
-        row.extend(acc.open_findings.iter().map(|n| n.to_string()));
-        row.push(acc.accepted_findings.to_string());
-        row
-    });
-    write_csv(path, &header, rows)
 }
 
 /// Count of open findings at each severity, worst first.
@@ -334,4 +201,13 @@ pub fn open_by_severity(a: &Assessment) -> Vec<(Severity, usize)> {
         .into_iter()
         .map(|s| (s, a.open_findings().filter(|f| f.severity == s).count()))
         .collect()
+}
+
+/// The `n` worst open findings: by severity, internet-exposed first, then in
+/// the assessment's order.
+pub fn top_risks(a: &Assessment, n: usize) -> Vec<&crate::analyze::Finding> {
+    let mut open: Vec<&crate::analyze::Finding> = a.open_findings().collect();
+    open.sort_by(|x, y| y.severity.cmp(&x.severity).then(y.exposure.cmp(&x.exposure)));
+    open.truncate(n);
+    open
 }

@@ -160,7 +160,18 @@ fn gzip_snapshots_and_format_selection() {
         .map(|e| e.unwrap().file_name().into_string().unwrap())
         .collect();
     names.sort();
-    assert_eq!(names, ["findings.csv", "scores.csv"]);
+    // The reports asked for, and the evidence package, which is always written.
+    assert_eq!(
+        names,
+        [
+            "config.toml",
+            "findings.csv",
+            "manifest.json",
+            "rules.csv",
+            "scores.csv",
+            "snapshot.json.gz"
+        ]
+    );
 }
 
 #[test]

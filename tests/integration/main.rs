@@ -4,9 +4,12 @@
 //! `INSTA_UPDATE=always cargo test`).
 
 mod assess;
+mod browser;
 mod errors;
+mod evidence;
 mod golden;
 mod hostile;
+mod html;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};

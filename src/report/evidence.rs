@@ -1,0 +1,241 @@
+//! The evidence package: the exact snapshot, the effective configuration,
+//! and `manifest.json` with the SHA-256 and size of every file written, so
+//! that an auditor can check a year later that nothing changed
+//! (`sgaudit verify DIR`).
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::config::LoadedConfig;
+use crate::model::{CallerIdentity, Organization, Snapshot};
+
+use super::output::{digest_file, OutDir, WrittenFile};
+use super::ReportError;
+
+pub const MANIFEST: &str = "manifest.json";
+
+#[derive(Debug, Serialize, Deserialize)]
+pub struct Manifest {
+    pub schema: String,
+    pub tool: ToolRef,
+    /// When this assessment ran: the only "now" of the package. The reports
+    /// themselves are as of the snapshot.
+    pub assessed_at: String,
+    pub snapshot: SnapshotRef,
+    pub config: ConfigRef,
+    /// Every file of the package but the manifest, sorted by path.
+    pub files: Vec<WrittenFile>,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+pub struct ToolRef {
+    pub name: String,
+    pub version: String,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+pub struct SnapshotRef {
+    /// The copy in the package.
+    pub file: String,
+    /// Where it was read from.
+    pub source: String,
+    pub started_at: String,
+    pub finished_at: Option<String>,
+    pub collected_by: Option<String>,
+    pub caller_identity: Option<CallerIdentity>,
+    pub organization: Option<Organization>,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+pub struct ConfigRef {
+    /// The effective configuration in the package (defaults filled in).
+    pub file: String,
+    /// The file it was read from, and its SHA-256; absent when the defaults were used.
+    pub source: Option<String>,
+    pub source_sha256: Option<String>,
+}
+
+fn rfc3339(t: time::OffsetDateTime) -> String {
+    t.format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_default()
+}
+
+/// The name of the snapshot copy: `snapshot.json`, or `snapshot.json.gz` when
+/// the input was compressed.
+pub fn snapshot_file_name(source: &Path) -> &'static str {
+    let gz = std::fs::File::open(source)
+        .and_then(|mut f| {
+            let mut magic = [0u8; 2];
+            std::io::Read::read_exact(&mut f, &mut magic).map(|_| magic == [0x1f, 0x8b])
+        })
+        .unwrap_or(false);
+    if gz {
+        "snapshot.json.gz"
+    } else {
+        "snapshot.json"
+    }
+}
+
+/// Copy the snapshot file byte for byte.
+pub fn copy_snapshot(out: &OutDir, source: &Path) -> Result<WrittenFile, ReportError> {
+    let name = snapshot_file_name(source);
+    let mut input = std::fs::File::open(source).map_err(|source_err| ReportError::Io {
+        path: source.to_path_buf(),
+        source: source_err,
+    })?;
+    out.write(name, |w| std::io::copy(&mut input, w).map(|_| ()))
+}
+
+/// The effective configuration as TOML: what this assessment used, defaults
+/// included. Reading it back gives the same configuration (and writing that
+/// gives the same bytes).
+pub fn config_toml(config: &LoadedConfig) -> Result<String, ReportError> {
+    let body = toml::to_string_pretty(&config.config).map_err(|e| ReportError::Io {
+        path: PathBuf::from("config.toml"),
+        source: std::io::Error::other(e),
+    })?;
+    Ok(format!(
+        "# The effective configuration of this assessment, with every default filled in.\n\
+         # `sgaudit assess --config config.toml` reproduces the reports beside it.\n\n{body}"
+    ))
+}
+
+/// Write `manifest.json`, last, listing `files`.
+pub fn write_manifest(
+    out: &OutDir,
+    mut files: Vec<WrittenFile>,
+    snapshot: &Snapshot,
+    snapshot_file: &str,
+    snapshot_source: &Path,
+    config: &LoadedConfig,
+    assessed_at: time::OffsetDateTime,
+) -> Result<WrittenFile, ReportError> {
+    files.sort();
+    let manifest = Manifest {
+        schema: "sgaudit/manifest@1".into(),
+        tool: ToolRef {
+            name: env!("CARGO_PKG_NAME").into(),
+            version: env!("CARGO_PKG_VERSION").into(),
+        },
+        assessed_at: rfc3339(assessed_at),
+        snapshot: SnapshotRef {
+            file: snapshot_file.into(),
+            source: snapshot_source.display().to_string(),
+            started_at: rfc3339(snapshot.started_at),
+            finished_at: snapshot.finished_at.map(rfc3339),
+            collected_by: Some(format!("{} {}", snapshot.tool.name, snapshot.tool.version)),
+            caller_identity: snapshot.caller_identity.clone(),
+            organization: snapshot.organization.clone(),
+        },
+        config: ConfigRef {
+            file: "config.toml".into(),
+            source: config.path.as_ref().map(|p| p.display().to_string()),
+            source_sha256: config.path.as_ref().map(|_| {
+                use sha2::Digest;
+                super::output::hex(&sha2::Sha256::digest(config.source.as_bytes()))
+            }),
+        },
+        files,
+    };
+    let mut text = serde_json::to_string_pretty(&manifest).map_err(|e| ReportError::Io {
+        path: out.path(MANIFEST),
+        source: e.into(),
+    })?;
+    text.push('\n');
+    out.write_bytes(MANIFEST, text.as_bytes())
+}
+
+/// What `verify` found.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Verification {
+    pub checked: usize,
+    /// `(path, why)`
+    pub changed: Vec<(String, String)>,
+    pub missing: Vec<String>,
+    pub added: Vec<String>,
+}
+
+impl Verification {
+    pub fn is_intact(&self) -> bool {
+        self.changed.is_empty() && self.missing.is_empty() && self.added.is_empty()
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum VerifyError {
+    #[error("{0} has no {MANIFEST}: it is not an sgaudit output directory, or the run that wrote it did not finish")]
+    NoManifest(PathBuf),
+    #[error("cannot read {path}")]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{path} is not a valid manifest: {message}")]
+    BadManifest { path: PathBuf, message: String },
+}
+
+fn walk(root: &Path, dir: &Path, out: &mut BTreeSet<String>) -> std::io::Result<()> {
+    for entry in std::fs::read_dir(dir)? {
+        let entry = entry?;
+        let path = entry.path();
+        if entry.file_type()?.is_dir() {
+            walk(root, &path, out)?;
+        } else {
+            let rel = path.strip_prefix(root).unwrap_or(&path);
+            out.insert(
+                rel.components()
+                    .map(|c| c.as_os_str().to_string_lossy())
+                    .collect::<Vec<_>>()
+                    .join("/"),
+            );
+        }
+    }
+    Ok(())
+}
+
+/// Recompute every file's hash and size against the manifest, and look for
+/// files the manifest does not list.
+pub fn verify(dir: &Path) -> Result<Verification, VerifyError> {
+    let manifest_path = dir.join(MANIFEST);
+    if !manifest_path.is_file() {
+        return Err(VerifyError::NoManifest(dir.to_path_buf()));
+    }
+    let text = std::fs::read_to_string(&manifest_path).map_err(|source| VerifyError::Io {
+        path: manifest_path.clone(),
+        source,
+    })?;
+    let manifest: Manifest = serde_json::from_str(&text).map_err(|e| VerifyError::BadManifest {
+        path: manifest_path.clone(),
+        message: e.to_string(),
+    })?;
+    let mut present = BTreeSet::new();
+    walk(dir, dir, &mut present).map_err(|source| VerifyError::Io {
+        path: dir.to_path_buf(),
+        source,
+    })?;
+    present.remove(MANIFEST);
+    let mut v = Verification::default();
+    for f in &manifest.files {
+        if !present.remove(&f.path) {
+            v.missing.push(f.path.clone());
+            continue;
+        }
+        v.checked += 1;
+        let path = dir.join(&f.path);
+        let (sha256, size) = digest_file(&path).map_err(|source| VerifyError::Io { path, source })?;
+        if sha256 != f.sha256 {
+            v.changed.push((
+                f.path.clone(),
+                format!(
+                    "SHA-256 is {sha256}, the manifest says {} (size {size}, was {})",
+                    f.sha256, f.size
+                ),
+            ));
+        }
+    }
+    v.added = present.into_iter().collect();
+    Ok(v)
+}

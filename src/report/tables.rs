@@ -1,0 +1,211 @@
+//! The CSV outputs: `findings.csv`, `scores.csv`, `rules.csv`.
+//!
+//! UTF-8, a header row, RFC 4180 quoting, CRLF line ends; every text cell
+//! passes through [`escape::csv_cell`] against formula injection.
+
+use std::collections::HashMap;
+
+use crate::analyze::rules::{self, Source};
+use crate::analyze::{Assessment, GroupSummary};
+use crate::model::Snapshot;
+
+use super::escape;
+use super::output::{OutDir, WrittenFile};
+use super::records::{FindingRecord, Names};
+use super::ReportError;
+
+/// Write rows with a header, every text cell neutralised against formulas.
+fn write_csv(
+    out: &OutDir,
+    name: &str,
+    header: &[&str],
+    rows: impl Iterator<Item = Vec<String>>,
+) -> Result<WrittenFile, ReportError> {
+    out.write(name, |f| {
+        let mut w = csv::WriterBuilder::new()
+            .terminator(csv::Terminator::CRLF)
+            .from_writer(f);
+        w.write_record(header)?;
+        for row in rows {
+            w.write_record(row.iter().map(|c| escape::csv_cell(c).into_owned()))?;
+        }
+        w.flush()
+    })
+}
+
+fn opt_num(x: Option<f64>) -> String {
+    x.map(|v| format!("{v:.1}")).unwrap_or_default()
+}
+
+pub fn write_findings(out: &OutDir, a: &Assessment, names: &Names) -> Result<WrittenFile, ReportError> {
+    let header = [
+        "severity",
+        "status",
+        "account_id",
+        "account_name",
+        "region",
+        "check_id",
+        "check_name",
+        "question",
+        "title",
+        "exposure",
+        "security_group_id",
+        "security_group_name",
+        "resource_ids",
+        "summary",
+        "rule_direction",
+        "rule_protocol",
+        "rule_ports",
+        "rule_source",
+        "rule_description",
+        "controls",
+        "exception_owner",
+        "exception_reason",
+        "exception_expires",
+    ];
+    let rows = a.findings.iter().map(|f| {
+        let r = FindingRecord::new(f, names);
+        let rule = r.rule;
+        vec![
+            r.severity.to_string(),
+            r.status.to_string(),
+            r.account_id.to_string(),
+            r.account_name.to_string(),
+            r.region.unwrap_or("").to_string(),
+            r.check_id.to_string(),
+            r.check_name.to_string(),
+            r.question.to_string(),
+            r.title.to_string(),
+            r.exposure.map(|e| e.to_string()).unwrap_or_default(),
+            r.security_group_id.unwrap_or("").to_string(),
+            r.security_group_name.unwrap_or("").to_string(),
+            r.resource_ids.join(" "),
+            r.summary.to_string(),
+            rule.map(|x| x.direction.to_string()).unwrap_or_default(),
+            rule.map(|x| x.protocol.clone()).unwrap_or_default(),
+            rule.map(|x| x.ports.clone()).unwrap_or_default(),
+            rule.map(|x| x.source.clone()).unwrap_or_default(),
+            rule.and_then(|x| x.description.clone()).unwrap_or_default(),
+            f.controls.iter().map(|c| c.label()).collect::<Vec<_>>().join("; "),
+            r.exception.map(|e| e.owner.clone()).unwrap_or_default(),
+            r.exception.map(|e| e.reason.clone()).unwrap_or_default(),
+            r.exception.map(|e| e.expires.clone()).unwrap_or_default(),
+        ]
+    });
+    write_csv(out, "findings.csv", &header, rows)
+}
+
+pub fn write_scores(out: &OutDir, a: &Assessment) -> Result<WrittenFile, ReportError> {
+    let header = [
+        "account_id",
+        "account_name",
+        "ou_path",
+        "collection",
+        "Q1",
+        "Q2",
+        "Q3",
+        "Q4",
+        "Q5",
+        "overall",
+        "status",
+        "Q1_status",
+        "Q2_status",
+        "Q3_status",
+        "Q4_status",
+        "Q5_status",
+        "open_critical",
+        "open_high",
+        "open_medium",
+        "open_low",
+        "open_info",
+        "accepted",
+    ];
+    let rows = a.accounts.iter().map(|acc| {
+        let mut row = vec![
+            acc.account_id.clone(),
+            acc.name.clone(),
+            acc.ou_path.clone(),
+            acc.collection.state.to_string(),
+        ];
+        row.extend(acc.questions.iter().map(|q| opt_num(q.score)));
+        row.push(opt_num(acc.score));
+        row.push(acc.status.label().to_string());
+        row.extend(acc.questions.iter().map(|q| q.status.label().to_string()));
+        row.extend(acc.open_findings.iter().map(|n| n.to_string()));
+        row.push(acc.accepted_findings.to_string());
+        row
+    });
+    write_csv(out, "scores.csv", &header, rows)
+}
+
+/// `rules.csv`: every rule of every collected group, one source per row,
+/// with the group's attachments and exposure.
+pub fn write_rules(
+    out: &OutDir,
+    a: &Assessment,
+    snapshot: &Snapshot,
+    names: &Names,
+) -> Result<WrittenFile, ReportError> {
+    let header = [
+        "account_id",
+        "account_name",
+        "region",
+        "vpc_id",
+        "group_id",
+        "group_name",
+        "direction",
+        "protocol",
+        "ports",
+        "source",
+        "source_kind",
+        "description",
+        "attachments",
+        "exposure",
+    ];
+    let groups: HashMap<(&str, &str), &GroupSummary> = a
+        .groups
+        .iter()
+        .map(|g| ((g.region.as_str(), g.group_id.as_str()), g))
+        .collect();
+    let groups = &groups;
+    let mut accounts: Vec<_> = snapshot.accounts.iter().filter(|acc| acc.status.is_ok()).collect();
+    accounts.sort_by(|x, y| x.account_id.cmp(&y.account_id));
+    let rows = accounts.into_iter().flat_map(move |acc| {
+        let mut regions: Vec<_> = acc.regions.iter().filter(|r| r.status.is_ok()).collect();
+        regions.sort_by(|x, y| x.region.cmp(&y.region));
+        regions.into_iter().flat_map(move |region| {
+            let mut sgs: Vec<_> = region.security_groups.iter().collect();
+            sgs.sort_by(|x, y| x.group_id.cmp(&y.group_id));
+            sgs.into_iter().flat_map(move |sg| {
+                let summary = groups.get(&(region.region.as_str(), sg.group_id.as_str()));
+                let (attached, exposure) =
+                    summary.map_or((0, String::new()), |g| (g.attachments.len(), g.exposure.to_string()));
+                rules::ingress(sg).chain(rules::egress(sg)).map(move |rule| {
+                    let e = rule.evidence();
+                    let kind = match rule.source {
+                        Source::Cidr(_) => "cidr",
+                        Source::PrefixList(_) => "prefix-list",
+                        Source::Group(_) => "security-group",
+                    };
+                    vec![
+                        acc.account_id.to_string(),
+                        names.account(acc.account_id.as_str()).to_string(),
+                        region.region.to_string(),
+                        sg.vpc_id.as_ref().map(|v| v.to_string()).unwrap_or_default(),
+                        sg.group_id.to_string(),
+                        sg.group_name.clone(),
+                        e.direction.to_string(),
+                        e.protocol,
+                        e.ports,
+                        e.source,
+                        kind.to_string(),
+                        e.description.unwrap_or_default(),
+                        attached.to_string(),
+                        exposure.clone(),
+                    ]
+                })
+            })
+        })
+    });
+    write_csv(out, "rules.csv", &header, rows)
+}
