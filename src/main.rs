@@ -10,16 +10,26 @@ use sgaudit::cli::{self, exit, Cli, UsageError};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    use tracing_subscriber::filter::{LevelFilter, Targets};
+    use tracing_subscriber::prelude::*;
     let level = match cli.verbose {
-        0 => tracing::Level::WARN,
-        1 => tracing::Level::INFO,
-        2 => tracing::Level::DEBUG,
-        _ => tracing::Level::TRACE,
+        0 => LevelFilter::WARN,
+        1 => LevelFilter::INFO,
+        2 => LevelFilter::DEBUG,
+        _ => LevelFilter::TRACE,
     };
-    tracing_subscriber::fmt()
-        .with_max_level(level)
-        .with_writer(std::io::stderr)
-        .with_ansi(std::io::stderr().is_terminal())
+    // sgaudit's own events at the chosen level; the AWS SDK's only from -vvv
+    // (its warnings are about its own configuration, not about the run).
+    let filter = Targets::new()
+        .with_target("sgaudit", level)
+        .with_default(if cli.verbose >= 3 { level } else { LevelFilter::ERROR });
+    tracing_subscriber::registry()
+        .with(
+            tracing_subscriber::fmt::layer()
+                .with_writer(std::io::stderr)
+                .with_ansi(std::io::stderr().is_terminal()),
+        )
+        .with(filter)
         .init();
 
     match cli::run(cli) {

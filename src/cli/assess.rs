@@ -40,22 +40,44 @@ pub fn run(args: AssessArgs, quiet: bool) -> anyhow::Result<ExitCode> {
     let started = std::time::Instant::now();
     let snapshot = model::read_snapshot(&args.snapshot)?;
     tracing::info!(accounts = snapshot.accounts.len(), elapsed = ?started.elapsed(), "snapshot read");
+    assess_and_report(
+        snapshot,
+        &args.snapshot,
+        &loaded,
+        &args.out,
+        &args.format,
+        &args.gates,
+        quiet,
+    )
+}
+
+/// Assess a snapshot (read from `snapshot_path`) and write everything into `out`.
+pub fn assess_and_report(
+    snapshot: model::Snapshot,
+    snapshot_path: &std::path::Path,
+    loaded: &LoadedConfig,
+    out: &std::path::Path,
+    formats: &[report::Format],
+    gates: &Gates,
+    quiet: bool,
+) -> anyhow::Result<ExitCode> {
+    let started = std::time::Instant::now();
     let assessment = analyze::assess(&snapshot, &loaded.config);
     tracing::info!(findings = assessment.findings.len(), elapsed = ?started.elapsed(), "assessed");
     let inputs = report::Inputs {
         assessment: &assessment,
         snapshot: &snapshot,
-        snapshot_path: &args.snapshot,
-        config: &loaded,
+        snapshot_path,
+        config: loaded,
         assessed_at: time::OffsetDateTime::now_utc(),
     };
-    let written = report::write(&args.out, &inputs, &args.format)
-        .with_context(|| format!("writing reports to {}", args.out.display()))?;
+    let written =
+        report::write(out, &inputs, formats).with_context(|| format!("writing reports to {}", out.display()))?;
     tracing::info!(files = written.len(), elapsed = ?started.elapsed(), "reports written");
     if !quiet {
-        summarize(&assessment, &args.out, written.len());
+        summarize(&assessment, out, written.len());
     }
-    let code = exit_code(&assessment, &args.gates, quiet);
+    let code = exit_code(&assessment, gates, quiet);
     // The process ends here: freeing a million rules one by one would only
     // delay the exit (by about half a second on a large organization).
     std::mem::forget(snapshot);

@@ -6,6 +6,7 @@
 
 mod assess;
 mod checks;
+mod collect;
 mod verify;
 
 use std::path::PathBuf;
@@ -39,10 +40,13 @@ Exit codes:
   1  error (unreadable snapshot, unwritable output)
   2  usage or configuration error
   3  done, but partial: some account, region or service was not collected
+     (its role could not be assumed, a region failed, a service was unavailable)
   4  a --fail-under / --fail-on gate tripped (wins over 3)
   5  verify: a file of the evidence package changed, is missing or was added
 
 Examples:
+  sgaudit run --out runs/2026-11-25                collect the organization and assess it
+  sgaudit collect --out snap.json.gz --regions eu-west-1,us-east-1
   sgaudit assess --snapshot samples/org-snapshot.json --out out/
   sgaudit assess --snapshot snap.json.gz --config sgaudit.toml --out out/ --fail-on critical
   sgaudit verify out/            check the evidence package against its manifest
@@ -71,6 +75,14 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Collect the organization, then assess it: the snapshot, the reports and
+    /// the evidence package in one directory. The main job.
+    #[command(after_help = AFTER_HELP)]
+    Run(RunArgs),
+    /// Collect the organization's network configuration into a snapshot. Reads
+    /// only: List/Describe/Get calls and sts:AssumeRole.
+    #[command(after_help = AFTER_HELP)]
+    Collect(CollectCommand),
     /// Assess a snapshot and write findings, scores and reports. No network.
     #[command(after_help = AFTER_HELP)]
     Assess(AssessArgs),
@@ -86,6 +98,70 @@ pub struct VerifyArgs {
     /// The directory `sgaudit assess --out` wrote.
     #[arg(value_name = "DIR")]
     pub dir: PathBuf,
+}
+
+/// How to reach the organization. Each flag overrides the config's `[collect]`.
+#[derive(Debug, Args, Clone, Default)]
+pub struct CollectArgs {
+    /// Configuration file (TOML); see config/sgaudit.example.toml.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+
+    /// The role to assume in each account [default: OrganizationAccountAccessRole].
+    #[arg(long, value_name = "NAME")]
+    pub role_name: Option<String>,
+
+    /// The external id the role's trust policy requires.
+    #[arg(long, value_name = "ID")]
+    pub external_id: Option<String>,
+
+    /// Regions to collect, comma-separated [default: every region enabled in each account].
+    #[arg(long, value_delimiter = ',', value_name = "REGIONS")]
+    pub regions: Vec<String>,
+
+    /// Collect exactly these accounts, comma-separated, without calling
+    /// Organizations (for a caller without Organizations access).
+    #[arg(long, value_delimiter = ',', value_name = "IDS")]
+    pub accounts: Vec<String>,
+
+    /// Only the accounts under these OUs (ou-…), recursively; comma-separated.
+    #[arg(long = "ou", value_delimiter = ',', value_name = "OU_IDS")]
+    pub ous: Vec<String>,
+
+    /// API calls in flight at once [default: 16].
+    #[arg(long, value_name = "N")]
+    pub max_concurrency: Option<usize>,
+
+    /// The AWS profile of the caller's credentials [default: the standard chain].
+    #[arg(long, value_name = "PROFILE")]
+    pub profile: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct CollectCommand {
+    #[command(flatten)]
+    pub collect: CollectArgs,
+
+    /// Where to write the snapshot (`.json`, or `.json.gz` to compress).
+    #[arg(long, value_name = "FILE")]
+    pub out: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    #[command(flatten)]
+    pub collect: CollectArgs,
+
+    /// Directory for the snapshot, the reports and the evidence package.
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+
+    /// Reports to write, comma-separated (the evidence package is always written).
+    #[arg(long, value_delimiter = ',', default_values_t = Format::ALL.to_vec(), value_name = "FORMATS")]
+    pub format: Vec<Format>,
+
+    #[command(flatten)]
+    pub gates: Gates,
 }
 
 #[derive(Debug, Args)]
@@ -154,6 +230,8 @@ pub struct UsageError(pub String);
 
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
+        Command::Run(args) => collect::run_all(args, cli.quiet),
+        Command::Collect(args) => collect::run(args, cli.quiet),
         Command::Assess(args) => assess::run(args, cli.quiet),
         Command::Verify(args) => verify::run(args, cli.quiet),
         Command::Checks(args) => checks::run(args),

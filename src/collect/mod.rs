@@ -1,9 +1,226 @@
 //! Collection from AWS: Organizations, STS AssumeRole, EC2, ELBv2, RDS and
-//! Systems Manager, into a [`Snapshot`](crate::model::Snapshot).
+//! Systems Manager, into a [`Snapshot`].
 //!
-//! Not written yet. When it is, this will be the only module with the AWS SDK
-//! and an async runtime; SDK types are converted to model types at its
-//! boundary and never travel further. It calls only List/Describe/Get
-//! operations and `sts:AssumeRole`, and records every failure (an account
-//! whose role cannot be assumed, a region that errors, a service that is not
-//! available) in the snapshot as data.
+//! **Architecture invariant:** this is the only module with the AWS SDK and an
+//! async runtime. SDK types are converted to model types at its boundary
+//! (`convert.rs`) and never travel further.
+//!
+//! **Architecture invariant:** it only reads. Every call is a List, Describe or
+//! Get operation, or `sts:AssumeRole` / `sts:GetCallerIdentity`
+//! (`config/iam-policy.json` lists exactly these), and the integration tests
+//! record every request to prove it.
+//!
+//! A failure is data, not a crash: an account whose role cannot be assumed, a
+//! region that errors, a service that is unavailable are recorded in the
+//! snapshot (account or region `status`, region `gaps`) with the error, and the
+//! run goes on. Credentials are never logged or recorded: errors are rendered
+//! from the SDK's error types, which do not carry them.
+
+mod convert;
+mod org;
+mod progress;
+mod region;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use aws_config::retry::RetryConfig;
+use aws_config::timeout::TimeoutConfig;
+use aws_config::{BehaviorVersion, Region, SdkConfig};
+use aws_sdk_sts::config::http::HttpResponse;
+use aws_sdk_sts::error::{ProvideErrorMetadata, SdkError};
+use aws_smithy_types::error::display::DisplayErrorContext;
+use tokio::sync::Semaphore;
+
+use crate::config::Collect;
+use crate::model::*;
+
+pub use progress::Progress;
+
+/// Why collection could not start at all. Anything later is recorded in the
+/// snapshot instead.
+#[derive(Debug, thiserror::Error)]
+pub enum CollectError {
+    #[error(
+        "no usable AWS credentials: sts:GetCallerIdentity failed: {0}\n\
+         hint: sgaudit uses the standard credential chain (AWS_PROFILE or --profile, environment variables, \
+         SSO after `aws sso login`, instance and container roles)"
+    )]
+    Credentials(String),
+    #[error(
+        "cannot read the organization: {0}\n\
+         hint: run from the management account or a delegated administrator, or give the accounts to \
+         collect with --accounts to do without Organizations"
+    )]
+    Organization(String),
+}
+
+/// The longest error text recorded in a snapshot.
+const MAX_ERROR: usize = 400;
+
+fn clip(mut text: String) -> String {
+    if text.len() > MAX_ERROR {
+        let mut end = MAX_ERROR;
+        while !text.is_char_boundary(end) {
+            end -= 1;
+        }
+        text.truncate(end);
+        text.push('…');
+    }
+    text
+}
+
+/// Render an SDK error the way a person wants to read it in a report: the
+/// service's error code and message, or what went wrong on the way.
+pub(crate) fn describe_sdk_error<E>(e: &SdkError<E, HttpResponse>) -> String
+where
+    E: ProvideErrorMetadata + std::error::Error + 'static,
+{
+    clip(match e {
+        SdkError::ServiceError(se) => {
+            let err = se.err();
+            format!(
+                "{}: {} (HTTP {})",
+                err.code().unwrap_or("unknown error"),
+                err.message().unwrap_or("no message"),
+                se.raw().status().as_u16()
+            )
+        }
+        SdkError::ResponseError(r) => format!(
+            "HTTP {} with a response that could not be read",
+            r.raw().status().as_u16()
+        ),
+        SdkError::TimeoutError(_) => "timed out: no answer within the time limit of a call".to_string(),
+        SdkError::DispatchFailure(_) => {
+            // The cause chain says why: connection refused, DNS, TLS, or the
+            // credentials (an AssumeRole that failed).
+            let chain = DisplayErrorContext(e).to_string();
+            format!(
+                "could not send the request: {}",
+                chain.trim_start_matches("dispatch failure: ")
+            )
+        }
+        other => DisplayErrorContext(other).to_string(),
+    })
+}
+
+/// Everything the tasks share.
+pub(crate) struct Shared {
+    pub settings: Collect,
+    pub base: SdkConfig,
+    /// Bounds the API calls in flight, across accounts and regions.
+    pub limiter: Semaphore,
+    pub caller: CallerIdentity,
+    pub partition: String,
+    pub progress: Progress,
+}
+
+/// The caller's configuration: the standard credential chain, the home
+/// region, retries with backoff, and a time limit per attempt.
+pub async fn base_config(settings: &Collect) -> SdkConfig {
+    let retry = RetryConfig::standard()
+        .with_max_attempts(settings.max_attempts.max(1))
+        .with_initial_backoff(Duration::from_millis(settings.initial_backoff_ms));
+    let timeouts = TimeoutConfig::builder()
+        .operation_attempt_timeout(Duration::from_secs(settings.call_timeout_secs.max(1)))
+        .connect_timeout(Duration::from_secs(settings.call_timeout_secs.clamp(1, 10)))
+        .build();
+    let mut loader = aws_config::defaults(BehaviorVersion::latest())
+        .retry_config(retry)
+        .timeout_config(timeouts);
+    if let Some(profile) = &settings.profile {
+        loader = loader.profile_name(profile);
+    }
+    if let Some(region) = &settings.home_region {
+        loader = loader.region(Region::new(region.clone()));
+    }
+    let config = loader.load().await;
+    if config.region().is_none() {
+        config.to_builder().region(Region::from_static("us-east-1")).build()
+    } else {
+        config
+    }
+}
+
+/// Collect the organization (or the listed accounts) into a snapshot.
+pub async fn collect(
+    settings: &Collect,
+    config_digest: Option<String>,
+    progress: Progress,
+) -> Result<Snapshot, CollectError> {
+    let started_at = time::OffsetDateTime::now_utc();
+    let base = base_config(settings).await;
+    let identity = aws_sdk_sts::Client::new(&base)
+        .get_caller_identity()
+        .send()
+        .await
+        .map_err(|e| CollectError::Credentials(describe_sdk_error(&e)))?;
+    let caller = CallerIdentity {
+        account: AccountId::parse(identity.account().unwrap_or_default())
+            .map_err(|e| CollectError::Credentials(e.to_string()))?,
+        arn: identity.arn().unwrap_or_default().to_string(),
+        user_id: identity.user_id().unwrap_or_default().to_string(),
+    };
+    let partition = caller
+        .arn
+        .split(':')
+        .nth(1)
+        .filter(|p| !p.is_empty())
+        .unwrap_or("aws")
+        .to_string();
+    tracing::info!(caller = %caller.arn, "collecting as");
+
+    let shared = Arc::new(Shared {
+        settings: settings.clone(),
+        base,
+        limiter: Semaphore::new(settings.max_concurrency.max(1)),
+        caller: caller.clone(),
+        partition,
+        progress,
+    });
+
+    let (organization, targets) = org::targets(&shared).await?;
+    let to_collect = targets.iter().filter(|t| t.skip.is_none()).count();
+    shared.progress.start(to_collect);
+
+    let mut tasks = tokio::task::JoinSet::new();
+    let mut accounts = Vec::with_capacity(targets.len());
+    for target in targets {
+        match target.skip {
+            Some(reason) => accounts.push(AccountSnapshot {
+                account_id: target.account_id,
+                name: target.name,
+                ou_path: target.ou_path,
+                status: CollectionStatus::Skipped { reason },
+                regions: Vec::new(),
+            }),
+            None => {
+                let shared = shared.clone();
+                tasks.spawn(async move {
+                    let account = region::collect_account(&shared, target).await;
+                    shared.progress.account_done(account.status.is_ok());
+                    account
+                });
+            }
+        }
+    }
+    while let Some(joined) = tasks.join_next().await {
+        match joined {
+            Ok(account) => accounts.push(account),
+            Err(e) => tracing::error!("an account task failed: {e}"),
+        }
+    }
+    shared.progress.finish();
+    accounts.sort_by(|a, b| a.account_id.cmp(&b.account_id));
+
+    Ok(Snapshot {
+        schema_version: SCHEMA_VERSION,
+        tool: ToolInfo::this_build(),
+        started_at,
+        finished_at: Some(time::OffsetDateTime::now_utc()),
+        caller_identity: Some(caller),
+        config_digest,
+        organization,
+        accounts,
+    })
+}

@@ -78,9 +78,26 @@ pub fn snapshot_file_name(source: &Path) -> &'static str {
     }
 }
 
-/// Copy the snapshot file byte for byte.
+/// Copy the snapshot file byte for byte (or, when it already is the
+/// package's copy, as `sgaudit run` writes it, just hash it).
 pub fn copy_snapshot(out: &OutDir, source: &Path) -> Result<WrittenFile, ReportError> {
     let name = snapshot_file_name(source);
+    let target = out.path(name);
+    let same = match (std::fs::canonicalize(source), std::fs::canonicalize(&target)) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => false,
+    };
+    if same {
+        let (sha256, size) = digest_file(&target).map_err(|source| ReportError::Io {
+            path: target.clone(),
+            source,
+        })?;
+        return Ok(WrittenFile {
+            path: name.to_string(),
+            sha256,
+            size,
+        });
+    }
     let mut input = std::fs::File::open(source).map_err(|source_err| ReportError::Io {
         path: source.to_path_buf(),
         source: source_err,

@@ -1,0 +1,135 @@
+//! Which accounts to collect: the organization's tree (with each account's OU
+//! path), or the accounts given with `--accounts`.
+
+use aws_sdk_organizations::types::{AccountState, AccountStatus};
+
+use crate::model::{AccountId, Organization, OuRef};
+
+use super::region::call;
+use super::{CollectError, Shared};
+
+/// An account to collect, or to list as skipped.
+#[derive(Debug, Clone)]
+pub(crate) struct Target {
+    pub account_id: AccountId,
+    pub name: Option<String>,
+    pub ou_path: Vec<OuRef>,
+    /// Why it is not collected (suspended, excluded), if so.
+    pub skip: Option<String>,
+}
+
+fn org_err(what: &str) -> impl FnOnce(String) -> CollectError + '_ {
+    move |e| CollectError::Organization(format!("{what}: {e}"))
+}
+
+pub(crate) async fn targets(shared: &Shared) -> Result<(Option<Organization>, Vec<Target>), CollectError> {
+    let s = &shared.settings;
+    let excluded = |id: &AccountId| {
+        s.exclude_accounts
+            .contains(id)
+            .then(|| "excluded by the configuration (exclude_accounts)".to_string())
+    };
+    if !s.accounts.is_empty() {
+        let mut targets: Vec<Target> = s
+            .accounts
+            .iter()
+            .map(|id| Target {
+                account_id: id.clone(),
+                name: None,
+                ou_path: Vec::new(),
+                skip: excluded(id),
+            })
+            .collect();
+        targets.sort_by(|a, b| a.account_id.cmp(&b.account_id));
+        targets.dedup_by(|a, b| a.account_id == b.account_id);
+        return Ok((None, targets));
+    }
+
+    let client = aws_sdk_organizations::Client::new(&shared.base);
+    let organization = {
+        let out = call(shared, client.describe_organization().send())
+            .await
+            .map_err(org_err("organizations:DescribeOrganization"))?;
+        out.organization().map(|o| Organization {
+            id: o.id().unwrap_or_default().to_string(),
+            master_account_id: o.master_account_id().and_then(|m| AccountId::parse(m).ok()),
+        })
+    };
+
+    let roots = call(
+        shared,
+        client
+            .list_roots()
+            .into_paginator()
+            .send()
+            .collect::<Result<Vec<_>, _>>(),
+    )
+    .await
+    .map_err(org_err("organizations:ListRoots"))?;
+    let mut queue: Vec<(String, Vec<OuRef>)> = roots
+        .iter()
+        .flat_map(|page| page.roots())
+        .filter_map(|r| {
+            let id = r.id()?.to_string();
+            let name = r.name().unwrap_or("Root").to_string();
+            Some((id.clone(), vec![OuRef { id, name }]))
+        })
+        .collect();
+
+    let mut targets = Vec::new();
+    while let Some((parent, path)) = queue.pop() {
+        let pages = client
+            .list_accounts_for_parent()
+            .parent_id(&parent)
+            .into_paginator()
+            .send();
+        let accounts = call(shared, pages.collect::<Result<Vec<_>, _>>())
+            .await
+            .map_err(org_err("organizations:ListAccountsForParent"))?;
+        for account in accounts.iter().flat_map(|p| p.accounts()) {
+            let Some(id) = account.id().and_then(|id| AccountId::parse(id).ok()) else {
+                continue;
+            };
+            if !s.ous.is_empty() && !path.iter().any(|ou| s.ous.contains(&ou.id)) {
+                continue;
+            }
+            let inactive = match (account.state(), account.status()) {
+                (Some(AccountState::Active), _) => None,
+                (Some(state), _) => Some(state.as_str().to_string()),
+                (None, Some(AccountStatus::Active)) | (None, None) => None,
+                (None, Some(status)) => Some(status.as_str().to_string()),
+            };
+            let skip = match inactive {
+                Some(state) => Some(format!("the account is {state} in AWS Organizations")),
+                None => excluded(&id),
+            };
+            targets.push(Target {
+                account_id: id,
+                name: account.name().map(str::to_string),
+                ou_path: path.clone(),
+                skip,
+            });
+        }
+        let pages = client
+            .list_organizational_units_for_parent()
+            .parent_id(&parent)
+            .into_paginator()
+            .send();
+        let children = call(shared, pages.collect::<Result<Vec<_>, _>>())
+            .await
+            .map_err(org_err("organizations:ListOrganizationalUnitsForParent"))?;
+        for ou in children.iter().flat_map(|p| p.organizational_units()) {
+            let (Some(id), Some(name)) = (ou.id(), ou.name()) else {
+                continue;
+            };
+            let mut child = path.clone();
+            child.push(OuRef {
+                id: id.to_string(),
+                name: name.to_string(),
+            });
+            queue.push((id.to_string(), child));
+        }
+    }
+    targets.sort_by(|a, b| a.account_id.cmp(&b.account_id));
+    Ok((organization, targets))
+}
