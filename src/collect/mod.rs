@@ -20,6 +20,8 @@ mod convert;
 mod org;
 mod progress;
 mod region;
+#[cfg(test)]
+mod tests;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -179,7 +181,8 @@ pub async fn collect(
         progress,
     });
 
-    let (organization, targets) = org::targets(&shared).await?;
+    let organizations = aws_sdk_organizations::Client::new(&shared.base);
+    let (organization, targets) = org::targets(&shared, &organizations).await?;
     let to_collect = targets.iter().filter(|t| t.skip.is_none()).count();
     shared.progress.start(to_collect);
 

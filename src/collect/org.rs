@@ -22,7 +22,10 @@ fn org_err(what: &str) -> impl FnOnce(String) -> CollectError + '_ {
     move |e| CollectError::Organization(format!("{what}: {e}"))
 }
 
-pub(crate) async fn targets(shared: &Shared) -> Result<(Option<Organization>, Vec<Target>), CollectError> {
+pub(crate) async fn targets(
+    shared: &Shared,
+    client: &aws_sdk_organizations::Client,
+) -> Result<(Option<Organization>, Vec<Target>), CollectError> {
     let s = &shared.settings;
     let excluded = |id: &AccountId| {
         s.exclude_accounts
@@ -45,7 +48,6 @@ pub(crate) async fn targets(shared: &Shared) -> Result<(Option<Organization>, Ve
         return Ok((None, targets));
     }
 
-    let client = aws_sdk_organizations::Client::new(&shared.base);
     let organization = {
         let out = call(shared, client.describe_organization().send())
             .await

@@ -112,8 +112,8 @@ pub(crate) async fn collect_account(shared: &Arc<Shared>, target: Target) -> Acc
     let mut tasks = tokio::task::JoinSet::new();
     for region in regions {
         let shared = shared.clone();
-        let config = config.clone();
-        tasks.spawn(async move { collect_region(&shared, &config, region).await });
+        let clients = RegionClients::new(&config.to_builder().region(Region::new(region.clone())).build());
+        tasks.spawn(async move { collect_region(&shared, &clients, region).await });
     }
     let mut collected = Vec::new();
     while let Some(joined) = tasks.join_next().await {
@@ -132,14 +132,29 @@ pub(crate) async fn collect_account(shared: &Arc<Shared>, target: Target) -> Acc
     }
 }
 
+/// The clients of one account-region.
+pub(crate) struct RegionClients {
+    pub ec2: aws_sdk_ec2::Client,
+    pub elb: aws_sdk_elasticloadbalancingv2::Client,
+    pub rds: aws_sdk_rds::Client,
+    pub ssm: aws_sdk_ssm::Client,
+}
+
+impl RegionClients {
+    pub fn new(conf: &SdkConfig) -> Self {
+        RegionClients {
+            ec2: aws_sdk_ec2::Client::new(conf),
+            elb: aws_sdk_elasticloadbalancingv2::Client::new(conf),
+            rds: aws_sdk_rds::Client::new(conf),
+            ssm: aws_sdk_ssm::Client::new(conf),
+        }
+    }
+}
+
 /// Every call of one region. Independent calls run concurrently; a failure of
 /// DescribeSecurityGroups fails the region, any other failure is a gap.
-pub(crate) async fn collect_region(shared: &Shared, config: &SdkConfig, region: String) -> RegionSnapshot {
-    let conf = config.to_builder().region(Region::new(region.clone())).build();
-    let ec2 = aws_sdk_ec2::Client::new(&conf);
-    let elb = aws_sdk_elasticloadbalancingv2::Client::new(&conf);
-    let rds = aws_sdk_rds::Client::new(&conf);
-    let ssm = aws_sdk_ssm::Client::new(&conf);
+pub(crate) async fn collect_region(shared: &Shared, clients: &RegionClients, region: String) -> RegionSnapshot {
+    let RegionClients { ec2, elb, rds, ssm } = clients;
     tracing::debug!(%region, "collecting region");
 
     let (groups, interfaces, reservations, vpcs, subnets, route_tables, gateways, acls, prefix_lists) = tokio::join!(

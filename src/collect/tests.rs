@@ -1,0 +1,491 @@
+//! Pagination and failure handling of every call, against the SDK's own mock
+//! layer (aws-smithy-mocks). moto, which the integration tests use, answers
+//! every Describe call in one page, so several pages are only seen here: each
+//! paginated operation answers in three pages of one item.
+
+use aws_smithy_mocks::{create_mock_http_client, mock, MockResponseInterceptor, Rule, RuleMode};
+use tokio::sync::Semaphore;
+
+use super::org::targets;
+use super::region::{collect_region, RegionClients};
+use super::{Progress, Shared};
+use crate::config::Collect;
+use crate::model::*;
+
+macro_rules! client {
+    ($sdk:ident, $rules:expr) => {{
+        let mut interceptor = MockResponseInterceptor::new().rule_mode(RuleMode::MatchAny);
+        for rule in $rules {
+            interceptor = interceptor.with_rule(rule);
+        }
+        $sdk::Client::from_conf(
+            $sdk::Config::builder()
+                .behavior_version(aws_config::BehaviorVersion::latest())
+                .region(aws_config::Region::new("eu-west-1"))
+                .credentials_provider(aws_credential_types::Credentials::new(
+                    "AKIDTEST", "test", None, None, "test",
+                ))
+                .retry_config(aws_config::retry::RetryConfig::disabled())
+                .http_client(create_mock_http_client())
+                .interceptor(interceptor)
+                .build(),
+        )
+    }};
+}
+
+/// Which page a request asks for (1, 2 or 3), and the token of the next one.
+fn page(token: Option<&str>) -> (usize, Option<String>) {
+    let n = token.map_or(1, |t| t.trim_start_matches("page-").parse().unwrap());
+    (n, (n < 3).then(|| format!("page-{}", n + 1)))
+}
+
+fn shared() -> Shared {
+    Shared {
+        settings: Collect::default(),
+        base: aws_config::SdkConfig::builder()
+            .behavior_version(aws_config::BehaviorVersion::latest())
+            .region(aws_config::Region::new("eu-west-1"))
+            .build(),
+        limiter: Semaphore::new(4),
+        caller: CallerIdentity {
+            account: AccountId::parse("111111111111").unwrap(),
+            arn: "arn:aws:iam::111111111111:user/test".into(),
+            user_id: "test".into(),
+        },
+        partition: "aws".into(),
+        progress: Progress::hidden(),
+    }
+}
+
+fn ec2_rules() -> Vec<Rule> {
+    use aws_sdk_ec2::operation as op;
+    use aws_sdk_ec2::types::*;
+    use aws_sdk_ec2::Client as C;
+    vec![
+        mock!(C::describe_security_groups).then_compute_output(|r| {
+            let (n, next) = page(r.next_token());
+            let mut perm = IpPermission::builder().ip_protocol("tcp").from_port(443).to_port(443);
+            if n == 1 {
+                perm = perm.prefix_list_ids(PrefixListId::builder().prefix_list_id("pl-1").build());
+            }
+            op::describe_security_groups::DescribeSecurityGroupsOutput::builder()
+                .security_groups(
+                    SecurityGroup::builder()
+                        .group_id(format!("sg-{n}"))
+                        .group_name(format!("g{n}"))
+                        .description("d")
+                        .ip_permissions(perm.build())
+                        .build(),
+                )
+                .set_next_token(next)
+                .build()
+        }),
+        mock!(C::describe_network_interfaces).then_compute_output(|r| {
+            let (n, next) = page(r.next_token());
+            op::describe_network_interfaces::DescribeNetworkInterfacesOutput::builder()
+                .network_interfaces(
+                    NetworkInterface::builder()
+                        .network_interface_id(format!("eni-{n}"))
+                        .build(),
+                )
+                .set_next_token(next)
+                .build()
+        }),
+        mock!(C::describe_instances).then_compute_output(|r| {
+            let (n, next) = page(r.next_token());
+            op::describe_instances::DescribeInstancesOutput::builder()
+                .reservations(
+                    Reservation::builder()
+                        .instances(Instance::builder().instance_id(format!("i-{n}")).build())
+                        .build(),
+                )
+                .set_next_token(next)
+                .build()
+        }),
+        mock!(C::describe_vpcs).then_compute_output(|r| {
+            let (n, next) = page(r.next_token());
+            op::describe_vpcs::DescribeVpcsOutput::builder()
+                .vpcs(
+                    Vpc::builder()
+                        .vpc_id(format!("vpc-{n}"))
+                        .cidr_block(format!("10.{n}.0.0/16"))
+                        .build(),
+                )
+                .set_next_token(next)
+                .build()
+        }),
+        mock!(C::describe_subnets).then_compute_output(|r| {
+            let (n, next) = page(r.next_token());
+            op::describe_subnets::DescribeSubnetsOutput::builder()
+                .subnets(
+                    Subnet::builder()
+                        .subnet_id(format!("subnet-{n}"))
+                        .vpc_id("vpc-1")
+                        .build(),
+                )
+                .set_next_token(next)
+                .build()
+        }),
+        mock!(C::describe_route_tables).then_compute_output(|r| {
+            let (n, next) = page(r.next_token());
+            op::describe_route_tables::DescribeRouteTablesOutput::builder()
+                .route_tables(
+                    RouteTable::builder()
+                        .route_table_id(format!("rtb-{n}"))
+                        .vpc_id("vpc-1")
+                        .build(),
+                )
+                .set_next_token(next)
+                .build()
+        }),
+        mock!(C::describe_internet_gateways).then_compute_output(|r| {
+            let (n, next) = page(r.next_token());
+            op::describe_internet_gateways::DescribeInternetGatewaysOutput::builder()
+                .internet_gateways(
+                    InternetGateway::builder()
+                        .internet_gateway_id(format!("igw-{n}"))
+                        .build(),
+                )
+                .set_next_token(next)
+                .build()
+        }),
+        mock!(C::describe_network_acls).then_compute_output(|r| {
+            let (n, next) = page(r.next_token());
+            op::describe_network_acls::DescribeNetworkAclsOutput::builder()
+                .network_acls(
+                    NetworkAcl::builder()
+                        .network_acl_id(format!("acl-{n}"))
+                        .vpc_id("vpc-1")
+                        .build(),
+                )
+                .set_next_token(next)
+                .build()
+        }),
+        mock!(C::describe_managed_prefix_lists).then_compute_output(|r| {
+            let (n, next) = page(r.next_token());
+            op::describe_managed_prefix_lists::DescribeManagedPrefixListsOutput::builder()
+                .prefix_lists(
+                    ManagedPrefixList::builder()
+                        .prefix_list_id(format!("pl-{n}"))
+                        .prefix_list_name(format!("list{n}"))
+                        .build(),
+                )
+                .set_next_token(next)
+                .build()
+        }),
+        mock!(C::get_managed_prefix_list_entries).then_compute_output(|r| {
+            let (n, next) = page(r.next_token());
+            op::get_managed_prefix_list_entries::GetManagedPrefixListEntriesOutput::builder()
+                .entries(PrefixListEntry::builder().cidr(format!("10.9{n}.0.0/16")).build())
+                .set_next_token(next)
+                .build()
+        }),
+    ]
+}
+
+fn elb_rules() -> Vec<Rule> {
+    use aws_sdk_elasticloadbalancingv2::operation as op;
+    use aws_sdk_elasticloadbalancingv2::types::*;
+    use aws_sdk_elasticloadbalancingv2::Client as C;
+    vec![
+        mock!(C::describe_load_balancers).then_compute_output(|r| {
+            let (n, next) = page(r.marker());
+            op::describe_load_balancers::DescribeLoadBalancersOutput::builder()
+                .load_balancers(
+                    LoadBalancer::builder()
+                        .load_balancer_arn(format!(
+                            "arn:aws:elasticloadbalancing:eu-west-1:111111111111:loadbalancer/app/lb{n}/x"
+                        ))
+                        .load_balancer_name(format!("lb{n}"))
+                        .security_groups("sg-1")
+                        .build(),
+                )
+                .set_next_marker(next)
+                .build()
+        }),
+        mock!(C::describe_listeners).then_compute_output(|r| {
+            let (n, next) = page(r.marker());
+            op::describe_listeners::DescribeListenersOutput::builder()
+                .listeners(
+                    Listener::builder()
+                        .port(440 + n as i32)
+                        .protocol(ProtocolEnum::Https)
+                        .build(),
+                )
+                .set_next_marker(next)
+                .build()
+        }),
+        mock!(C::describe_tags).then_compute_output(|r| {
+            op::describe_tags::DescribeTagsOutput::builder()
+                .set_tag_descriptions(Some(
+                    r.resource_arns()
+                        .iter()
+                        .map(|arn| {
+                            TagDescription::builder()
+                                .resource_arn(arn)
+                                .tags(Tag::builder().key("team").value("web").build())
+                                .build()
+                        })
+                        .collect(),
+                ))
+                .build()
+        }),
+    ]
+}
+
+fn rds_rules() -> Vec<Rule> {
+    use aws_sdk_rds::operation as op;
+    use aws_sdk_rds::types::*;
+    use aws_sdk_rds::Client as C;
+    vec![
+        mock!(C::describe_db_instances).then_compute_output(|r| {
+            let (n, next) = page(r.marker());
+            op::describe_db_instances::DescribeDbInstancesOutput::builder()
+                .db_instances(
+                    DbInstance::builder()
+                        .db_instance_identifier(format!("db{n}"))
+                        .engine("postgres")
+                        .build(),
+                )
+                .set_marker(next)
+                .build()
+        }),
+        mock!(C::describe_db_clusters).then_compute_output(|r| {
+            let (n, next) = page(r.marker());
+            op::describe_db_clusters::DescribeDbClustersOutput::builder()
+                .db_clusters(
+                    DbCluster::builder()
+                        .db_cluster_identifier(format!("cluster{n}"))
+                        .engine("aurora-mysql")
+                        .build(),
+                )
+                .set_marker(next)
+                .build()
+        }),
+    ]
+}
+
+fn ssm_rules() -> Vec<Rule> {
+    use aws_sdk_ssm::operation as op;
+    use aws_sdk_ssm::types::*;
+    use aws_sdk_ssm::Client as C;
+    vec![mock!(C::describe_instance_information).then_compute_output(|r| {
+        let (n, next) = page(r.next_token());
+        op::describe_instance_information::DescribeInstanceInformationOutput::builder()
+            .instance_information_list(InstanceInformation::builder().instance_id(format!("i-{n}")).build())
+            .set_next_token(next)
+            .build()
+    })]
+}
+
+fn clients(ec2: Vec<Rule>, elb: Vec<Rule>, rds: Vec<Rule>, ssm: Vec<Rule>) -> RegionClients {
+    RegionClients {
+        ec2: client!(aws_sdk_ec2, &ec2),
+        elb: client!(aws_sdk_elasticloadbalancingv2, &elb),
+        rds: client!(aws_sdk_rds, &rds),
+        ssm: client!(aws_sdk_ssm, &ssm),
+    }
+}
+
+#[tokio::test]
+async fn every_region_call_reads_every_page() {
+    let shared = shared();
+    let region = collect_region(
+        &shared,
+        &clients(ec2_rules(), elb_rules(), rds_rules(), ssm_rules()),
+        "eu-west-1".into(),
+    )
+    .await;
+    assert_eq!(region.status, CollectionStatus::Ok);
+    assert_eq!(region.gaps, vec![]);
+    let ids = |v: Vec<String>| v.join(" ");
+    assert_eq!(
+        ids(region.security_groups.iter().map(|g| g.group_id.to_string()).collect()),
+        "sg-1 sg-2 sg-3"
+    );
+    assert_eq!(
+        ids(region
+            .network_interfaces
+            .iter()
+            .map(|g| g.network_interface_id.to_string())
+            .collect()),
+        "eni-1 eni-2 eni-3"
+    );
+    assert_eq!(
+        ids(region.instances.iter().map(|g| g.instance_id.to_string()).collect()),
+        "i-1 i-2 i-3"
+    );
+    assert_eq!(region.vpcs.len(), 3);
+    assert_eq!(region.subnets.len(), 3);
+    assert_eq!(region.route_tables.len(), 3);
+    assert_eq!(region.internet_gateways.len(), 3);
+    assert_eq!(region.network_acls.len(), 3);
+    assert_eq!(region.prefix_lists.len(), 3);
+    // Only the referenced list's entries are read, all three pages of them.
+    let entries = |i: usize| region.prefix_lists[i].entries.as_ref().map(Vec::len);
+    assert_eq!((entries(0), entries(1), entries(2)), (Some(3), None, None));
+    assert_eq!(region.load_balancers.len(), 3);
+    for lb in &region.load_balancers {
+        let ports: Vec<u16> = lb.listeners.iter().map(|l| l.port).collect();
+        assert_eq!(ports, [441, 442, 443], "{}", lb.load_balancer_name);
+        assert_eq!(
+            lb.tags,
+            vec![Tag {
+                key: "team".into(),
+                value: "web".into()
+            }]
+        );
+    }
+    assert_eq!(region.db_instances.len(), 3);
+    assert_eq!(region.db_clusters.len(), 3);
+    assert_eq!(region.instance_information_list.len(), 3);
+}
+
+#[tokio::test]
+async fn a_failing_service_is_a_gap_and_failing_groups_fail_the_region() {
+    use aws_sdk_ec2::Client as C;
+    let shared = shared();
+    let ssm_500 = vec![
+        mock!(aws_sdk_ssm::Client::describe_instance_information).then_http_response(|| {
+            aws_sdk_ssm::config::http::HttpResponse::new(
+                500.try_into().unwrap(),
+                aws_smithy_types::body::SdkBody::from("<html>Internal Server Error</html>"),
+            )
+        }),
+    ];
+    let region = collect_region(
+        &shared,
+        &clients(ec2_rules(), elb_rules(), rds_rules(), ssm_500),
+        "eu-west-1".into(),
+    )
+    .await;
+    assert_eq!(region.status, CollectionStatus::Ok);
+    assert_eq!(region.gaps.len(), 1);
+    assert_eq!(
+        (region.gaps[0].service.as_str(), region.gaps[0].operation.as_str()),
+        ("ssm", "DescribeInstanceInformation")
+    );
+    assert!(region.gaps[0].error.contains("HTTP 500"), "{}", region.gaps[0].error);
+    assert_eq!(
+        region.security_groups.len(),
+        3,
+        "the rest of the region is still collected"
+    );
+
+    let mut ec2 = ec2_rules();
+    ec2.insert(
+        0,
+        mock!(C::describe_security_groups).then_error(|| {
+            aws_sdk_ec2::operation::describe_security_groups::DescribeSecurityGroupsError::unhandled(
+                "UnauthorizedOperation",
+            )
+        }),
+    );
+    let region = collect_region(
+        &shared,
+        &clients(ec2, elb_rules(), rds_rules(), ssm_rules()),
+        "eu-west-1".into(),
+    )
+    .await;
+    match &region.status {
+        CollectionStatus::Failed { reason } => assert!(reason.starts_with("ec2:DescribeSecurityGroups: "), "{reason}"),
+        other => panic!("{other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn the_organization_is_walked_page_by_page_with_ou_paths() {
+    use aws_sdk_organizations::operation as op;
+    use aws_sdk_organizations::types::*;
+    use aws_sdk_organizations::Client as C;
+    let rules = vec![
+        mock!(C::describe_organization).then_output(|| {
+            op::describe_organization::DescribeOrganizationOutput::builder()
+                .organization(
+                    Organization::builder()
+                        .id("o-test")
+                        .master_account_id("111111111111")
+                        .build(),
+                )
+                .build()
+        }),
+        mock!(C::list_roots).then_output(|| {
+            op::list_roots::ListRootsOutput::builder()
+                .roots(Root::builder().id("r-root").name("Root").build())
+                .build()
+        }),
+        mock!(C::list_accounts_for_parent).then_compute_output(|r| {
+            let parent = r.parent_id().unwrap_or_default().to_string();
+            let (n, next) = page(r.next_token());
+            let id = match parent.as_str() {
+                "r-root" => format!("10000000000{n}"),
+                "ou-prod" => format!("20000000000{n}"),
+                _ => format!("30000000000{n}"),
+            };
+            let status = if id == "300000000003" {
+                AccountStatus::Suspended
+            } else {
+                AccountStatus::Active
+            };
+            op::list_accounts_for_parent::ListAccountsForParentOutput::builder()
+                .accounts(
+                    Account::builder()
+                        .id(id)
+                        .name(format!("{parent}-{n}"))
+                        .status(status)
+                        .build(),
+                )
+                .set_next_token(next)
+                .build()
+        }),
+        mock!(C::list_organizational_units_for_parent).then_compute_output(|r| {
+            let out = op::list_organizational_units_for_parent::ListOrganizationalUnitsForParentOutput::builder();
+            match (r.parent_id(), r.next_token()) {
+                (Some("r-root"), None) => out
+                    .organizational_units(OrganizationalUnit::builder().id("ou-prod").name("Prod").build())
+                    .next_token("more")
+                    .build(),
+                (Some("r-root"), Some(_)) => out
+                    .organizational_units(OrganizationalUnit::builder().id("ou-dev").name("Dev").build())
+                    .build(),
+                _ => out.build(),
+            }
+        }),
+    ];
+    let organizations = client!(aws_sdk_organizations, &rules);
+    let mut shared = shared();
+    shared.settings.exclude_accounts = vec![AccountId::parse("100000000002").unwrap()];
+    let (org, found) = targets(&shared, &organizations).await.unwrap();
+    assert_eq!(org.unwrap().id, "o-test");
+    let summary: Vec<String> = found
+        .iter()
+        .map(|t| {
+            let path: Vec<&str> = t.ou_path.iter().map(|o| o.name.as_str()).collect();
+            format!(
+                "{} {} {}",
+                t.account_id,
+                path.join("/"),
+                t.skip.as_deref().unwrap_or("collect")
+            )
+        })
+        .collect();
+    assert_eq!(
+        summary,
+        [
+            "100000000001 Root collect",
+            "100000000002 Root excluded by the configuration (exclude_accounts)",
+            "100000000003 Root collect",
+            "200000000001 Root/Prod collect",
+            "200000000002 Root/Prod collect",
+            "200000000003 Root/Prod collect",
+            "300000000001 Root/Dev collect",
+            "300000000002 Root/Dev collect",
+            "300000000003 Root/Dev the account is SUSPENDED in AWS Organizations",
+        ]
+    );
+
+    // Only the accounts under an OU.
+    shared.settings.ous = vec!["ou-dev".into()];
+    let (_, found) = targets(&shared, &organizations).await.unwrap();
+    assert_eq!(found.len(), 3);
+}
