@@ -10,6 +10,7 @@ mod evidence;
 mod golden;
 mod hostile;
 mod html;
+mod moto;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};

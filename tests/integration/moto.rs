@@ -1,0 +1,436 @@
+//! `sgaudit run` against a real AWS emulator: moto's server mode, seeded
+//! with an organization (tests/moto/seed_org.py), reached through a small
+//! recording and fault-injecting proxy (tests/moto/proxy.py).
+//!
+//! Needs moto in `.venv` (scripts/test installs it) or `SGAUDIT_PYTHON`
+//! pointing at a Python that has it. Without it the tests are skipped, except
+//! under CI=true, where they fail.
+
+use std::io::{BufRead, BufReader};
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+use crate::*;
+
+fn python() -> Option<PathBuf> {
+    let candidates: Vec<PathBuf> = std::env::var_os("SGAUDIT_PYTHON")
+        .map(PathBuf::from)
+        .into_iter()
+        .chain([root().join(".venv/bin/python")])
+        .collect();
+    candidates.into_iter().find(|p| {
+        p.is_file()
+            && Command::new(p)
+                .args(["-c", "import moto, boto3, flask"])
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .status()
+                .is_ok_and(|s| s.success())
+    })
+}
+
+fn require_python() -> Option<PathBuf> {
+    match python() {
+        Some(p) => Some(p),
+        None if std::env::var("CI").as_deref() == Ok("true") => panic!(
+            "moto is required under CI=true: run scripts/test (it installs moto into .venv) or set SGAUDIT_PYTHON"
+        ),
+        None => {
+            eprintln!("moto tests skipped: no .venv with moto (scripts/test creates it)");
+            None
+        }
+    }
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+/// A child process killed when dropped.
+struct Server {
+    child: Child,
+    url: String,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn wait_for(port: u16, what: &str) {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(Instant::now() < deadline, "{what} did not start on port {port}");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+fn moto(python: &Path) -> Server {
+    let port = free_port();
+    let child = Command::new(python)
+        .args(["-m", "moto.server", "-H", "127.0.0.1", "-p", &port.to_string()])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start moto");
+    let server = Server {
+        child,
+        url: format!("http://127.0.0.1:{port}"),
+    };
+    wait_for(port, "moto");
+    server
+}
+
+fn seed(python: &Path, moto: &Server, args: &[&str]) -> Value {
+    let out = Command::new(python)
+        .arg(root().join("tests/moto/seed_org.py"))
+        .args(["--endpoint", &moto.url])
+        .args(args)
+        .output()
+        .expect("run seed_org.py");
+    assert!(
+        out.status.success(),
+        "seeding failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).expect("seed_org.py prints JSON")
+}
+
+/// The proxy in front of moto; `args` as proxy.py takes them.
+fn proxy(python: &Path, moto: &Server, args: &[&str]) -> Server {
+    let mut child = Command::new(python)
+        .arg(root().join("tests/moto/proxy.py"))
+        .args(["--upstream", &moto.url])
+        .args(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start proxy.py");
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let port: u16 = line
+        .trim()
+        .strip_prefix("PORT ")
+        .and_then(|p| p.parse().ok())
+        .unwrap_or_else(|| panic!("proxy said {line:?}"));
+    Server {
+        child,
+        url: format!("http://127.0.0.1:{port}"),
+    }
+}
+
+/// Fast retries, so that faults cost milliseconds rather than seconds.
+const TEST_CONFIG: &str = "[collect]\nregions = [\"eu-west-1\", \"us-east-1\"]\nmax_concurrency = 8\nmax_attempts = 6\ninitial_backoff_ms = 20\ncall_timeout_secs = 20\n";
+
+fn sgaudit_at(endpoint: &str, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_sgaudit"))
+        .args(args)
+        .env("AWS_ENDPOINT_URL", endpoint)
+        .env("AWS_ACCESS_KEY_ID", "testing")
+        .env("AWS_SECRET_ACCESS_KEY", "testing")
+        .env("AWS_REGION", "us-east-1")
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env_remove("AWS_PROFILE")
+        .env_remove("AWS_SESSION_TOKEN")
+        .output()
+        .expect("run sgaudit")
+}
+
+/// `sgaudit run` through `endpoint` into a fresh directory.
+fn run(endpoint: &str, tmp: &Path, name: &str) -> (PathBuf, Output) {
+    let config = tmp.join("collect.toml");
+    std::fs::write(&config, TEST_CONFIG).unwrap();
+    let out_dir = tmp.join(name);
+    let out = sgaudit_at(
+        endpoint,
+        &[
+            "run",
+            "--config",
+            config.to_str().unwrap(),
+            "--out",
+            out_dir.to_str().unwrap(),
+        ],
+    );
+    (out_dir, out)
+}
+
+fn account<'a>(snapshot: &'a Value, id: &str) -> &'a Value {
+    snapshot["accounts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["account_id"] == id)
+        .unwrap_or_else(|| panic!("no account {id}"))
+}
+
+fn region<'a>(account: &'a Value, name: &str) -> &'a Value {
+    account["regions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["region"] == name)
+        .unwrap()
+}
+
+fn group<'a>(region: &'a Value, name: &str) -> &'a Value {
+    region["SecurityGroups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|g| g["GroupName"] == name)
+        .unwrap_or_else(|| panic!("no group {name}"))
+}
+
+fn findings(dir: &Path) -> Vec<Value> {
+    json(dir, "findings.json")["findings"].as_array().unwrap().clone()
+}
+
+fn has_finding(findings: &[Value], check: &str, group_name: &str) -> bool {
+    findings
+        .iter()
+        .any(|f| f["check_id"] == check && f["security_group_name"] == group_name)
+}
+
+/// The request log the proxy wrote: one JSON object per line.
+fn recorded(path: &Path) -> Vec<Value> {
+    std::fs::read_to_string(path)
+        .unwrap_or_default()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
+/// Every `service:Action` that config/iam-policy.json grants.
+fn policy_actions() -> Vec<String> {
+    let policy: Value =
+        serde_json::from_str(&std::fs::read_to_string(root().join("config/iam-policy.json")).unwrap()).unwrap();
+    policy["Statement"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|s| {
+            s["Action"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|a| a.as_str().unwrap().to_string())
+        })
+        .collect()
+}
+
+#[test]
+fn run_against_a_seeded_organization_finds_what_was_seeded_and_only_reads() {
+    let Some(py) = require_python() else { return };
+    let moto = moto(&py);
+    let seeded = seed(&py, &moto, &["--scenario", "textbook"]);
+    let tmp = tempfile::tempdir().unwrap();
+    let log = tmp.path().join("requests.jsonl");
+    let proxy = proxy(&py, &moto, &["--record", log.to_str().unwrap()]);
+    let (dir, out) = run(&proxy.url, tmp.path(), "run");
+    // moto does not implement Systems Manager's DescribeInstanceInformation:
+    // every region records that gap, so the run is partial.
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+
+    let ids = &seeded["accounts"];
+    let snapshot = json(&dir, "snapshot.json");
+    // Accounts, names and OU paths from Organizations.
+    let shop = account(&snapshot, ids["shop-prod"].as_str().unwrap());
+    assert_eq!(shop["name"], "shop-prod");
+    let path: Vec<&str> = shop["ou_path"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(path, ["Root", "Workloads", "Prod"]);
+    assert_eq!(shop["status"]["state"], "ok");
+    // The management account is collected with the caller's credentials.
+    let management = account(&snapshot, "123456789012");
+    assert_eq!(management["status"]["state"], "ok", "{management}");
+    // Regions, and the Systems Manager gap recorded as data.
+    let eu = region(shop, "eu-west-1");
+    assert_eq!(eu["status"]["state"], "ok");
+    assert_eq!(eu["gaps"][0]["service"], "ssm");
+    // The textbook tiers, with their references.
+    let alb = group(eu, "shop-alb");
+    let web = group(eu, "shop-web");
+    let db = group(eu, "shop-db");
+    assert_eq!(
+        web["IpPermissions"][0]["UserIdGroupPairs"][0]["GroupId"],
+        alb["GroupId"]
+    );
+    assert_eq!(db["IpPermissions"][0]["UserIdGroupPairs"][0]["GroupId"], web["GroupId"]);
+    let lb = &eu["LoadBalancers"][0];
+    assert_eq!(lb["Scheme"], "internet-facing");
+    let ports: Vec<u64> = lb["Listeners"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["Port"].as_u64().unwrap())
+        .collect();
+    assert_eq!(ports, [80, 443]);
+    assert_eq!(eu["DBInstances"][0]["DBInstanceIdentifier"], "shop-orders");
+
+    // The data platform: a prefix list resolved, a cross-account reference kept.
+    let data = account(&snapshot, ids["data-platform"].as_str().unwrap());
+    let data_eu = region(data, "eu-west-1");
+    let lists = data_eu["PrefixLists"].as_array().unwrap();
+    let corp = lists
+        .iter()
+        .find(|p| p["PrefixListName"] == "corp-vpn")
+        .expect("corp-vpn collected");
+    assert_eq!(corp["Entries"].as_array().map(Vec::len), Some(2), "{corp}");
+    let partner = group(data_eu, "partner-ingest");
+    assert_eq!(
+        partner["IpPermissions"][0]["UserIdGroupPairs"][0]["UserId"],
+        ids["shop-prod"]
+    );
+
+    // The findings the seeded patterns call for.
+    let f = findings(&dir);
+    assert!(has_finding(&f, "SGA101", "launch-wizard-1"), "SSH open to the world");
+    assert!(has_finding(&f, "SGA101", "rdp-admin"), "RDP open to the world");
+    assert!(
+        has_finding(&f, "SGA203", "rds-launch-wizard"),
+        "a public database open to the world"
+    );
+    assert!(
+        has_finding(&f, "SGA201", "internal-api-alb"),
+        "an internal ALB open to anywhere"
+    );
+    assert!(has_finding(&f, "SGA205", "data-api"), "a web tier around its ALB");
+    assert!(has_finding(&f, "SGA204", "search"), "10.0.0.0/8 on a tier");
+    assert!(has_finding(&f, "SGA901", "quick-fix"), "an unused group");
+    assert!(has_finding(&f, "SGA902", "default"), "a default group with rules");
+    let shop_id = ids["shop-prod"].as_str().unwrap();
+    let tiers = ["shop-alb", "shop-web", "shop-db"];
+    let shop_q: Vec<&Value> = f
+        .iter()
+        .filter(|x| x["account_id"] == shop_id && ["Q1", "Q2"].contains(&x["question"].as_str().unwrap()))
+        .filter(|x| tiers.iter().any(|t| x["security_group_name"] == *t))
+        .collect();
+    assert!(
+        shop_q.is_empty(),
+        "the textbook tiers raise nothing on Q1/Q2: {shop_q:#?}"
+    );
+    // (moto's default network ACL allows everything, so SGA102 does fire on the VPC's subnets.)
+    assert!(f
+        .iter()
+        .any(|x| x["account_id"] == shop_id && x["check_id"] == "SGA102"));
+
+    // Read-only: every request was a List/Describe/Get, AssumeRole or
+    // GetCallerIdentity, and each is in the shipped IAM policy.
+    let requests = recorded(&log);
+    assert!(requests.len() > 50, "only {} requests recorded", requests.len());
+    let allowed = policy_actions();
+    for r in &requests {
+        let action = r["action"].as_str().unwrap_or_default();
+        let service = r["service"].as_str().unwrap_or_default();
+        assert!(
+            ["List", "Describe", "Get"].iter().any(|p| action.starts_with(p)) || action == "AssumeRole",
+            "a non-read call: {r}"
+        );
+        // The SigV4 service names are the IAM prefixes (ec2, elasticloadbalancing, rds, …).
+        let qualified = format!("{service}:{action}");
+        assert!(
+            action == "GetCallerIdentity" || allowed.contains(&qualified),
+            "{qualified} is not in config/iam-policy.json"
+        );
+    }
+}
+
+/// A snapshot with the collection times blanked, for comparing two runs.
+fn timeless(mut snapshot: Value) -> Value {
+    snapshot["started_at"] = Value::Null;
+    snapshot["finished_at"] = Value::Null;
+    snapshot
+}
+
+#[test]
+fn throttling_errors_and_latency_do_not_change_the_snapshot() {
+    let Some(py) = require_python() else { return };
+    let moto = moto(&py);
+    seed(&py, &moto, &["--scenario", "textbook"]);
+    let tmp = tempfile::tempdir().unwrap();
+    let clean = proxy(&py, &moto, &[]);
+    let (clean_dir, out) = run(&clean.url, tmp.path(), "clean");
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    let log = tmp.path().join("faults.jsonl");
+    let faulty = proxy(
+        &py,
+        &moto,
+        &[
+            "--fault-rate",
+            "0.3",
+            "--latency-ms",
+            "15",
+            "--seed",
+            "7",
+            "--record",
+            log.to_str().unwrap(),
+        ],
+    );
+    let (faulty_dir, out) = run(&faulty.url, tmp.path(), "faulty");
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+
+    let injected: Vec<String> = recorded(&log)
+        .iter()
+        .filter_map(|r| r["injected"].as_str().map(str::to_string))
+        .collect();
+    assert!(injected.iter().any(|i| i == "throttle"), "no throttling was injected");
+    assert!(injected.iter().any(|i| i == "error"), "no server error was injected");
+    assert_eq!(
+        timeless(json(&clean_dir, "snapshot.json")),
+        timeless(json(&faulty_dir, "snapshot.json")),
+        "retries must recover every fault: the snapshots differ"
+    );
+}
+
+#[test]
+fn an_account_whose_role_cannot_be_assumed_is_recorded_and_the_run_goes_on() {
+    let Some(py) = require_python() else { return };
+    let moto = moto(&py);
+    let seeded = seed(&py, &moto, &["--scenario", "textbook"]);
+    let legacy = seeded["accounts"]["legacy-dev"].as_str().unwrap();
+    let tmp = tempfile::tempdir().unwrap();
+    let deny = proxy(&py, &moto, &["--deny-assume-role", legacy]);
+    let (dir, out) = run(&deny.url, tmp.path(), "run");
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    let snapshot = json(&dir, "snapshot.json");
+    let denied = account(&snapshot, legacy);
+    assert_eq!(denied["status"]["state"], "failed");
+    let reason = denied["status"]["reason"].as_str().unwrap();
+    assert!(
+        reason.starts_with(&format!(
+            "cannot assume arn:aws:iam::{legacy}:role/OrganizationAccountAccessRole"
+        )),
+        "{reason}"
+    );
+    assert!(!reason.contains("testing"), "no credential in the reason: {reason}");
+    // The others were collected.
+    let shop = account(&snapshot, seeded["accounts"]["shop-prod"].as_str().unwrap());
+    assert_eq!(shop["status"]["state"], "ok");
+    // The reports say what was not assessed, and why.
+    let scores = json(&dir, "scores.json");
+    let acc = scores["accounts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["account_id"] == legacy)
+        .unwrap();
+    assert_eq!(acc["collection"]["state"], "failed");
+    assert!(read(&dir, "index.html").contains("cannot assume"));
+    assert!(
+        stderr(&out).contains(&format!("not assessed: {legacy}")),
+        "{}",
+        stderr(&out)
+    );
+}
