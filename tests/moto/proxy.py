@@ -230,7 +230,8 @@ class ProxyHandler(BaseHTTPRequestHandler):
         try:
             conn.putrequest(self.command, path, skip_host=True, skip_accept_encoding=True)
             for name, value in self.headers.items():
-                if name.lower() not in HOP_BY_HOP and name.lower() != "content-length":
+                # Content-Length is set below; Expect: 100-continue was answered already.
+                if name.lower() not in HOP_BY_HOP and name.lower() not in ("content-length", "expect"):
                     conn.putheader(name, value)
             if body or self.command in ("POST", "PUT", "PATCH"):
                 conn.putheader("Content-Length", str(len(body)))
@@ -248,9 +249,12 @@ class ProxyHandler(BaseHTTPRequestHandler):
         return status
 
     def reply(self, status, headers, payload):
+        """Answers the client: headers is a dict or a list of pairs."""
+        headers = list(headers.items()) if isinstance(headers, dict) else headers
         self.send_response_only(status)
-        self.send_header("Date", self.date_time_string())
-        for name, value in (headers.items() if isinstance(headers, dict) else headers):
+        if not any(name.lower() == "date" for name, _ in headers):
+            self.send_header("Date", self.date_time_string())
+        for name, value in headers:
             self.send_header(name, value)
         self.send_header("Content-Length", str(len(payload)))
         if self.close_connection:
@@ -277,13 +281,12 @@ class ProxyServer(ThreadingHTTPServer):
         self.record_file = open(config.record, "a", encoding="utf-8") if config.record else None
 
     def record(self, call, status, injected):
-        if not self.record_file:
-            return
         line = json.dumps({"service": call.service, "region": call.region, "action": call.action,
                            "status": status, "injected": injected})
         with self.record_lock:
-            self.record_file.write(line + "\n")
-            self.record_file.flush()
+            if self.record_file:  # None without --record, and once closed
+                self.record_file.write(line + "\n")
+                self.record_file.flush()
 
     def server_close(self):
         super().server_close()

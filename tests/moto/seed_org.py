@@ -2,7 +2,7 @@
 """Seed a moto server with an AWS Organization for sgaudit's integration tests.
 
     python tests/moto/seed_org.py --endpoint http://127.0.0.1:PORT [--scenario textbook|bulk]
-        [--accounts N] [--groups M] [--regions eu-west-1,us-east-1] [--seed N] [--reset]
+        [--accounts N] [--groups M] [--regions eu-west-1,us-east-1] [--seed N] [--reset] [--jobs J]
 
 Prints ONE JSON object on stdout naming everything it created (ids, ARNs), so
 that a test can compare sgaudit's snapshot with it; progress goes to stderr.
@@ -16,16 +16,20 @@ Scenarios:
   bulk      N accounts x regions x M groups of generated rules, for benchmarks.
 
 The same --seed on a fresh moto gives the same ids (moto's random generator is
-seeded through /moto-api/seed), and the same generated rules. See README.md in
-this folder for moto's limitations and how the Rust tests use this script.
+seeded through /moto-api/seed) and the same generated rules; with --jobs above
+1 (bulk only, faster) the rules stay the same but the ids change from run to
+run. See README.md in this folder for moto's limitations, how the Rust tests
+use this script and how to start moto so that bulk seeding is faster.
 """
 
 import argparse
 import json
 import random
 import sys
+import threading
 import time
 import urllib.request
+from concurrent.futures import ThreadPoolExecutor
 
 import boto3
 from botocore.config import Config
@@ -49,9 +53,8 @@ def nested(d, *keys):
     return d
 
 
-def tags(name=None, **extra):
-    t = [{"Key": "Name", "Value": name}] if name else []
-    return t + [{"Key": k.replace("_", "-"), "Value": v} for k, v in extra.items()]
+def tags(name):
+    return [{"Key": "Name", "Value": name}]
 
 
 def rule(protocol, ports, *sources, description=None):
@@ -80,12 +83,13 @@ def rule(protocol, ports, *sources, description=None):
 class Seeder:
     """Holds the one boto3 session (its clients share the loaded service models,
     which makes creating a client cheap), counts API calls, and collects the
-    JSON result."""
+    JSON result. Clients are thread-safe; the session is not, hence the lock."""
 
     def __init__(self, endpoint, regions):
         self.endpoint = endpoint.rstrip("/")
         self.regions = regions
         self.calls = 0
+        self.lock = threading.Lock()
         self.session = boto3.Session()
         # Registered before any client is made: clients copy the session's handlers.
         self.session.events.register("before-call", self._count_call)
@@ -107,18 +111,20 @@ class Seeder:
         self.root_id = None
 
     def _count_call(self, **_):
-        self.calls += 1
+        with self.lock:
+            self.calls += 1
 
     def moto_api(self, path):
         """POST to moto's own control API (not an AWS call)."""
-        self.calls += 1
+        self._count_call()
         req = urllib.request.Request(f"{self.endpoint}/moto-api/{path}", data=b"", method="POST")
         with urllib.request.urlopen(req, timeout=30) as resp:
             resp.read()
 
     def client(self, service, region, credentials):
-        return self.session.client(service, region_name=region, endpoint_url=self.endpoint,
-                                   config=CLIENT_CONFIG, **credentials)
+        with self.lock:
+            return self.session.client(service, region_name=region, endpoint_url=self.endpoint,
+                                       config=CLIENT_CONFIG, **credentials)
 
     # --------------------------------------------------------- organization
     def create_organization(self):
@@ -142,10 +148,19 @@ class Seeder:
         sts = self.management.client("sts", "us-east-1")
         creds = sts.assume_role(RoleArn=f"arn:aws:iam::{account_id}:role/OrganizationAccountAccessRole",
                                 RoleSessionName="seed")["Credentials"]
-        self.result["accounts"][name] = account_id
+        with self.lock:
+            self.result["accounts"][name] = account_id
         return Account(self, name, account_id, {
             "aws_access_key_id": creds["AccessKeyId"], "aws_secret_access_key": creds["SecretAccessKey"],
             "aws_session_token": creds["SessionToken"]})
+
+    def order_accounts(self, names):
+        """Puts the accounts in this order in every part of the result (accounts
+        seeded in parallel finish in any order)."""
+        rank = {name: i for i, name in enumerate(names)}
+        for key, value in self.result.items():
+            if isinstance(value, dict) and value and all(k in rank for k in value):
+                self.result[key] = dict(sorted(value.items(), key=lambda kv: rank[kv[0]]))
 
     def output(self, started):
         self.result["api_calls"] = self.calls
@@ -159,6 +174,8 @@ class Account:
         self._clients = {}
 
     def client(self, service, region):
+        # Not locked: a member account is seeded by one thread, and the management
+        # account's clients are all made before the threads start.
         key = (service, region)
         if key not in self._clients:
             self._clients[key] = self.seeder.client(service, region, self.credentials)
@@ -177,7 +194,8 @@ class Region:
         self.result = account.seeder.result
 
     def record(self, kind, name, value):
-        nested(self.result[kind], self.account.name, self.name)[name] = value
+        with self.account.seeder.lock:
+            nested(self.result[kind], self.account.name, self.name)[name] = value
 
     # -------------------------------------------------------------- network
     def vpc(self, name, cidr, igw=True):
@@ -236,10 +254,10 @@ class Region:
 
     def default_sg(self, vpc):
         """The default group moto created with the VPC (recorded as "default")."""
-        group = self.ec2.describe_security_groups(Filters=[
-            {"Name": "vpc-id", "Values": [vpc["id"]]}, {"Name": "group-name", "Values": ["default"]}])["SecurityGroups"][0]
-        self.record("groups", "default", group["GroupId"])
-        return group["GroupId"]
+        groups = self.ec2.describe_security_groups(Filters=[
+            {"Name": "vpc-id", "Values": [vpc["id"]]}, {"Name": "group-name", "Values": ["default"]}])["SecurityGroups"]
+        self.record("groups", "default", groups[0]["GroupId"])
+        return groups[0]["GroupId"]
 
     # ---------------------------------------------------------- attachments
     def instance(self, name, subnet, groups, windows=False):
@@ -400,21 +418,36 @@ BULK_OUS = [("Workloads", None), ("Prod", "Workloads"), ("Dev", "Workloads"), ("
 BULK_ACCOUNT_OUS = ["Prod", "Dev", "Sandbox"]  # accounts are dealt round-robin into these
 BULK_PORTS = [("tcp", 22), ("tcp", 80), ("tcp", 443), ("tcp", 3306), ("tcp", 5432), ("tcp", 6379),
               ("tcp", 8080), ("tcp", 8443), ("tcp", 9200), ("tcp", 3389), ("tcp", (1024, 65535)),
-              ("udp", 53), ("udp", (3389, 3389)), ("-1", None)]
+              ("udp", 53), ("icmp", (-1, -1)), ("-1", None)]
 
 
-def bulk(seeder, accounts, groups, rng):
+def bulk(seeder, accounts, groups, seed, jobs):
+    """accounts member accounts, seeded by `jobs` threads (1: in order, so
+    that moto hands out the same ids on every run)."""
     seeder.create_organization()
     ous = {}
     for name, parent in BULK_OUS:
         ous[name] = seeder.create_ou(name, ous.get(parent))
+    seeder.management.client("sts", "us-east-1")  # made once, before the threads share it
     width = max(3, len(str(accounts)))
-    for n in range(accounts):
-        name = f"bulk-{n + 1:0{width}d}"
-        account = seeder.create_account(name, ous[BULK_ACCOUNT_OUS[n % len(BULK_ACCOUNT_OUS)]])
+    names = [f"bulk-{n + 1:0{width}d}" for n in range(accounts)]
+    started = time.monotonic()
+
+    def seed_account(n):
+        account = seeder.create_account(names[n], ous[BULK_ACCOUNT_OUS[n % len(BULK_ACCOUNT_OUS)]])
+        rng = random.Random(f"{seed}:{n}")  # the same rules whatever the order of the accounts
         for region in seeder.regions:
             bulk_region(account.region(region), n, groups, rng)
-        log(f"seeded {name} ({n + 1}/{accounts}): {seeder.calls} calls so far")
+        log(f"seeded {names[n]} ({n + 1}/{accounts}) at {time.monotonic() - started:.1f} s, "
+            f"{seeder.calls} calls so far")
+
+    if jobs <= 1:
+        for n in range(accounts):
+            seed_account(n)
+    else:
+        with ThreadPoolExecutor(jobs) as pool:
+            list(pool.map(seed_account, range(accounts)))  # list(): re-raises a thread's error
+    seeder.order_accounts(names)
 
 
 def bulk_source(rng, n):
@@ -450,9 +483,11 @@ def bulk_region(r, n, group_count, rng):
         ingress = [rule(ports[0][0], ports[0][1], peer, description="from a peer group")]
         ingress += [rule(proto, port, bulk_source(rng, n)) for proto, port in ports[1:]]
         r.authorize(group_id, ingress)
+    # Instance j gets the first three of the j-th five groups. The 4th and 5th of
+    # each five are on no instance: the first five's go to the ALB and the
+    # database, the others stay unused.
     for j in range(max(1, group_count // 5)):
-        attached = group_ids[5 * j: 5 * j + 3] or group_ids[:1]  # groups 4 and 5 of each five stay unused
-        r.instance(f"bulk-{j + 1:02d}", public if j == 0 else private, attached)
+        r.instance(f"bulk-{j + 1:02d}", public if j == 0 else private, group_ids[5 * j: 5 * j + 3])
     if group_ids:
         r.load_balancer("bulk-alb", "internet-facing", [public, private], [group_ids[min(3, len(group_ids) - 1)]],
                         [(80, "HTTP")])
@@ -472,6 +507,8 @@ def main():
                    help="bulk: comma-separated regions (textbook always uses eu-west-1,us-east-1)")
     p.add_argument("--seed", type=int, default=42, help="moto's random seed and the generator's (default 42)")
     p.add_argument("--reset", action="store_true", help="reset moto's state first (POST /moto-api/reset)")
+    p.add_argument("--jobs", type=int, default=1,
+                   help="bulk: accounts seeded in parallel (default 1; above 1 is faster but ids are not repeatable)")
     args = p.parse_args()
     regions = [r.strip() for r in args.regions.split(",") if r.strip()]
     if args.scenario == "textbook" and regions != DEFAULT_REGIONS:
@@ -487,7 +524,7 @@ def main():
     if args.scenario == "textbook":
         textbook(seeder)
     else:
-        bulk(seeder, args.accounts, args.groups, random.Random(args.seed))
+        bulk(seeder, args.accounts, args.groups, args.seed, args.jobs)
     result = seeder.output(started)
     log(f"{args.scenario}: {result['api_calls']} API calls in {result['seconds']} s")
     json.dump(result, sys.stdout, indent=2)
