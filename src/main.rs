@@ -7,6 +7,7 @@ use std::process::ExitCode;
 use clap::Parser;
 
 use sgaudit::cli::{self, exit, Cli, UsageError};
+use sgaudit::report::baseline::BaselineError;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -44,7 +45,16 @@ fn main() -> ExitCode {
             }
             eprintln!("sgaudit: {err:#}");
             let usage = err.chain().any(|e| e.is::<UsageError>());
-            ExitCode::from(if usage { exit::USAGE } else { exit::ERROR })
+            let tampered = err
+                .chain()
+                .any(|e| matches!(e.downcast_ref::<BaselineError>(), Some(BaselineError::Tampered { .. })));
+            ExitCode::from(if tampered {
+                exit::TAMPERED
+            } else if usage {
+                exit::USAGE
+            } else {
+                exit::ERROR
+            })
         }
     }
 }

@@ -51,7 +51,7 @@ fn matches(e: &Exception, f: &Finding) -> bool {
         let subject = match &f.subject {
             Subject::SecurityGroup(id) => Some(id.as_str()),
             Subject::NetworkAcl(id) | Subject::Instance(id) => Some(id.as_str()),
-            Subject::Account => None,
+            Subject::Exception(_) => None,
         };
         if !f.resource_ids.iter().any(|id| id == r) && subject != Some(r.as_str()) {
             return false;
@@ -130,13 +130,19 @@ pub fn apply(findings: &mut Vec<Finding>, config: &Config, today: Date) -> Vec<E
             region: None,
             severity: Severity::Medium,
             exposure: None,
-            subject: Subject::Account,
+            subject: Subject::Exception(format!("{} until {}", status.scope, status.expires)),
             security_group_id: e.security_group.as_deref().map(Into::into),
             resource_ids: e.resource.iter().cloned().collect(),
             summary,
             rule: None,
             controls: Vec::new(),
             accepted: None,
+            fingerprint: String::new(),
+            first_seen: time::OffsetDateTime::UNIX_EPOCH,
+            age_days: 0,
+            change: None,
+            severity_was: None,
+            overdue: false,
         });
     }
     statuses

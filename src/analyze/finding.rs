@@ -160,8 +160,36 @@ pub enum Subject {
     SecurityGroup(SecurityGroupId),
     NetworkAcl(String),
     Instance(String),
-    /// The account as a whole (an expired exception).
-    Account,
+    /// An exception of the config (an expired one): its scope and expiry.
+    Exception(String),
+}
+
+impl Subject {
+    /// `security_group`, `network_acl`, `instance`, `exception`.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Subject::SecurityGroup(_) => "security_group",
+            Subject::NetworkAcl(_) => "network_acl",
+            Subject::Instance(_) => "instance",
+            Subject::Exception(_) => "exception",
+        }
+    }
+    pub fn id(&self) -> &str {
+        match self {
+            Subject::SecurityGroup(id) => id.as_str(),
+            Subject::NetworkAcl(id) | Subject::Instance(id) | Subject::Exception(id) => id,
+        }
+    }
+}
+
+/// How a finding relates to the previous assessment.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Change {
+    /// Not in the baseline.
+    New,
+    /// In the baseline too (perhaps at another severity).
+    Persisting,
 }
 
 /// The rule a finding is about, as a person reads it.
@@ -213,6 +241,20 @@ pub struct Finding {
     pub controls: Vec<&'static Control>,
     /// Set when an exception in the config accepts the risk.
     pub accepted: Option<Box<Acceptance>>,
+    /// What the finding is about, hashed: the same in every assessment that
+    /// finds the same thing (docs/findings.md).
+    pub fingerprint: String,
+    /// When it was first found: carried from the baseline, else this snapshot's time.
+    #[serde(with = "time::serde::rfc3339")]
+    pub first_seen: time::OffsetDateTime,
+    /// Whole days from `first_seen` to this snapshot.
+    pub age_days: i64,
+    /// Against the baseline, when there is one.
+    pub change: Option<Change>,
+    /// The baseline's severity, when it differs.
+    pub severity_was: Option<Severity>,
+    /// Open for longer than its severity's target (`[sla]`).
+    pub overdue: bool,
 }
 
 impl Finding {

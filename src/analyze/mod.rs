@@ -6,12 +6,15 @@
 //! never an error. The result depends only on its inputs: "now" is the
 //! snapshot's collection time, and every list is sorted.
 
+pub mod changes;
 pub mod checks;
 pub mod context;
 pub mod exceptions;
 #[cfg(test)]
 mod false_alarms;
 pub mod finding;
+pub mod fingerprint;
+pub mod history;
 pub mod rules;
 pub mod score;
 #[cfg(test)]
@@ -44,6 +47,10 @@ pub struct Assessment {
     pub accounts: Vec<AccountScore>,
     pub org: OrgScore,
     pub exceptions: Vec<ExceptionStatus>,
+    /// Against the baseline, when one was given.
+    pub comparison: Option<history::Comparison>,
+    /// The scores of this and earlier assessments, oldest first.
+    pub trend: Vec<history::TrendEntry>,
     /// Every security group of the collected regions with its attachments and
     /// exposure, sorted by account, region and group id: the evidence the
     /// reports show beside each finding.
@@ -117,6 +124,12 @@ impl Assessment {
 /// Run every check over every collected account-region, apply the
 /// exceptions, and score.
 pub fn assess(snapshot: &Snapshot, config: &Config) -> Assessment {
+    assess_against(snapshot, config, None)
+}
+
+/// [`assess`], remembering a previous assessment: findings' first-seen dates
+/// and changes, what was fixed, the trend.
+pub fn assess_against(snapshot: &Snapshot, config: &Config, baseline: Option<&history::Baseline>) -> Assessment {
     let t0 = std::time::Instant::now();
     let org = OrgIndex::new(snapshot);
     // Accounts are independent once the organization-wide index exists: run
@@ -148,6 +161,10 @@ pub fn assess(snapshot: &Snapshot, config: &Config) -> Assessment {
     tracing::debug!(elapsed = ?t0.elapsed(), findings = findings.len(), "checks run");
     let today = snapshot.started_at.date();
     let exceptions = exceptions::apply(&mut findings, config, today);
+    for f in &mut findings {
+        f.fingerprint = fingerprint::of(f);
+    }
+    let comparison = history::apply(&mut findings, snapshot, baseline, &config.sla);
     // Each thread sorted its own findings: this stable sort only merges the runs.
     findings.sort_by(finding_order);
 
@@ -167,6 +184,7 @@ pub fn assess(snapshot: &Snapshot, config: &Config) -> Assessment {
         .collect();
     accounts.sort_by(|a, b| a.account_id.cmp(&b.account_id));
     let org_score = score::score_org(&accounts);
+    let trend = history::trend(snapshot.started_at, &org_score, &accounts, baseline);
     tracing::debug!(elapsed = ?t0.elapsed(), "scored");
     drop(by_account);
 
@@ -176,6 +194,8 @@ pub fn assess(snapshot: &Snapshot, config: &Config) -> Assessment {
         accounts,
         org: org_score,
         exceptions,
+        comparison,
+        trend,
         groups,
     }
 }

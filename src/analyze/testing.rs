@@ -532,7 +532,7 @@ pub fn describe(f: &super::Finding) -> String {
     let subject = match &f.subject {
         Subject::SecurityGroup(id) => id.to_string(),
         Subject::NetworkAcl(id) | Subject::Instance(id) => id.clone(),
-        Subject::Account => f.account_id.to_string(),
+        Subject::Exception(_) => f.account_id.to_string(),
     };
     let controls: Vec<&str> = f.controls.iter().map(|c| c.id).collect();
     format!("{} {subject}: {} [{}]", f.severity, f.summary, controls.join(" "))

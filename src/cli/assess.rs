@@ -37,6 +37,7 @@ pub fn load_config(path: Option<&std::path::Path>) -> anyhow::Result<LoadedConfi
 
 pub fn run(args: AssessArgs, quiet: bool) -> anyhow::Result<ExitCode> {
     let loaded = load_config(args.config.as_deref())?;
+    let baseline = load_baseline(&args.gates)?;
     let started = std::time::Instant::now();
     let snapshot = model::read_snapshot(&args.snapshot)?;
     tracing::info!(accounts = snapshot.accounts.len(), elapsed = ?started.elapsed(), "snapshot read");
@@ -47,8 +48,18 @@ pub fn run(args: AssessArgs, quiet: bool) -> anyhow::Result<ExitCode> {
         &args.out,
         &args.format,
         &args.gates,
+        baseline.as_ref(),
         quiet,
     )
+}
+
+/// The baseline given with --baseline, verified.
+pub fn load_baseline(gates: &Gates) -> anyhow::Result<Option<analyze::history::Baseline>> {
+    let Some(dir) = &gates.baseline else { return Ok(None) };
+    let started = std::time::Instant::now();
+    let baseline = report::baseline::load(dir)?;
+    tracing::info!(findings = baseline.findings.len(), elapsed = ?started.elapsed(), "baseline read and verified");
+    Ok(Some(baseline))
 }
 
 /// Assess a snapshot (read from `snapshot_path`) and write everything into `out`.
@@ -59,10 +70,11 @@ pub fn assess_and_report(
     out: &std::path::Path,
     formats: &[report::Format],
     gates: &Gates,
+    baseline: Option<&analyze::history::Baseline>,
     quiet: bool,
 ) -> anyhow::Result<ExitCode> {
     let started = std::time::Instant::now();
-    let assessment = analyze::assess(&snapshot, &loaded.config);
+    let assessment = analyze::assess_against(&snapshot, &loaded.config, baseline);
     tracing::info!(findings = assessment.findings.len(), elapsed = ?started.elapsed(), "assessed");
     let inputs = report::Inputs {
         assessment: &assessment,
@@ -87,6 +99,20 @@ pub fn assess_and_report(
 
 fn summarize(a: &Assessment, out: &std::path::Path, files: usize) {
     let org = &a.org;
+    if let Some(c) = &a.comparison {
+        eprintln!(
+            "sgaudit: since the baseline: {} new, {} fixed, {} persisting ({} changed severity), {} unknown",
+            c.new,
+            c.resolved.len(),
+            c.persisting,
+            c.severity_changed,
+            c.unknown.len()
+        );
+    }
+    let overdue = a.open_findings().filter(|f| f.overdue).count();
+    if overdue > 0 {
+        eprintln!("sgaudit: {overdue} open finding(s) past their age target ([sla])");
+    }
     let counts: Vec<String> = report::open_by_severity(a)
         .into_iter()
         .filter(|(_, n)| *n > 0)
@@ -139,6 +165,18 @@ fn exit_code(a: &Assessment, gates: &Gates, quiet: bool) -> u8 {
         if n > 0 {
             tripped.push(format!(
                 "{n} open finding(s) of severity {sev} or worse (--fail-on {sev})"
+            ));
+        }
+    }
+    if let Some(sev) = gates.fail_on_new {
+        let new = Some(analyze::finding::Change::New);
+        let n = a
+            .open_findings()
+            .filter(|f| f.severity >= sev && f.change == new)
+            .count();
+        if n > 0 {
+            tripped.push(format!(
+                "{n} new open finding(s) of severity {sev} or worse (--fail-on-new {sev})"
             ));
         }
     }

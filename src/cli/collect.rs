@@ -10,7 +10,7 @@ use crate::config::LoadedConfig;
 use crate::model::{self, AccountId, Snapshot};
 use crate::report;
 
-use super::assess::{assess_and_report, load_config};
+use super::assess::{assess_and_report, load_baseline, load_config};
 use super::{exit, CollectArgs, CollectCommand, RunArgs, UsageError};
 
 /// The config file with the command line's flags on top.
@@ -142,6 +142,8 @@ fn write_snapshot(path: &Path, snapshot: &Snapshot) -> anyhow::Result<()> {
 
 pub fn run_all(args: RunArgs, quiet: bool) -> anyhow::Result<ExitCode> {
     let loaded = effective_config(&args.collect)?;
+    // A baseline that does not verify stops the run before any AWS call.
+    let baseline = load_baseline(&args.gates)?;
     let snapshot = collect_snapshot(&loaded, quiet)?;
     let path = args.out.join("snapshot.json");
     write_snapshot(&path, &snapshot)?;
@@ -149,5 +151,14 @@ pub fn run_all(args: RunArgs, quiet: bool) -> anyhow::Result<ExitCode> {
     if !quiet {
         eprintln!("sgaudit: {}; assessing", summary(&snapshot));
     }
-    assess_and_report(snapshot, &path, &loaded, &args.out, &args.format, &args.gates, quiet)
+    assess_and_report(
+        snapshot,
+        &path,
+        &loaded,
+        &args.out,
+        &args.format,
+        &args.gates,
+        baseline.as_ref(),
+        quiet,
+    )
 }

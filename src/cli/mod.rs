@@ -7,6 +7,7 @@
 mod assess;
 mod checks;
 mod collect;
+mod diff;
 mod verify;
 
 use std::path::PathBuf;
@@ -30,7 +31,8 @@ pub mod exit {
     pub const PARTIAL: u8 = 3;
     /// A `--fail-under` / `--fail-on` gate tripped. Takes precedence over 3.
     pub const GATE: u8 = 4;
-    /// `verify`: a file of the evidence package changed, is missing, or was added.
+    /// `verify` (or a `--baseline`): a file of the evidence package changed,
+    /// is missing, or was added.
     pub const TAMPERED: u8 = 5;
 }
 
@@ -41,14 +43,17 @@ Exit codes:
   2  usage or configuration error
   3  done, but partial: some account, region or service was not collected
      (its role could not be assumed, a region failed, a service was unavailable)
-  4  a --fail-under / --fail-on gate tripped (wins over 3)
-  5  verify: a file of the evidence package changed, is missing or was added
+  4  a --fail-under / --fail-on / --fail-on-new gate tripped (wins over 3)
+  5  verify, or a --baseline: a file of the evidence package changed, is missing
+     or was added
 
 Examples:
   sgaudit run --out runs/2026-11-25                collect the organization and assess it
   sgaudit collect --out snap.json.gz --regions eu-west-1,us-east-1
   sgaudit assess --snapshot samples/org-snapshot.json --out out/
   sgaudit assess --snapshot snap.json.gz --config sgaudit.toml --out out/ --fail-on critical
+  sgaudit run --out runs/2026-12-01 --baseline runs/2026-11-01 --fail-on-new high
+  sgaudit diff runs/2026-11-01 runs/2026-12-01
   sgaudit verify out/            check the evidence package against its manifest
   sgaudit checks                 list the checks
   sgaudit checks SGA101          explain one check";
@@ -86,11 +91,27 @@ pub enum Command {
     /// Assess a snapshot and write findings, scores and reports. No network.
     #[command(after_help = AFTER_HELP)]
     Assess(AssessArgs),
+    /// Compare two assessments (their directories): findings new, fixed,
+    /// persisting, severity-changed or unknown, and the rule-level change log.
+    Diff(DiffArgs),
     /// Check an output directory against its manifest: every file's SHA-256,
     /// and no file missing or added.
     Verify(VerifyArgs),
     /// List the checks, or explain one (`sgaudit checks SGA101`).
     Checks(ChecksArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct DiffArgs {
+    /// The earlier assessment's directory.
+    #[arg(value_name = "OLD_DIR")]
+    pub old: PathBuf,
+    /// The later assessment's directory.
+    #[arg(value_name = "NEW_DIR")]
+    pub new: PathBuf,
+    /// Write diff.json, diff.md and diff.csv here (else only the summary on stdout).
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -200,6 +221,17 @@ pub struct Gates {
     /// Exit 4 if any open finding has this severity or worse.
     #[arg(long, value_name = "SEVERITY", value_parser = parse_severity)]
     pub fail_on: Option<Severity>,
+
+    /// Exit 4 if any open finding new since the baseline has this severity or
+    /// worse (needs --baseline): tolerate the backlog, not regressions.
+    #[arg(long, value_name = "SEVERITY", value_parser = parse_severity, requires = "baseline")]
+    pub fail_on_new: Option<Severity>,
+
+    /// An earlier assessment's directory (its manifest must verify): findings
+    /// keep their first-seen date, new and fixed ones are told apart, the
+    /// score trend goes on (diff.json, trend.json).
+    #[arg(long, value_name = "PREV_DIR")]
+    pub baseline: Option<PathBuf>,
 }
 
 fn parse_score(s: &str) -> Result<f64, String> {
@@ -233,6 +265,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Run(args) => collect::run_all(args, cli.quiet),
         Command::Collect(args) => collect::run(args, cli.quiet),
         Command::Assess(args) => assess::run(args, cli.quiet),
+        Command::Diff(args) => diff::run(args, cli.quiet),
         Command::Verify(args) => verify::run(args, cli.quiet),
         Command::Checks(args) => checks::run(args),
     }

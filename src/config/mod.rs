@@ -26,6 +26,7 @@ pub struct Config {
     pub governance: Governance,
     pub hygiene: Hygiene,
     pub scoring: Scoring,
+    pub sla: Sla,
     pub collect: Collect,
     pub attestations: Vec<Attestation>,
     pub exceptions: Vec<Exception>,
@@ -112,6 +113,63 @@ fn weight<'de, D: serde::Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
         )));
     }
     Ok(v)
+}
+
+/// Age targets: how many days a finding of each severity may stay open
+/// before it is overdue. `"none"`: no target.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Sla {
+    #[serde(with = "days")]
+    pub critical: Option<u32>,
+    #[serde(with = "days")]
+    pub high: Option<u32>,
+    #[serde(with = "days")]
+    pub medium: Option<u32>,
+    #[serde(with = "days")]
+    pub low: Option<u32>,
+    #[serde(with = "days")]
+    pub info: Option<u32>,
+}
+
+impl Default for Sla {
+    fn default() -> Self {
+        Sla {
+            critical: Some(7),
+            high: Some(30),
+            medium: Some(90),
+            low: None,
+            info: None,
+        }
+    }
+}
+
+/// A number of days, or `"none"`.
+mod days {
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(v: &Option<u32>, s: S) -> Result<S::Ok, S::Error> {
+        match v {
+            Some(d) => s.serialize_u32(*d),
+            None => s.serialize_str("none"),
+        }
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u32>, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Raw {
+            Days(u32),
+            Text(String),
+        }
+        match Raw::deserialize(d)? {
+            Raw::Days(n) => Ok(Some(n)),
+            Raw::Text(t) if t.eq_ignore_ascii_case("none") => Ok(None),
+            Raw::Text(t) => Err(serde::de::Error::custom(format!(
+                "`{t}` is not a number of days or \"none\""
+            ))),
+        }
+    }
 }
 
 /// How `sgaudit collect` reaches the organization. Every field can also be

@@ -128,6 +128,29 @@ struct Cell {
     title: String,
     /// Sort key: the score, or -1.
     key: f64,
+    /// Against the previous assessment: `▲` better, `▼` worse, `=` same.
+    delta: &'static str,
+    /// `was 66.7`
+    was: Option<String>,
+}
+
+impl Cell {
+    /// Mark the change from the previous assessment's score.
+    fn against(mut self, previous: Option<Option<f64>>) -> Self {
+        if let (Some(prev), Some(now)) = (previous, self.score()) {
+            match prev {
+                Some(p) if now > p + 0.05 => self.delta = "▲",
+                Some(p) if now < p - 0.05 => self.delta = "▼",
+                Some(_) => self.delta = "=",
+                None => {}
+            }
+            self.was = prev.map(|p| format!("was {p:.1}"));
+        }
+        self
+    }
+    fn score(&self) -> Option<f64> {
+        (self.key >= 0.0).then_some(self.key)
+    }
 }
 
 fn cell(status: Status, score: Option<f64>, title: String) -> Cell {
@@ -149,6 +172,8 @@ fn cell(status: Status, score: Option<f64>, title: String) -> Cell {
         class,
         title,
         key: score.unwrap_or(-1.0),
+        delta: "",
+        was: None,
     }
 }
 
@@ -259,6 +284,8 @@ impl Html {
                 "mean of the assessed accounts' scores".into(),
             ),
         );
+        // The previous assessment's scores, for the arrows.
+        let previous = a.trend.len().checked_sub(2).map(|i| &a.trend[i]);
         // Heat map, grouped by OU (sorted by OU path, then account id).
         let mut by_ou: std::collections::BTreeMap<&str, Vec<&AccountScore>> = std::collections::BTreeMap::new();
         for acc in &a.accounts {
@@ -281,13 +308,21 @@ impl Html {
                             cells: acc
                                 .questions
                                 .iter()
-                                .map(|q| cell(q.status, q.score, format!("{}: {}", q.question, q.reason)))
+                                .map(|q| {
+                                    let was = previous.map(|p| {
+                                        p.accounts
+                                            .get(&acc.account_id)
+                                            .and_then(|t| t.questions.get(&q.question).copied().flatten())
+                                    });
+                                    cell(q.status, q.score, format!("{}: {}", q.question, q.reason)).against(was)
+                                })
                                 .collect(),
                             overall: cell(
                                 acc.status,
                                 acc.score,
                                 format!("{} ({})", acc.status.label(), acc.collection.state),
-                            ),
+                            )
+                            .against(previous.map(|p| p.accounts.get(&acc.account_id).and_then(|t| t.score))),
                             open: acc.open_findings,
                             collection: acc.collection.state,
                         })
@@ -345,6 +380,7 @@ impl Html {
             })
             .collect();
         ctx.insert("risks", &risks);
+        self.history(&mut ctx, a, names, &anchors);
 
         let mut missing = Vec::new();
         for acc in &a.accounts {
@@ -370,6 +406,103 @@ impl Html {
         ctx.insert("script", SORT_JS);
         ctx.insert("script_hash", &self.script_hash);
         self.tera.render("index.html", &ctx).map_err(template_err("index.html"))
+    }
+}
+
+#[derive(Serialize)]
+struct Point {
+    x: f64,
+    y: f64,
+    label: String,
+    score: Option<f64>,
+}
+
+#[derive(Serialize)]
+struct Aged<'a> {
+    severity: Severity,
+    check_id: &'a str,
+    title: &'static str,
+    account_id: &'a str,
+    account_name: &'a str,
+    region: Option<&'a str>,
+    summary: &'a str,
+    first_seen: String,
+    age_days: i64,
+    overdue: bool,
+    anchor: Option<usize>,
+}
+
+fn aged<'a>(f: &'a Finding, names: &Names<'a>, anchors: &HashMap<*const Finding, usize>) -> Aged<'a> {
+    Aged {
+        severity: f.severity,
+        check_id: f.check_id,
+        title: meta(f.check_id).title,
+        account_id: f.account_id.as_str(),
+        account_name: names.account(f.account_id.as_str()),
+        region: f.region.as_ref().map(|r| r.as_str()),
+        summary: &f.summary,
+        first_seen: date(f.first_seen),
+        age_days: f.age_days,
+        overdue: f.overdue,
+        anchor: anchors.get(&(f as *const Finding)).copied(),
+    }
+}
+
+fn date(t: time::OffsetDateTime) -> String {
+    format!("{:04}-{:02}-{:02}", t.year(), u8::from(t.month()), t.day())
+}
+
+impl Html {
+    /// The history sections of the index: trend, new and fixed since the
+    /// baseline, the oldest open findings, what is overdue.
+    fn history(&self, ctx: &mut Context, a: &Assessment, names: &Names, anchors: &HashMap<*const Finding, usize>) {
+        // The org score over time: x by position, y 0-100 (top is 100).
+        let n = a.trend.len();
+        let (w, h, left, top) = (640.0, 160.0, 36.0, 12.0);
+        let step = if n > 1 { (w - left - 20.0) / (n - 1) as f64 } else { 0.0 };
+        let points: Vec<Point> = a
+            .trend
+            .iter()
+            .enumerate()
+            .map(|(i, e)| Point {
+                x: left + 10.0 + i as f64 * step,
+                y: top + (100.0 - e.org_score.unwrap_or(0.0)) / 100.0 * (h - top - 24.0),
+                label: date(e.as_of),
+                score: e.org_score,
+            })
+            .collect();
+        let line: Vec<String> = points
+            .iter()
+            .filter(|p| p.score.is_some())
+            .map(|p| format!("{:.1},{:.1}", p.x, p.y))
+            .collect();
+        ctx.insert("trend_points", &points);
+        ctx.insert("trend_line", &line.join(" "));
+        ctx.insert("trend_size", &(w, h));
+
+        let view = |f| aged(f, names, anchors);
+        let mut oldest: Vec<&Finding> = a.open_findings().filter(|f| f.age_days > 0).collect();
+        oldest.sort_by(|x, y| y.age_days.cmp(&x.age_days).then(y.severity.cmp(&x.severity)));
+        ctx.insert("oldest", &oldest.into_iter().take(10).map(view).collect::<Vec<_>>());
+        ctx.insert("overdue", &a.open_findings().filter(|f| f.overdue).count());
+        let comparison = a.comparison.as_ref();
+        ctx.insert("compared", &comparison.is_some());
+        if let Some(c) = comparison {
+            ctx.insert("baseline_as_of", &date(c.baseline_as_of));
+            let mut new: Vec<&Finding> = a
+                .open_findings()
+                .filter(|f| f.change == Some(crate::analyze::finding::Change::New))
+                .collect();
+            new.sort_by(|x, y| y.severity.cmp(&x.severity).then(y.exposure.cmp(&x.exposure)));
+            ctx.insert("new_count", &new.len());
+            ctx.insert("new", &new.into_iter().take(10).map(view).collect::<Vec<_>>());
+            let mut fixed: Vec<&crate::analyze::history::PastFinding> = c.resolved.iter().collect();
+            fixed.sort_by(|x, y| y.severity.cmp(&x.severity));
+            ctx.insert("fixed_count", &fixed.len());
+            ctx.insert("fixed", &fixed.into_iter().take(10).collect::<Vec<_>>());
+            ctx.insert("unknown_count", &c.unknown.len());
+            ctx.insert("severity_changed", &c.severity_changed);
+        }
     }
 }
 
@@ -409,6 +542,11 @@ struct FindingView<'a> {
     summary: &'a str,
     rule: Option<&'a crate::analyze::finding::RuleEvidence>,
     exception: Option<&'a crate::analyze::finding::Acceptance>,
+    first_seen: String,
+    age_days: i64,
+    overdue: bool,
+    new: bool,
+    severity_was: Option<Severity>,
 }
 
 /// A group that findings are about, with what it is attached to.
@@ -576,6 +714,11 @@ impl Html {
                             summary: &f.summary,
                             rule: f.rule.as_deref(),
                             exception: f.accepted.as_deref(),
+                            first_seen: date(f.first_seen),
+                            age_days: f.age_days,
+                            overdue: f.overdue,
+                            new: f.change == Some(crate::analyze::finding::Change::New),
+                            severity_was: f.severity_was,
                         }
                     })
                     .collect(),

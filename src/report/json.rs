@@ -97,3 +97,156 @@ fn scores_document(a: &Assessment) -> ScoresDocument<'_> {
         exceptions: &a.exceptions,
     }
 }
+
+/// `trend.json`: this assessment's scores after the baseline's, the last 24.
+pub fn write_trend(out: &OutDir, a: &Assessment) -> Result<WrittenFile, ReportError> {
+    #[derive(Serialize)]
+    struct TrendDocument<'a> {
+        schema: &'static str,
+        generator: Generator,
+        entries: &'a [crate::analyze::history::TrendEntry],
+    }
+    let doc = TrendDocument {
+        schema: "sgaudit/trend@1",
+        generator: GENERATOR,
+        entries: &a.trend,
+    };
+    let mut text = serde_json::to_string_pretty(&doc).map_err(|e| ReportError::Io {
+        path: out.path("trend.json"),
+        source: e.into(),
+    })?;
+    text.push('\n');
+    out.write_bytes("trend.json", text.as_bytes())
+}
+
+/// A finding in `diff.json`.
+#[derive(Serialize)]
+pub(crate) struct DiffFinding<'a> {
+    pub fingerprint: &'a str,
+    pub check_id: &'a str,
+    pub account_id: &'a str,
+    pub region: Option<&'a str>,
+    pub severity: crate::analyze::Severity,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub severity_was: Option<crate::analyze::Severity>,
+    pub security_group_id: Option<&'a str>,
+    pub summary: &'a str,
+    #[serde(with = "time::serde::rfc3339")]
+    pub first_seen: time::OffsetDateTime,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<&'a str>,
+}
+
+impl<'a> DiffFinding<'a> {
+    pub fn current(f: &'a crate::analyze::Finding) -> Self {
+        DiffFinding {
+            fingerprint: &f.fingerprint,
+            check_id: f.check_id,
+            account_id: f.account_id.as_str(),
+            region: f.region.as_ref().map(|r| r.as_str()),
+            severity: f.severity,
+            severity_was: f.severity_was,
+            security_group_id: f.security_group_id.as_ref().map(|g| g.as_str()),
+            summary: &f.summary,
+            first_seen: f.first_seen,
+            reason: None,
+        }
+    }
+    pub fn past(f: &'a crate::analyze::history::PastFinding, reason: Option<&'a str>) -> Self {
+        DiffFinding {
+            fingerprint: &f.fingerprint,
+            check_id: &f.check_id,
+            account_id: &f.account_id,
+            region: f.region.as_deref(),
+            severity: f.severity,
+            severity_was: None,
+            security_group_id: f.security_group_id.as_deref(),
+            summary: &f.summary,
+            first_seen: f.first_seen,
+            reason,
+        }
+    }
+}
+
+/// The findings part of a comparison, as `diff.json` holds it.
+#[derive(Serialize)]
+pub(crate) struct FindingsDiff<'a> {
+    #[serde(with = "time::serde::rfc3339")]
+    pub baseline_as_of: time::OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339")]
+    pub as_of: time::OffsetDateTime,
+    pub counts: DiffCounts,
+    pub new: Vec<DiffFinding<'a>>,
+    pub severity_changed: Vec<DiffFinding<'a>>,
+    pub resolved: Vec<DiffFinding<'a>>,
+    pub unknown: Vec<DiffFinding<'a>>,
+}
+
+#[derive(Serialize)]
+pub(crate) struct DiffCounts {
+    pub new: usize,
+    pub persisting: usize,
+    pub severity_changed: usize,
+    pub resolved: usize,
+    pub unknown: usize,
+}
+
+pub(crate) fn findings_diff<'a>(a: &'a Assessment, c: &'a crate::analyze::history::Comparison) -> FindingsDiff<'a> {
+    use crate::analyze::finding::Change;
+    FindingsDiff {
+        baseline_as_of: c.baseline_as_of,
+        as_of: a.as_of,
+        counts: DiffCounts {
+            new: c.new,
+            persisting: c.persisting,
+            severity_changed: c.severity_changed,
+            resolved: c.resolved.len(),
+            unknown: c.unknown.len(),
+        },
+        new: a
+            .findings
+            .iter()
+            .filter(|f| f.change == Some(Change::New))
+            .map(DiffFinding::current)
+            .collect(),
+        severity_changed: a
+            .findings
+            .iter()
+            .filter(|f| f.severity_was.is_some())
+            .map(DiffFinding::current)
+            .collect(),
+        resolved: c.resolved.iter().map(|p| DiffFinding::past(p, None)).collect(),
+        unknown: c
+            .unknown
+            .iter()
+            .map(|u| DiffFinding::past(&u.finding, Some(u.reason.as_str())))
+            .collect(),
+    }
+}
+
+/// `diff.json` of `assess --baseline`: new, severity-changed, resolved and
+/// unknown findings.
+pub fn write_diff(
+    out: &OutDir,
+    a: &Assessment,
+    c: &crate::analyze::history::Comparison,
+) -> Result<WrittenFile, ReportError> {
+    #[derive(Serialize)]
+    struct DiffDocument<'a> {
+        schema: &'static str,
+        generator: Generator,
+        #[serde(flatten)]
+        findings: FindingsDiff<'a>,
+    }
+    let doc = DiffDocument {
+        schema: "sgaudit/diff@1",
+        generator: GENERATOR,
+        findings: findings_diff(a, c),
+    };
+    let mut text = serde_json::to_string_pretty(&doc).map_err(|e| ReportError::Io {
+        path: out.path("diff.json"),
+        source: e.into(),
+    })?;
+    text.push('\n');
+    out.write_bytes("diff.json", text.as_bytes())
+}

@@ -152,6 +152,45 @@ pub fn render(a: &Assessment, snapshot: &Snapshot, names: &Names) -> Result<Stri
         })
         .collect();
     ctx.insert("remedies", &remedies);
+
+    // History: what changed since the baseline, what has waited longest.
+    ctx.insert("overdue", &a.open_findings().filter(|f| f.overdue).count());
+    let mut oldest: Vec<&crate::analyze::Finding> = a.open_findings().filter(|f| f.age_days > 0).collect();
+    oldest.sort_by(|x, y| y.age_days.cmp(&x.age_days).then(y.severity.cmp(&x.severity)));
+    ctx.insert(
+        "oldest",
+        &oldest
+            .into_iter()
+            .take(10)
+            .map(|f| FindingRecord::new(f, names))
+            .collect::<Vec<_>>(),
+    );
+    ctx.insert("compared", &a.comparison.is_some());
+    if let Some(c) = &a.comparison {
+        let new = Some(crate::analyze::finding::Change::New);
+        let mut fresh: Vec<&crate::analyze::Finding> = a.open_findings().filter(|f| f.change == new).collect();
+        fresh.sort_by(|x, y| y.severity.cmp(&x.severity));
+        ctx.insert("new_count", &fresh.len());
+        ctx.insert(
+            "new",
+            &fresh
+                .into_iter()
+                .take(10)
+                .map(|f| FindingRecord::new(f, names))
+                .collect::<Vec<_>>(),
+        );
+        let mut fixed: Vec<&crate::analyze::history::PastFinding> = c.resolved.iter().collect();
+        fixed.sort_by(|x, y| y.severity.cmp(&x.severity));
+        ctx.insert("fixed_count", &fixed.len());
+        ctx.insert("fixed", &fixed.into_iter().take(10).collect::<Vec<_>>());
+        ctx.insert("unknown_count", &c.unknown.len());
+        ctx.insert(
+            "baseline_as_of",
+            &c.baseline_as_of
+                .format(&time::format_description::well_known::Rfc3339)
+                .unwrap_or_default(),
+        );
+    }
     tera.render("report.md", &ctx).map_err(|source| ReportError::Template {
         template: "report.md",
         source,

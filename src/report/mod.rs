@@ -8,11 +8,13 @@
 //! and the config: no clock (but in the manifest), no randomness, sorted
 //! lists. Re-running on the same inputs gives the same bytes.
 
+pub mod baseline;
+pub mod diff;
 pub mod escape;
 pub mod evidence;
 mod graph;
 mod html;
-mod json;
+pub(crate) mod json;
 mod markdown;
 pub mod output;
 pub mod records;
@@ -118,9 +120,15 @@ pub fn write(dir: &Path, inputs: &Inputs, formats: &[Format]) -> Result<Vec<Writ
     })];
     if formats.contains(&Format::Json) {
         jobs.push(Box::new(move || {
-            Ok(vec![json::write_findings(out, a, names)?, json::write_scores(out, a)?])
+            let mut files = vec![json::write_findings(out, a, names)?, json::write_scores(out, a)?];
+            if let Some(c) = &a.comparison {
+                files.push(json::write_diff(out, a, c)?);
+            }
+            Ok(files)
         }));
     }
+    // The trend is history, not a report: written whatever the formats.
+    jobs.push(Box::new(move || Ok(vec![json::write_trend(out, a)?])));
     if formats.contains(&Format::Csv) {
         jobs.push(Box::new(move || {
             Ok(vec![

@@ -79,6 +79,14 @@ pub struct FindingRecord<'a> {
     /// document's `controls` table describes each.
     pub controls: Vec<String>,
     pub exception: Option<&'a Acceptance>,
+    pub fingerprint: &'a str,
+    #[serde(with = "time::serde::rfc3339")]
+    pub first_seen: time::OffsetDateTime,
+    pub age_days: i64,
+    /// `new` or `persisting` against the baseline; absent without one.
+    pub change: Option<crate::analyze::finding::Change>,
+    pub severity_was: Option<Severity>,
+    pub overdue: bool,
 }
 
 pub fn meta(check_id: &str) -> &'static CheckMeta {
@@ -108,6 +116,12 @@ impl<'a> FindingRecord<'a> {
             rule: f.rule.as_deref(),
             controls: f.controls.iter().map(|c| c.label()).collect(),
             exception: f.accepted.as_deref(),
+            fingerprint: &f.fingerprint,
+            first_seen: f.first_seen,
+            age_days: f.age_days,
+            change: f.change,
+            severity_was: f.severity_was,
+            overdue: f.overdue,
         }
     }
 }

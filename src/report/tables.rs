@@ -62,6 +62,12 @@ pub fn write_findings(out: &OutDir, a: &Assessment, names: &Names) -> Result<Wri
         "exception_owner",
         "exception_reason",
         "exception_expires",
+        "fingerprint",
+        "first_seen",
+        "age_days",
+        "change",
+        "severity_was",
+        "overdue",
     ];
     let rows = a.findings.iter().map(|f| {
         let r = FindingRecord::new(f, names);
@@ -90,6 +96,14 @@ pub fn write_findings(out: &OutDir, a: &Assessment, names: &Names) -> Result<Wri
             r.exception.map(|e| e.owner.clone()).unwrap_or_default(),
             r.exception.map(|e| e.reason.clone()).unwrap_or_default(),
             r.exception.map(|e| e.expires.clone()).unwrap_or_default(),
+            r.fingerprint.to_string(),
+            r.first_seen
+                .format(&time::format_description::well_known::Rfc3339)
+                .unwrap_or_default(),
+            r.age_days.to_string(),
+            r.change.map(|c| format!("{c:?}").to_lowercase()).unwrap_or_default(),
+            r.severity_was.map(|s| s.to_string()).unwrap_or_default(),
+            if r.overdue { "yes".into() } else { String::new() },
         ]
     });
     write_csv(out, "findings.csv", &header, rows)

@@ -169,7 +169,8 @@ fn gzip_snapshots_and_format_selection() {
             "manifest.json",
             "rules.csv",
             "scores.csv",
-            "snapshot.json.gz"
+            "snapshot.json.gz",
+            "trend.json"
         ]
     );
 }

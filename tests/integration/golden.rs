@@ -19,6 +19,7 @@ const REPORTS: &[&str] = &[
     "scores.csv",
     "rules.csv",
     "config.toml",
+    "trend.json",
 ];
 
 /// Every file of an output directory but the manifest, sorted.

@@ -77,6 +77,7 @@ fn markdown_shows_hostile_text_as_text() {
         let known = line == "# Security group assessment of o-exa3mp1e00"
             || [
                 "## Summary",
+                "## Since the last assessment",
                 "## Scores by account",
                 "## Top risks",
                 "## Not assessed",

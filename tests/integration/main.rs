@@ -8,6 +8,7 @@ mod browser;
 mod errors;
 mod evidence;
 mod golden;
+mod history;
 mod hostile;
 mod html;
 mod moto;

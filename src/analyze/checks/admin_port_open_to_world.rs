@@ -19,6 +19,7 @@ pub const CHECK: Check = Check {
         id: "SGA101",
         name: "admin-port-open-to-world",
         question: Question::Q1,
+        identity: Identity::Rule,
         title: "Administration port open to the whole internet",
         severity: SeverityRule::ByExposure {
             internet: Severity::Critical,

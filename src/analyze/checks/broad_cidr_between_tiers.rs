@@ -17,6 +17,7 @@ pub const CHECK: Check = Check {
         id: "SGA204",
         name: "broad-cidr-between-tiers",
         question: Question::Q2,
+        identity: Identity::Rule,
         title: "Tier opened to a broad private range instead of the calling tier",
         severity: SeverityRule::ByExposure {
             internet: Severity::Medium,

@@ -16,6 +16,7 @@ pub const CHECK: Check = Check {
         id: "SGA501",
         name: "critical-all-protocols",
         question: Question::Q5,
+        identity: Identity::Rule,
         title: "Critical resource accepts all traffic",
         severity: SeverityRule::Described("high from addresses or prefix lists, medium from another security group"),
         controls: &[],

@@ -17,6 +17,7 @@ pub const CHECK: Check = Check {
         id: "SGA504",
         name: "critical-port-without-service",
         question: Question::Q5,
+        identity: Identity::Rule,
         title: "Critical resource opens ports its service does not use",
         severity: SeverityRule::Fixed(Severity::Medium),
         controls: &[],

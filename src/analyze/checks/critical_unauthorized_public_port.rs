@@ -17,6 +17,7 @@ pub const CHECK: Check = Check {
         id: "SGA503",
         name: "critical-unauthorized-public-port",
         question: Question::Q5,
+        identity: Identity::Rule,
         title: "Critical resource opens an unauthorized port to the world",
         severity: SeverityRule::Fixed(Severity::High),
         controls: &[controls::EC2_18, controls::VPC_SG_OPEN_ONLY_TO_AUTHORIZED_PORTS],

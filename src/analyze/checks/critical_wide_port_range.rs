@@ -15,6 +15,7 @@ pub const CHECK: Check = Check {
         id: "SGA502",
         name: "critical-wide-port-range",
         question: Question::Q5,
+        identity: Identity::Rule,
         title: "Critical resource accepts a wide port range",
         severity: SeverityRule::Described("high from anywhere, medium otherwise"),
         controls: &[],

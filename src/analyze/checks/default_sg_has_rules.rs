@@ -14,6 +14,7 @@ pub const CHECK: Check = Check {
         id: "SGA902",
         name: "default-sg-has-rules",
         question: Question::Hygiene,
+        identity: Identity::Subject,
         title: "Default security group allows traffic",
         severity: SeverityRule::ByExposure {
             internet: Severity::High,

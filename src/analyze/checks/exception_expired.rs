@@ -13,6 +13,7 @@ pub const CHECK: Check = Check {
         id: "SGA906",
         name: "exception-expired",
         question: Question::Hygiene,
+        identity: Identity::Subject,
         title: "Accepted risk past its expiry",
         severity: SeverityRule::Fixed(Severity::Medium),
         controls: &[],

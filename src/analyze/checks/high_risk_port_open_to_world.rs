@@ -18,6 +18,7 @@ pub const CHECK: Check = Check {
         id: "SGA202",
         name: "high-risk-port-open-to-world",
         question: Question::Q2,
+        identity: Identity::Rule,
         title: "High-risk port open to the whole internet",
         severity: SeverityRule::ByExposure {
             internet: Severity::Critical,

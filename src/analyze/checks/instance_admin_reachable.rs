@@ -17,6 +17,7 @@ pub const CHECK: Check = Check {
         id: "SGA302",
         name: "instance-admin-reachable",
         question: Question::Q3,
+        identity: Identity::Subject,
         title: "Instance administered through open ports rather than a bastion or Systems Manager",
         severity: SeverityRule::Described(
             "from anywhere: critical if the instance is internet-exposed, high otherwise; from public ranges: medium; \

@@ -17,6 +17,7 @@ pub const CHECK: Check = Check {
         id: "SGA301",
         name: "instance-not-managed-by-ssm",
         question: Question::Q3,
+        identity: Identity::Subject,
         title: "Running instance not managed by Systems Manager",
         severity: SeverityRule::Fixed(Severity::Medium),
         controls: &[controls::SSM_1],

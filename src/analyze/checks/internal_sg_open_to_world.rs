@@ -17,6 +17,7 @@ pub const CHECK: Check = Check {
         id: "SGA201",
         name: "internal-sg-open-to-world",
         question: Question::Q2,
+        identity: Identity::Rule,
         title: "Internal resource accepts traffic from anywhere",
         severity: SeverityRule::Fixed(Severity::Medium),
         controls: &[],

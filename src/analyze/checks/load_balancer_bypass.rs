@@ -16,6 +16,7 @@ pub const CHECK: Check = Check {
         id: "SGA205",
         name: "load-balancer-bypass",
         question: Question::Q2,
+        identity: Identity::Rule,
         title: "Targets reachable around their load balancer",
         severity: SeverityRule::ByExposure {
             internet: Severity::High,

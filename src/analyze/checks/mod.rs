@@ -95,6 +95,8 @@ pub struct CheckMeta {
     /// Stable kebab-case name.
     pub name: &'static str,
     pub question: Question,
+    /// What makes two findings of the check the same finding (their fingerprint).
+    pub identity: Identity,
     pub title: &'static str,
     pub severity: SeverityRule,
     /// The external controls the check's findings map to.
@@ -105,6 +107,20 @@ pub struct CheckMeta {
     pub why: &'static str,
     /// How to fix it (Markdown).
     pub remediation: &'static str,
+}
+
+/// What a finding of a check is about, for its fingerprint: the same thing
+/// found again is the same finding, whatever else changed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Identity {
+    /// One finding per rule: its subject and the rule (direction, protocol,
+    /// ports, source).
+    Rule,
+    /// One finding per subject (a group, a network ACL, an instance, an
+    /// exception), whatever rule is quoted as evidence.
+    Subject,
+    /// One finding per rule and resource: a database behind a group's rule.
+    RuleAndResources,
 }
 
 /// How a check decides a finding's severity.
@@ -195,6 +211,12 @@ impl<'a> Emit<'a> {
             rule: None,
             controls: self.meta.controls.iter().collect(),
             accepted: None,
+            fingerprint: String::new(),
+            first_seen: time::OffsetDateTime::UNIX_EPOCH,
+            age_days: 0,
+            change: None,
+            severity_was: None,
+            overdue: false,
         });
         self.out.last_mut().expect("just pushed")
     }

@@ -18,6 +18,7 @@ pub const CHECK: Check = Check {
         id: "SGA102",
         name: "nacl-admin-port-open-to-world",
         question: Question::Q1,
+        identity: Identity::Subject,
         title: "Network ACL allows administration ports from the whole internet",
         severity: SeverityRule::Described("medium when the ACL serves a subnet routed to an internet gateway, low otherwise"),
         controls: &[controls::EC2_21, controls::CIS3_5_1, controls::CIS4_5_2],

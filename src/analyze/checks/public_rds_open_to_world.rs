@@ -17,6 +17,7 @@ pub const CHECK: Check = Check {
         id: "SGA203",
         name: "public-rds-open-to-world",
         question: Question::Q2,
+        identity: Identity::RuleAndResources,
         title: "Publicly accessible database open to the whole internet",
         severity: SeverityRule::Fixed(Severity::Critical),
         controls: &[controls::RDS_2],

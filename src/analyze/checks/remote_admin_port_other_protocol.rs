@@ -20,6 +20,7 @@ pub const CHECK: Check = Check {
         id: "SGA103",
         name: "remote-admin-port-other-protocol",
         question: Question::Q1,
+        identity: Identity::Rule,
         title: "Port 22 or 3389 open to the world over a non-admin protocol",
         severity: SeverityRule::Fixed(Severity::Low),
         controls: &[controls::EC2_53, controls::EC2_54, controls::VPC_SG_PORT_RESTRICTION_CHECK, controls::EC2_19],

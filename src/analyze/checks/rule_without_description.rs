@@ -13,6 +13,7 @@ pub const CHECK: Check = Check {
         id: "SGA904",
         name: "rule-without-description",
         question: Question::Hygiene,
+        identity: Identity::Subject,
         title: "Inbound rules without a description",
         severity: SeverityRule::Fixed(Severity::Info),
         controls: &[],

@@ -16,6 +16,7 @@ pub const CHECK: Check = Check {
         id: "SGA401",
         name: "sg-outside-iac",
         question: Question::Q4,
+        identity: Identity::Subject,
         title: "Security group defined outside infrastructure as code",
         severity: SeverityRule::ByExposure {
             internet: Severity::Medium,

@@ -15,6 +15,7 @@ pub const CHECK: Check = Check {
         id: "SGA905",
         name: "stale-sg-reference",
         question: Question::Hygiene,
+        identity: Identity::Rule,
         title: "Rule references a security group that no longer exists",
         severity: SeverityRule::Fixed(Severity::Low),
         controls: &[],

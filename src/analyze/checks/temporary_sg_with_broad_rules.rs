@@ -15,6 +15,7 @@ pub const CHECK: Check = Check {
         id: "SGA903",
         name: "temporary-sg-with-broad-rules",
         question: Question::Hygiene,
+        identity: Identity::Subject,
         title: "Temporary or test group with broad rules",
         severity: SeverityRule::ByExposure {
             internet: Severity::High,

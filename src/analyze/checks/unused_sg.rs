@@ -15,6 +15,7 @@ pub const CHECK: Check = Check {
         id: "SGA901",
         name: "unused-sg",
         question: Question::Hygiene,
+        identity: Identity::Subject,
         title: "Unused security group",
         severity: SeverityRule::Fixed(Severity::Low),
         controls: &[controls::EC2_22],

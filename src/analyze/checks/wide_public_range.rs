@@ -16,6 +16,7 @@ pub const CHECK: Check = Check {
         id: "SGA206",
         name: "wide-public-range",
         question: Question::Q2,
+        identity: Identity::Rule,
         title: "Wide public address range granted",
         severity: SeverityRule::Described("medium when the rule opens an admin or high-risk port on an attached group, low otherwise"),
         controls: &[],

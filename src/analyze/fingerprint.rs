@@ -1,0 +1,152 @@
+//! Finding fingerprints: a stable name for "the same finding" across
+//! assessments, so that a periodic run can tell new from persisting from fixed.
+//!
+//! The recipe (docs/findings.md): SHA-256 over a canonical text of what the
+//! finding is about, never of where it sits in the snapshot, its severity, its
+//! wording or the run:
+//!
+//! ```text
+//! sgaudit-finding/1
+//! <check id>
+//! <account id>
+//! <region, or ->
+//! <subject kind>:<subject id>
+//! <security group id, or ->
+//! <rule: direction protocol ports source, or ->      (checks whose identity includes the rule)
+//! <resource ids, space-separated, or ->              (checks whose identity includes the resources)
+//! ```
+//!
+//! The fingerprint is the first 16 bytes of the hash, in hex (32 characters).
+
+use sha2::{Digest, Sha256};
+
+use super::checks::{self, Identity};
+use super::finding::Finding;
+
+pub fn of(f: &Finding) -> String {
+    let identity = checks::find(f.check_id).map_or(Identity::Rule, |c| c.meta.identity);
+    let rule = match (identity, &f.rule) {
+        (Identity::Rule | Identity::RuleAndResources, Some(r)) => {
+            format!("{} {} {} {}", r.direction, r.protocol, r.ports, r.source)
+        }
+        _ => "-".to_string(),
+    };
+    let resources = match identity {
+        Identity::RuleAndResources => {
+            let mut ids = f.resource_ids.clone();
+            ids.sort();
+            ids.join(" ")
+        }
+        _ => "-".to_string(),
+    };
+    let text = format!(
+        "sgaudit-finding/1\n{}\n{}\n{}\n{}:{}\n{}\n{}\n{}",
+        f.check_id,
+        f.account_id,
+        f.region.as_ref().map_or("-", |r| r.as_str()),
+        f.subject.kind(),
+        f.subject.id(),
+        f.security_group_id.as_ref().map_or("-", |g| g.as_str()),
+        rule,
+        if resources.is_empty() {
+            "-".to_string()
+        } else {
+            resources
+        },
+    );
+    let digest = Sha256::digest(text.as_bytes());
+    digest[..16].iter().map(|b| format!("{b:02x}")).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::analyze::testing::Fx;
+
+    fn prints(fx: &Fx) -> Vec<(String, String)> {
+        let mut v: Vec<(String, String)> = fx
+            .assess()
+            .findings
+            .iter()
+            .map(|f| (f.fingerprint.clone(), format!("{} {}", f.check_id, f.summary)))
+            .collect();
+        v.sort();
+        v
+    }
+
+    fn org() -> Fx {
+        let mut fx = Fx::new();
+        fx.sg(
+            "sg-ssh",
+            &["tcp 22 0.0.0.0/0", "tcp 443 10.0.0.0/8", "tcp 80 0.0.0.0/0 desc=web"],
+        );
+        fx.sg("sg-db", &["tcp 5432 0.0.0.0/0", "tcp 5432 sg-ssh"]);
+        fx.instance("i-1", "subnet-public", &["sg-ssh"], Some("203.0.113.5"));
+        fx.rds("orders", true, 5432, &["sg-db"]);
+        fx
+    }
+
+    #[test]
+    fn fingerprints_are_unique_and_stable_across_runs() {
+        let fx = org();
+        let a = prints(&fx);
+        let mut unique: Vec<&String> = a.iter().map(|(p, _)| p).collect();
+        unique.dedup();
+        assert_eq!(unique.len(), a.len(), "two findings share a fingerprint: {a:#?}");
+        assert!(a.iter().all(|(p, _)| p.len() == 32));
+        assert_eq!(a, prints(&fx));
+    }
+
+    #[test]
+    fn reordering_the_snapshot_or_changing_an_unrelated_rule_keeps_them() {
+        let fx = org();
+        let before: Vec<String> = prints(&fx).into_iter().map(|(p, _)| p).collect();
+        let mut shuffled = org();
+        let region = shuffled.region();
+        region.security_groups.reverse();
+        for g in &mut region.security_groups {
+            g.ip_permissions.reverse();
+        }
+        region.network_interfaces.reverse();
+        let after: Vec<String> = prints(&shuffled).into_iter().map(|(p, _)| p).collect();
+        assert_eq!(before, after);
+        // Another rule of the same group changes: the SSH finding keeps its print.
+        let ssh = |fx: &Fx| {
+            fx.assess()
+                .findings
+                .iter()
+                .find(|f| f.check_id == "SGA101")
+                .unwrap()
+                .fingerprint
+                .clone()
+        };
+        let mut changed = org();
+        changed.region().security_groups[0].ip_permissions[1].ip_ranges[0].cidr_ip = "10.1.0.0/16".parse().unwrap();
+        assert_eq!(ssh(&fx), ssh(&changed));
+        // So does a new description, and a change of severity (a public IP dropped).
+        let mut quieter = org();
+        quieter.region().security_groups[0].ip_permissions[0].ip_ranges[0].description = Some("vendor".into());
+        quieter.region().network_interfaces[0].association = None;
+        let f = quieter.assess();
+        let ssh_finding = f.findings.iter().find(|f| f.check_id == "SGA101").unwrap();
+        assert_ne!(ssh_finding.severity, crate::analyze::Severity::Critical);
+        assert_eq!(ssh(&fx), ssh_finding.fingerprint);
+    }
+
+    #[test]
+    fn changing_the_rule_source_or_ports_changes_them() {
+        let fx = org();
+        let ssh = |fx: &Fx| {
+            fx.assess()
+                .findings
+                .iter()
+                .find(|f| f.check_id == "SGA101")
+                .map(|f| f.fingerprint.clone())
+        };
+        let mut other_source = org();
+        other_source.region().security_groups[0].ip_permissions[0].ip_ranges[0].cidr_ip = "::/0".parse().unwrap();
+        assert_ne!(ssh(&fx), ssh(&other_source));
+        let mut other_ports = org();
+        other_ports.region().security_groups[0].ip_permissions[0].to_port = Some(23);
+        assert_ne!(ssh(&fx), ssh(&other_ports));
+    }
+}

@@ -1,0 +1,110 @@
+//! `sgaudit diff OLD_DIR NEW_DIR`: two assessments compared.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::Context;
+
+use crate::analyze::{self, changes};
+use crate::config;
+use crate::model;
+use crate::report::{self, evidence, output::OutDir};
+
+use super::{exit, DiffArgs, UsageError};
+
+/// The snapshot copy in a package.
+fn package_snapshot(dir: &Path) -> anyhow::Result<PathBuf> {
+    ["snapshot.json", "snapshot.json.gz"]
+        .iter()
+        .map(|n| dir.join(n))
+        .find(|p| p.is_file())
+        .ok_or_else(|| {
+            UsageError(format!(
+                "{} has no snapshot.json: not an sgaudit output directory",
+                dir.display()
+            ))
+            .into()
+        })
+}
+
+fn package(dir: &Path) -> anyhow::Result<(model::Snapshot, config::LoadedConfig)> {
+    let snapshot = model::read_snapshot(&package_snapshot(dir)?)?;
+    let config = config::load(&dir.join("config.toml")).map_err(|e| UsageError(e.to_string()))?;
+    Ok((snapshot, config))
+}
+
+pub fn run(args: DiffArgs, quiet: bool) -> anyhow::Result<ExitCode> {
+    let baseline = report::baseline::load(&args.old).with_context(|| format!("reading {}", args.old.display()))?;
+    let check = evidence::verify(&args.new)?;
+    if !check.is_intact() {
+        return Err(UsageError(format!(
+            "{} does not match its manifest ({} changed, {} missing, {} added); `sgaudit verify {}` lists them",
+            args.new.display(),
+            check.changed.len(),
+            check.missing.len(),
+            check.added.len(),
+            args.new.display()
+        ))
+        .into());
+    }
+    let (new_snapshot, new_config) = package(&args.new)?;
+    let (old_snapshot, old_config) = package(&args.old)?;
+    let new = analyze::assess_against(&new_snapshot, &new_config.config, Some(&baseline));
+    let old = analyze::assess(&old_snapshot, &old_config.config);
+    let rules = changes::between(&old_snapshot, &old, &new_snapshot, &new);
+    let c = new.comparison.as_ref().expect("a baseline was given");
+
+    let count = |k: changes::ChangeKind| rules.iter().filter(|r| r.kind == k).count();
+    use changes::ChangeKind as K;
+    println!(
+        "findings: {} new, {} fixed, {} persisting ({} changed severity), {} unknown (not assessed this time)",
+        c.new,
+        c.resolved.len(),
+        c.persisting,
+        c.severity_changed,
+        c.unknown.len()
+    );
+    println!(
+        "security groups: {} created, {} deleted; rules: {} added, {} removed, {} re-described; {} group(s) became internet-exposed, {} stopped being",
+        count(K::GroupCreated),
+        count(K::GroupDeleted),
+        count(K::RuleAdded),
+        count(K::RuleRemoved),
+        count(K::DescriptionChanged),
+        count(K::BecameInternetExposed),
+        count(K::NoLongerInternetExposed)
+    );
+    let new_findings = new
+        .findings
+        .iter()
+        .filter(|f| f.change == Some(analyze::finding::Change::New));
+    for f in new_findings.take(10) {
+        println!(
+            "  new    {:<8} {} {} {}: {}",
+            f.severity,
+            f.check_id,
+            f.account_id,
+            f.region.as_ref().map_or("-", |r| r.as_str()),
+            f.summary
+        );
+    }
+    for p in c.resolved.iter().take(10) {
+        println!(
+            "  fixed  {:<8} {} {} {}: {}",
+            p.severity,
+            p.check_id,
+            p.account_id,
+            p.region.as_deref().unwrap_or("-"),
+            p.summary
+        );
+    }
+    if let Some(dir) = &args.out {
+        let out = OutDir::create(dir)?;
+        let written =
+            report::diff::write(&out, &new, c, &rules).with_context(|| format!("writing {}", dir.display()))?;
+        if !quiet {
+            eprintln!("sgaudit: wrote {} files to {}", written.len(), dir.display());
+        }
+    }
+    Ok(ExitCode::from(exit::OK))
+}
