@@ -124,26 +124,18 @@ pub fn apply(findings: &mut Vec<Finding>, config: &Config, today: Date) -> Vec<E
                 n => format!("the {n} findings it covered are open again"),
             }
         );
-        findings.push(Finding {
-            check_id: EXCEPTION_EXPIRED.meta.id,
-            account_id: account,
-            region: None,
-            severity: Severity::Medium,
-            exposure: None,
-            subject: Subject::Exception(format!("{} until {}", status.scope, status.expires)),
-            security_group_id: e.security_group.as_deref().map(Into::into),
-            resource_ids: e.resource.iter().cloned().collect(),
+        let mut f = Finding::new(
+            EXCEPTION_EXPIRED.meta.id,
+            account,
+            None,
+            Severity::Medium,
+            None,
+            Subject::Exception(format!("{} until {}", status.scope, status.expires)),
             summary,
-            rule: None,
-            controls: Vec::new(),
-            accepted: None,
-            fingerprint: String::new(),
-            first_seen: time::OffsetDateTime::UNIX_EPOCH,
-            age_days: 0,
-            change: None,
-            severity_was: None,
-            overdue: false,
-        });
+        );
+        f.security_group_id = e.security_group.as_deref().map(Into::into);
+        f.resource_ids = e.resource.iter().cloned().collect();
+        findings.push(f);
     }
     statuses
 }

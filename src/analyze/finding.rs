@@ -258,6 +258,38 @@ pub struct Finding {
 }
 
 impl Finding {
+    /// A finding with no group, resources, rule, controls or history yet.
+    pub fn new(
+        check_id: &'static str,
+        account_id: AccountId,
+        region: Option<Region>,
+        severity: Severity,
+        exposure: Option<Exposure>,
+        subject: Subject,
+        summary: String,
+    ) -> Self {
+        Finding {
+            check_id,
+            account_id,
+            region,
+            severity,
+            exposure,
+            subject,
+            security_group_id: None,
+            resource_ids: Vec::new(),
+            summary,
+            rule: None,
+            controls: Vec::new(),
+            accepted: None,
+            fingerprint: String::new(),
+            first_seen: time::OffsetDateTime::UNIX_EPOCH,
+            age_days: 0,
+            change: None,
+            severity_was: None,
+            overdue: false,
+        }
+    }
+
     pub fn is_open(&self) -> bool {
         self.accepted.is_none()
     }

@@ -1,6 +1,5 @@
 //! What `sgaudit diff` writes: `diff.json`, `diff.md`, `diff.csv`.
 
-use serde::Serialize;
 use tera::{Context, Tera};
 
 use crate::analyze::changes::RuleChange;
@@ -8,20 +7,11 @@ use crate::analyze::history::Comparison;
 use crate::analyze::Assessment;
 
 use super::escape;
-use super::json::{findings_diff, FindingsDiff, Generator, GENERATOR};
+use super::json::findings_diff;
 use super::output::{OutDir, WrittenFile};
 use super::ReportError;
 
 const TEMPLATE: &str = include_str!("../../templates/diff.md.tera");
-
-#[derive(Serialize)]
-struct DiffDocument<'a> {
-    schema: &'static str,
-    generator: Generator,
-    #[serde(flatten)]
-    findings: FindingsDiff<'a>,
-    rules: &'a [RuleChange],
-}
 
 fn rfc3339(t: time::OffsetDateTime) -> String {
     t.format(&time::format_description::well_known::Rfc3339)
@@ -35,17 +25,8 @@ pub fn write(
     c: &Comparison,
     rules: &[RuleChange],
 ) -> Result<Vec<WrittenFile>, ReportError> {
-    let doc = DiffDocument {
-        schema: "sgaudit/diff@1",
-        generator: GENERATOR,
-        findings: findings_diff(a, c),
-        rules,
-    };
-    let mut json = serde_json::to_string_pretty(&doc).map_err(|e| ReportError::Io {
-        path: out.path("diff.json"),
-        source: e.into(),
-    })?;
-    json.push('\n');
+    let json = super::json::write_diff(out, a, c, Some(rules))?;
+    let findings = findings_diff(a, c);
 
     let mut tera = Tera::default();
     tera.autoescape_on(vec![".md"]);
@@ -58,7 +39,7 @@ pub fn write(
     let mut ctx = Context::new();
     ctx.insert("baseline_as_of", &rfc3339(c.baseline_as_of));
     ctx.insert("as_of", &rfc3339(a.as_of));
-    ctx.insert("diff", &doc.findings);
+    ctx.insert("diff", &findings);
     ctx.insert("rules", rules);
     let md = tera.render("diff.md", &ctx).map_err(|source| ReportError::Template {
         template: "diff.md",
@@ -79,7 +60,7 @@ pub fn write(
             "severity_was",
             "detail",
         ])?;
-        let f = &doc.findings;
+        let f = &findings;
         let rows = f
             .new
             .iter()
@@ -119,9 +100,5 @@ pub fn write(
         }
         wr.flush()
     })?;
-    Ok(vec![
-        out.write_bytes("diff.json", json.as_bytes())?,
-        out.write_bytes("diff.md", md.as_bytes())?,
-        csv_out,
-    ])
+    Ok(vec![json, out.write_bytes("diff.md", md.as_bytes())?, csv_out])
 }

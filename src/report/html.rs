@@ -100,17 +100,7 @@ impl Html {
     }
 
     fn base_context(&self, a: &Assessment, snapshot: &Snapshot) -> Context {
-        let mut ctx = Context::new();
-        ctx.insert("version", env!("CARGO_PKG_VERSION"));
-        ctx.insert(
-            "as_of",
-            &a.as_of
-                .format(&time::format_description::well_known::Rfc3339)
-                .unwrap_or_default(),
-        );
-        ctx.insert("organization", &snapshot.organization.as_ref().map(|o| o.id.clone()));
-        ctx.insert("caller", &snapshot.caller_identity.as_ref().map(|c| c.arn.clone()));
-        ctx
+        super::header_context(a, snapshot)
     }
 }
 

@@ -224,12 +224,13 @@ pub(crate) fn findings_diff<'a>(a: &'a Assessment, c: &'a crate::analyze::histor
     }
 }
 
-/// `diff.json` of `assess --baseline`: new, severity-changed, resolved and
-/// unknown findings.
+/// `diff.json`: the new, severity-changed, resolved and unknown findings,
+/// and (from `sgaudit diff`) the rule-level change log.
 pub fn write_diff(
     out: &OutDir,
     a: &Assessment,
     c: &crate::analyze::history::Comparison,
+    rules: Option<&[crate::analyze::changes::RuleChange]>,
 ) -> Result<WrittenFile, ReportError> {
     #[derive(Serialize)]
     struct DiffDocument<'a> {
@@ -237,11 +238,14 @@ pub fn write_diff(
         generator: Generator,
         #[serde(flatten)]
         findings: FindingsDiff<'a>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        rules: Option<&'a [crate::analyze::changes::RuleChange]>,
     }
     let doc = DiffDocument {
         schema: "sgaudit/diff@1",
         generator: GENERATOR,
         findings: findings_diff(a, c),
+        rules,
     };
     let mut text = serde_json::to_string_pretty(&doc).map_err(|e| ReportError::Io {
         path: out.path("diff.json"),

@@ -6,7 +6,7 @@
 //! cells. Only sgaudit's own texts are marked `| safe`.
 
 use serde::Serialize;
-use tera::{Context, Tera};
+use tera::Tera;
 
 use crate::analyze::{Assessment, Question};
 use crate::model::Snapshot;
@@ -74,16 +74,7 @@ struct Risk<'a> {
 
 pub fn render(a: &Assessment, snapshot: &Snapshot, names: &Names) -> Result<String, ReportError> {
     let tera = engine()?;
-    let mut ctx = Context::new();
-    ctx.insert("version", env!("CARGO_PKG_VERSION"));
-    ctx.insert(
-        "as_of",
-        &a.as_of
-            .format(&time::format_description::well_known::Rfc3339)
-            .unwrap_or_default(),
-    );
-    ctx.insert("organization", &snapshot.organization.as_ref().map(|o| o.id.clone()));
-    ctx.insert("caller", &snapshot.caller_identity.as_ref().map(|c| c.arn.clone()));
+    let mut ctx = super::header_context(a, snapshot);
     ctx.insert("org", &a.org);
     ctx.insert("accounts", &a.accounts);
     ctx.insert(

@@ -122,7 +122,7 @@ pub fn write(dir: &Path, inputs: &Inputs, formats: &[Format]) -> Result<Vec<Writ
         jobs.push(Box::new(move || {
             let mut files = vec![json::write_findings(out, a, names)?, json::write_scores(out, a)?];
             if let Some(c) = &a.comparison {
-                files.push(json::write_diff(out, a, c)?);
+                files.push(json::write_diff(out, a, c, None)?);
             }
             Ok(files)
         }));
@@ -201,6 +201,22 @@ pub fn write(dir: &Path, inputs: &Inputs, formats: &[Format]) -> Result<Vec<Writ
     written.sort();
     written.push(manifest);
     Ok(written)
+}
+
+/// What every rendered report says about itself: version, the snapshot's
+/// time, the organization, who collected it.
+pub(crate) fn header_context(a: &Assessment, snapshot: &Snapshot) -> tera::Context {
+    let mut ctx = tera::Context::new();
+    ctx.insert("version", env!("CARGO_PKG_VERSION"));
+    ctx.insert(
+        "as_of",
+        &a.as_of
+            .format(&time::format_description::well_known::Rfc3339)
+            .unwrap_or_default(),
+    );
+    ctx.insert("organization", &snapshot.organization.as_ref().map(|o| o.id.clone()));
+    ctx.insert("caller", &snapshot.caller_identity.as_ref().map(|c| c.arn.clone()));
+    ctx
 }
 
 /// Count of open findings at each severity, worst first.

@@ -198,26 +198,17 @@ impl<'a> Emit<'a> {
         exposure: Option<Exposure>,
         summary: String,
     ) -> &mut Finding {
-        self.out.push(Finding {
-            check_id: self.meta.id,
-            account_id: self.account.clone(),
-            region: Some(self.region.clone()),
+        let mut f = Finding::new(
+            self.meta.id,
+            self.account.clone(),
+            Some(self.region.clone()),
             severity,
             exposure,
             subject,
-            security_group_id: None,
-            resource_ids: Vec::new(),
             summary,
-            rule: None,
-            controls: self.meta.controls.iter().collect(),
-            accepted: None,
-            fingerprint: String::new(),
-            first_seen: time::OffsetDateTime::UNIX_EPOCH,
-            age_days: 0,
-            change: None,
-            severity_was: None,
-            overdue: false,
-        });
+        );
+        f.controls = self.meta.controls.iter().collect();
+        self.out.push(f);
         self.out.last_mut().expect("just pushed")
     }
 
