@@ -37,10 +37,18 @@ pub fn load_config(path: Option<&std::path::Path>) -> anyhow::Result<LoadedConfi
 
 pub fn run(args: AssessArgs, quiet: bool) -> anyhow::Result<ExitCode> {
     let loaded = load_config(args.config.as_deref())?;
-    let baseline = load_baseline(&args.gates)?;
-    let started = std::time::Instant::now();
-    let snapshot = model::read_snapshot(&args.snapshot)?;
-    tracing::info!(accounts = snapshot.accounts.len(), elapsed = ?started.elapsed(), "snapshot read");
+    // The baseline and the snapshot are independent: read them side by side.
+    let (baseline, snapshot) = std::thread::scope(|scope| {
+        let baseline = scope.spawn(|| load_baseline(&args.gates));
+        let started = std::time::Instant::now();
+        let snapshot = model::read_snapshot(&args.snapshot);
+        if let Ok(s) = &snapshot {
+            tracing::info!(accounts = s.accounts.len(), elapsed = ?started.elapsed(), "snapshot read");
+        }
+        (baseline.join().expect("the baseline reader panicked"), snapshot)
+    });
+    let baseline = baseline?;
+    let snapshot = snapshot?;
     assess_and_report(
         snapshot,
         &args.snapshot,

@@ -27,11 +27,52 @@ pub enum BaselineError {
     Unreadable { path: PathBuf, message: String },
 }
 
+/// `findings.json` with its findings still unparsed, so that they can be
+/// parsed on every core (a baseline of a large organization holds hundreds of
+/// thousands).
 #[derive(Deserialize)]
-struct FindingsFile {
+struct FindingsFile<'a> {
     #[serde(with = "time::serde::rfc3339")]
     as_of: time::OffsetDateTime,
-    findings: Vec<PastFinding>,
+    #[serde(borrow)]
+    findings: Vec<&'a serde_json::value::RawValue>,
+}
+
+fn parse_findings(path: &Path, bytes: &[u8]) -> Result<(time::OffsetDateTime, Vec<PastFinding>), BaselineError> {
+    let unreadable = |message: String| BaselineError::Unreadable {
+        path: path.to_path_buf(),
+        message,
+    };
+    let file: FindingsFile = serde_json::from_slice(bytes).map_err(|e| unreadable(e.to_string()))?;
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).clamp(1, 8);
+    let chunk = file.findings.len().div_ceil(threads).max(1);
+    let parts: Vec<Result<Vec<PastFinding>, String>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = file
+            .findings
+            .chunks(chunk)
+            .enumerate()
+            .map(|(n, part)| {
+                scope.spawn(move || {
+                    part.iter()
+                        .enumerate()
+                        .map(|(i, raw)| {
+                            serde_json::from_str::<PastFinding>(raw.get())
+                                .map_err(|e| format!("finding {}: {e}", n * chunk + i + 1))
+                        })
+                        .collect()
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().expect("a baseline parser panicked"))
+            .collect()
+    });
+    let mut findings = Vec::with_capacity(file.findings.len());
+    for part in parts {
+        findings.extend(part.map_err(unreadable)?);
+    }
+    Ok((file.as_of, findings))
 }
 
 #[derive(Deserialize)]
@@ -64,16 +105,54 @@ pub fn load(dir: &Path) -> Result<Baseline, BaselineError> {
     if !findings_path.is_file() {
         return Err(BaselineError::NoFindings(dir.to_path_buf()));
     }
-    let findings: FindingsFile = read(&findings_path)?;
+    let bytes = std::fs::read(&findings_path).map_err(|e| BaselineError::Unreadable {
+        path: findings_path.clone(),
+        message: e.to_string(),
+    })?;
+    let (as_of, findings) = parse_findings(&findings_path, &bytes)?;
+    drop(bytes);
     let trend_path = dir.join("trend.json");
     let trend = if trend_path.is_file() {
         read::<TrendFile>(&trend_path)?.entries
     } else {
         Vec::new()
     };
-    Ok(Baseline {
-        as_of: findings.as_of,
-        findings: findings.findings,
-        trend,
-    })
+    Ok(Baseline { as_of, findings, trend })
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    fn finding(n: usize) -> String {
+        format!(
+            r#"{{"fingerprint":"fp{n}","check_id":"SGA101","account_id":"111111111111","region":"us-east-1",
+                "severity":"critical","first_seen":"2026-10-01T00:00:00Z","summary":"port 22 open to the world"}}"#
+        )
+    }
+
+    #[test]
+    fn findings_are_parsed_in_order_whatever_the_split() {
+        let list: Vec<String> = (1..=7).map(finding).collect();
+        let text = format!(
+            r#"{{"as_of":"2026-11-01T00:00:00Z","findings":[{}]}}"#,
+            list.join(",\n")
+        );
+        let (as_of, findings) = super::parse_findings(Path::new("findings.json"), text.as_bytes()).unwrap();
+        assert_eq!(as_of.date().to_string(), "2026-11-01");
+        let order: Vec<&str> = findings.iter().map(|f| f.fingerprint.as_str()).collect();
+        assert_eq!(order, ["fp1", "fp2", "fp3", "fp4", "fp5", "fp6", "fp7"]);
+    }
+
+    #[test]
+    fn a_bad_finding_is_named_by_its_position() {
+        let text = format!(
+            r#"{{"as_of":"2026-11-01T00:00:00Z","findings":[{},{{"fingerprint":"fp2"}}]}}"#,
+            finding(1)
+        );
+        let err = super::parse_findings(Path::new("b/findings.json"), text.as_bytes()).unwrap_err();
+        let message = err.to_string();
+        assert!(message.contains("b/findings.json"), "{message}");
+        assert!(message.contains("finding 2: missing field"), "{message}");
+    }
 }

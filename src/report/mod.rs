@@ -162,17 +162,23 @@ pub fn write(dir: &Path, inputs: &Inputs, formats: &[Format]) -> Result<Vec<Writ
             .iter()
             .map(|acc| (acc, scores[acc.account_id.as_str()]))
             .collect();
+        // Pages are taken one at a time from a shared queue, so that the
+        // workers finish together however uneven the accounts are.
+        let pages = std::sync::Arc::new(pages);
+        let next = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
         let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).clamp(1, 8);
-        for chunk in pages.chunks(pages.len().div_ceil(threads).max(1)) {
-            let chunk = chunk.to_vec();
+        for _ in 0..threads {
+            let (pages, next) = (pages.clone(), next.clone());
             jobs.push(Box::new(move || {
-                chunk
-                    .into_iter()
-                    .map(|(acc, score)| {
-                        let page = html.account(a, snapshot, acc, score, slices, names)?;
-                        out.write_bytes(&format!("accounts/{}.html", acc.account_id), page.as_bytes())
-                    })
-                    .collect()
+                let mut files = Vec::new();
+                loop {
+                    let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    let Some(&(acc, score)) = pages.get(i) else {
+                        return Ok(files);
+                    };
+                    let page = html.account(a, snapshot, acc, score, slices, names)?;
+                    files.push(out.write_bytes(&format!("accounts/{}.html", acc.account_id), page.as_bytes())?);
+                }
             }));
         }
     }
