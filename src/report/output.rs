@@ -90,10 +90,12 @@ impl OutDir {
         }
         let mut digest = None;
         crate::atomic::write_with(&path, |file| {
-            let mut w = Hashing::new(io::BufWriter::with_capacity(1 << 20, file));
+            // Buffer before hashing, so that the hasher sees large chunks
+            // rather than every token the writers emit.
+            let mut w = io::BufWriter::with_capacity(1 << 20, Hashing::new(file));
             fill(&mut w)?;
-            w.flush()?;
-            let (_, sha256, size) = w.finish();
+            let hashing = w.into_inner().map_err(io::IntoInnerError::into_error)?;
+            let (_, sha256, size) = hashing.finish();
             digest = Some((sha256, size));
             Ok(())
         })
