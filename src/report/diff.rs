@@ -30,7 +30,7 @@ pub fn write(
 
     let mut tera = Tera::default();
     tera.autoescape_on(vec![".md"]);
-    tera.set_escape_fn(escape::markdown);
+    tera.set_escape_fn(escape::markdown_to);
     tera.add_raw_template("diff.md", TEMPLATE)
         .map_err(|source| ReportError::Template {
             template: "diff.md",

@@ -32,6 +32,16 @@ pub fn csv_cell(value: &str) -> std::borrow::Cow<'_, str> {
     }
 }
 
+/// [`html`] in the form Tera's escape function takes.
+pub fn html_to(value: &str, out: &mut dyn std::io::Write) -> std::io::Result<()> {
+    out.write_all(html(value).as_bytes())
+}
+
+/// [`markdown`] in the form Tera's escape function takes.
+pub fn markdown_to(value: &str, out: &mut dyn std::io::Write) -> std::io::Result<()> {
+    out.write_all(markdown(value).as_bytes())
+}
+
 /// Escape text for inline use in CommonMark / GitHub-flavoured Markdown: no
 /// emphasis, code, links, images, raw HTML, table cells or autolinks can be
 /// formed from it, and it stays on one line.

@@ -14,6 +14,18 @@ use crate::analyze::rules::{self, Source};
 use crate::analyze::{Exposure, GroupSummary};
 use crate::model::{RegionSnapshot, SecurityGroup};
 
+/// Serialize a drawing coordinate or sort key the way a person writes it:
+/// `100`, not `100.0` (the template engine prints every float with a
+/// decimal point), and at most one decimal otherwise.
+pub(crate) fn plain_number<S: serde::Serializer>(v: &f64, s: S) -> Result<S::Ok, S::Error> {
+    let r = (v * 10.0).round() / 10.0;
+    if r.fract() == 0.0 && r.abs() < 1e15 {
+        s.serialize_i64(r as i64)
+    } else {
+        s.serialize_f64(r)
+    }
+}
+
 const COLUMN: f64 = 300.0;
 const ROW: f64 = 58.0;
 const NODE_W: f64 = 180.0;
@@ -27,9 +39,13 @@ pub const MAX_NODES: usize = 250;
 
 #[derive(Clone, Debug, Serialize)]
 pub struct Node {
+    #[serde(serialize_with = "plain_number")]
     pub x: f64,
+    #[serde(serialize_with = "plain_number")]
     pub y: f64,
+    #[serde(serialize_with = "plain_number")]
     pub w: f64,
+    #[serde(serialize_with = "plain_number")]
     pub h: f64,
     /// First line: the group's name (shortened), or "Internet".
     pub label: String,
@@ -47,7 +63,9 @@ pub struct Edge {
     pub d: String,
     /// What the edge allows, e.g. `tcp 443`.
     pub label: String,
+    #[serde(serialize_with = "plain_number")]
     pub lx: f64,
+    #[serde(serialize_with = "plain_number")]
     pub ly: f64,
     /// `world` for edges from the internet, `ref` otherwise.
     pub class: &'static str,
@@ -56,7 +74,9 @@ pub struct Edge {
 #[derive(Clone, Debug, Serialize)]
 pub struct Graph {
     pub region: String,
+    #[serde(serialize_with = "plain_number")]
     pub width: f64,
+    #[serde(serialize_with = "plain_number")]
     pub height: f64,
     pub nodes: Vec<Node>,
     pub edges: Vec<Edge>,

@@ -17,7 +17,7 @@ use crate::analyze::score::Status;
 use crate::analyze::{AccountScore, Assessment, Finding, GroupSummary, Question, Severity};
 use crate::model::{AccountSnapshot, Snapshot};
 
-use super::graph::{self, Graph};
+use super::graph::{self, plain_number, Graph};
 use super::records::{meta, Names};
 use super::{open_by_severity, ReportError};
 
@@ -67,15 +67,15 @@ fn template_err(template: &'static str) -> impl FnOnce(tera::Error) -> ReportErr
 impl Html {
     pub fn new() -> Result<Self, ReportError> {
         let mut tera = Tera::default();
+        tera.autoescape_on(vec![".html"]);
+        tera.set_escape_fn(super::escape::html_to);
+        tera.register_filter("score", super::markdown::score_filter);
         tera.add_raw_templates(vec![
             ("style.css", STYLE),
             ("index.html", INDEX),
             ("account.html", ACCOUNT),
         ])
         .map_err(template_err("index.html"))?;
-        tera.autoescape_on(vec![".html"]);
-        tera.set_escape_fn(super::escape::html);
-        tera.register_filter("score", super::markdown::score_filter);
         let texts = ALL_CHECKS
             .iter()
             .map(|c| {
@@ -117,6 +117,7 @@ struct Cell {
     /// Tooltip: the reason.
     title: String,
     /// Sort key: the score, or -1.
+    #[serde(serialize_with = "plain_number")]
     key: f64,
     /// Against the previous assessment: `▲` better, `▼` worse, `=` same.
     delta: &'static str,
@@ -190,8 +191,11 @@ struct OuGroup<'a> {
 struct Bar {
     label: &'static str,
     count: usize,
+    #[serde(serialize_with = "plain_number")]
     x: f64,
+    #[serde(serialize_with = "plain_number")]
     y: f64,
+    #[serde(serialize_with = "plain_number")]
     h: f64,
 }
 
@@ -401,7 +405,9 @@ impl Html {
 
 #[derive(Serialize)]
 struct Point {
+    #[serde(serialize_with = "plain_number")]
     x: f64,
+    #[serde(serialize_with = "plain_number")]
     y: f64,
     label: String,
     score: Option<f64>,
@@ -468,7 +474,7 @@ impl Html {
             .collect();
         ctx.insert("trend_points", &points);
         ctx.insert("trend_line", &line.join(" "));
-        ctx.insert("trend_size", &(w, h));
+        ctx.insert("trend_size", &(w as u32, h as u32));
 
         let view = |f| aged(f, names, anchors);
         let mut oldest: Vec<&Finding> = a.open_findings().filter(|f| f.age_days > 0).collect();

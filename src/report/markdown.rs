@@ -19,7 +19,7 @@ const TEMPLATE: &str = include_str!("../../templates/report.md.tera");
 fn engine() -> Result<Tera, ReportError> {
     let mut tera = Tera::default();
     tera.autoescape_on(vec![".md"]);
-    tera.set_escape_fn(super::escape::markdown);
+    tera.set_escape_fn(super::escape::markdown_to);
     tera.register_filter("score", score_filter);
     tera.add_raw_template("report.md", TEMPLATE)
         .map_err(|source| ReportError::Template {
@@ -30,14 +30,11 @@ fn engine() -> Result<Tera, ReportError> {
 }
 
 /// `{{ x | score }}`: a score with one decimal (`100.0`, `66.7`), `—` when absent.
-pub(crate) fn score_filter(
-    v: &tera::Value,
-    _: &std::collections::HashMap<String, tera::Value>,
-) -> tera::Result<tera::Value> {
-    Ok(tera::Value::String(match v.as_f64() {
+pub(crate) fn score_filter(v: tera::Value, _: tera::Kwargs, _: &tera::State) -> String {
+    match v.as_f64() {
         Some(x) => format!("{x:.1}"),
         None => "—".into(),
-    }))
+    }
 }
 
 #[derive(Serialize)]
