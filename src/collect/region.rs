@@ -384,7 +384,7 @@ pub(crate) async fn collect_region(shared: &Shared, clients: &RegionClients, reg
             Ok(items) => {
                 if let Some(p) = prefix_lists.iter_mut().find(|p| p.prefix_list_id.as_str() == id) {
                     let mut list: Vec<PrefixListEntry> = items.iter().filter_map(convert::prefix_list_entry).collect();
-                    list.sort_by(|a, b| a.cidr.cmp(&b.cidr));
+                    list.sort_by_key(|a| a.cidr);
                     p.entries = Some(list);
                 }
             }

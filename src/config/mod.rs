@@ -369,18 +369,10 @@ impl Default for Hygiene {
     }
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Scoring {
     pub weights: Weights,
-}
-
-impl Default for Scoring {
-    fn default() -> Self {
-        Scoring {
-            weights: Weights::default(),
-        }
-    }
 }
 
 /// Weight of each question in the account score.

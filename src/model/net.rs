@@ -230,12 +230,13 @@ pub enum Transport {
 impl Transport {
     /// Whether traffic of this transport can pass a rule on `protocol`.
     pub fn passes(self, protocol: Protocol) -> bool {
-        match (self, protocol) {
-            (_, Protocol::All) => true,
-            (Transport::Tcp, Protocol::Tcp) | (Transport::Udp, Protocol::Udp) => true,
-            (Transport::Any, Protocol::Tcp | Protocol::Udp) => true,
-            _ => false,
-        }
+        matches!(
+            (self, protocol),
+            (_, Protocol::All)
+                | (Transport::Tcp, Protocol::Tcp)
+                | (Transport::Udp, Protocol::Udp)
+                | (Transport::Any, Protocol::Tcp | Protocol::Udp)
+        )
     }
 }
 

@@ -73,18 +73,15 @@ pub struct Organization {
 }
 
 /// Whether an account or region was collected.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "state", rename_all = "snake_case")]
 pub enum CollectionStatus {
+    #[default]
     Ok,
     /// Collection was attempted and failed; the reason is the error, without secrets.
-    Failed {
-        reason: String,
-    },
+    Failed { reason: String },
     /// Deliberately not collected (a suspended account, a region not enabled).
-    Skipped {
-        reason: String,
-    },
+    Skipped { reason: String },
 }
 
 impl CollectionStatus {
@@ -173,12 +170,6 @@ pub struct RegionSnapshot {
     pub db_clusters: Vec<DbCluster>,
     #[serde(rename = "InstanceInformationList", default)]
     pub instance_information_list: Vec<InstanceInformation>,
-}
-
-impl Default for CollectionStatus {
-    fn default() -> Self {
-        CollectionStatus::Ok
-    }
 }
 
 impl RegionSnapshot {

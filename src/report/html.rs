@@ -493,7 +493,7 @@ impl Html {
             ctx.insert("new_count", &new.len());
             ctx.insert("new", &new.into_iter().take(10).map(view).collect::<Vec<_>>());
             let mut fixed: Vec<&crate::analyze::history::PastFinding> = c.resolved.iter().collect();
-            fixed.sort_by(|x, y| y.severity.cmp(&x.severity));
+            fixed.sort_by_key(|x| std::cmp::Reverse(x.severity));
             ctx.insert("fixed_count", &fixed.len());
             ctx.insert("fixed", &fixed.into_iter().take(10).collect::<Vec<_>>());
             ctx.insert("unknown_count", &c.unknown.len());

@@ -157,7 +157,7 @@ pub fn render(a: &Assessment, snapshot: &Snapshot, names: &Names) -> Result<Stri
     if let Some(c) = &a.comparison {
         let new = Some(crate::analyze::finding::Change::New);
         let mut fresh: Vec<&crate::analyze::Finding> = a.open_findings().filter(|f| f.change == new).collect();
-        fresh.sort_by(|x, y| y.severity.cmp(&x.severity));
+        fresh.sort_by_key(|x| std::cmp::Reverse(x.severity));
         ctx.insert("new_count", &fresh.len());
         ctx.insert(
             "new",
@@ -168,7 +168,7 @@ pub fn render(a: &Assessment, snapshot: &Snapshot, names: &Names) -> Result<Stri
                 .collect::<Vec<_>>(),
         );
         let mut fixed: Vec<&crate::analyze::history::PastFinding> = c.resolved.iter().collect();
-        fixed.sort_by(|x, y| y.severity.cmp(&x.severity));
+        fixed.sort_by_key(|x| std::cmp::Reverse(x.severity));
         ctx.insert("fixed_count", &fixed.len());
         ctx.insert("fixed", &fixed.into_iter().take(10).collect::<Vec<_>>());
         ctx.insert("unknown_count", &c.unknown.len());
