@@ -7,6 +7,7 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
+use compact_str::CompactString;
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
@@ -23,23 +24,46 @@ pub const TREND_LENGTH: usize = 24;
 /// A finding of the baseline, as its `findings.json` records it.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct PastFinding {
-    pub fingerprint: String,
-    pub check_id: String,
-    pub account_id: String,
+    // Short strings stay inline (a baseline of a large organization holds
+    // hundreds of thousands of these; one allocation each adds up).
+    pub fingerprint: CompactString,
+    pub check_id: CompactString,
+    pub account_id: CompactString,
     #[serde(default)]
-    pub account_name: String,
-    pub region: Option<String>,
+    pub account_name: CompactString,
+    pub region: Option<CompactString>,
     pub severity: Severity,
     #[serde(with = "time::serde::rfc3339")]
     pub first_seen: OffsetDateTime,
     pub summary: String,
     #[serde(default)]
-    pub security_group_id: Option<String>,
+    pub security_group_id: Option<CompactString>,
     #[serde(default)]
-    pub security_group_name: Option<String>,
+    pub security_group_name: Option<CompactString>,
     #[serde(default)]
     pub title: String,
 }
+
+/// Fingerprints are already hex digests: a multiply-and-fold over their
+/// bytes spreads them well enough, at a fraction of SipHash's cost.
+#[derive(Default)]
+struct FoldHasher(u64);
+
+impl std::hash::Hasher for FoldHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        for chunk in bytes.chunks(8) {
+            let mut word = [0u8; 8];
+            word[..chunk.len()].copy_from_slice(chunk);
+            self.0 = (self.0.rotate_left(5) ^ u64::from_le_bytes(word)).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+        }
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+type ByFingerprint = std::hash::BuildHasherDefault<FoldHasher>;
 
 /// One assessment's scores, as `trend.json` keeps them.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -138,7 +162,7 @@ pub fn apply(
     sla: &Sla,
 ) -> Option<Comparison> {
     let as_of = snapshot.started_at;
-    let past: HashMap<&str, &PastFinding> = baseline
+    let past: HashMap<&str, &PastFinding, ByFingerprint> = baseline
         .map(|b| b.findings.iter().map(|f| (f.fingerprint.as_str(), f)).collect())
         .unwrap_or_default();
     let (mut new, mut persisting, mut severity_changed) = (0, 0, 0);
@@ -165,7 +189,7 @@ pub fn apply(
         f.overdue = f.is_open() && target(sla, f.severity).is_some_and(|days| f.age_days > i64::from(days));
     }
     let baseline = baseline?;
-    let present: HashSet<&str> = findings.iter().map(|f| f.fingerprint.as_str()).collect();
+    let present: HashSet<&str, ByFingerprint> = findings.iter().map(|f| f.fingerprint.as_str()).collect();
     let mut resolved = Vec::new();
     let mut unknown = Vec::new();
     for p in baseline
@@ -237,15 +261,15 @@ mod tests {
                 .findings
                 .iter()
                 .map(|f| PastFinding {
-                    fingerprint: f.fingerprint.clone(),
-                    check_id: f.check_id.to_string(),
-                    account_id: f.account_id.to_string(),
-                    account_name: String::new(),
-                    region: f.region.as_ref().map(|r| r.to_string()),
+                    fingerprint: f.fingerprint.as_str().into(),
+                    check_id: f.check_id.to_string().into(),
+                    account_id: f.account_id.to_string().into(),
+                    account_name: CompactString::default(),
+                    region: f.region.as_ref().map(|r| r.to_string().into()),
                     severity: f.severity,
                     first_seen: f.first_seen,
                     summary: f.summary.clone(),
-                    security_group_id: f.security_group_id.as_ref().map(|g| g.to_string()),
+                    security_group_id: f.security_group_id.as_ref().map(|g| g.to_string().into()),
                     security_group_name: None,
                     title: String::new(),
                 })

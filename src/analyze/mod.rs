@@ -165,6 +165,7 @@ pub fn assess_against(snapshot: &Snapshot, config: &Config, baseline: Option<&hi
         f.fingerprint = fingerprint::of(f);
     }
     let comparison = history::apply(&mut findings, snapshot, baseline, &config.sla);
+    tracing::debug!(elapsed = ?t0.elapsed(), "fingerprinted and compared with the baseline");
     // Each thread sorted its own findings: this stable sort only merges the runs.
     findings.sort_by(finding_order);
 

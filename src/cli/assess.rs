@@ -56,7 +56,7 @@ pub fn run(args: AssessArgs, quiet: bool) -> anyhow::Result<ExitCode> {
         &args.out,
         &args.format,
         &args.gates,
-        baseline.as_ref(),
+        baseline,
         quiet,
     )
 }
@@ -78,11 +78,11 @@ pub fn assess_and_report(
     out: &std::path::Path,
     formats: &[report::Format],
     gates: &Gates,
-    baseline: Option<&analyze::history::Baseline>,
+    baseline: Option<analyze::history::Baseline>,
     quiet: bool,
 ) -> anyhow::Result<ExitCode> {
     let started = std::time::Instant::now();
-    let assessment = analyze::assess_against(&snapshot, &loaded.config, baseline);
+    let assessment = analyze::assess_against(&snapshot, &loaded.config, baseline.as_ref());
     tracing::info!(findings = assessment.findings.len(), elapsed = ?started.elapsed(), "assessed");
     let inputs = report::Inputs {
         assessment: &assessment,
@@ -102,6 +102,7 @@ pub fn assess_and_report(
     // delay the exit (by about half a second on a large organization).
     std::mem::forget(snapshot);
     std::mem::forget(assessment);
+    std::mem::forget(baseline);
     Ok(ExitCode::from(code))
 }
 

@@ -158,7 +158,7 @@ pub fn run_all(args: RunArgs, quiet: bool) -> anyhow::Result<ExitCode> {
         &args.out,
         &args.format,
         &args.gates,
-        baseline.as_ref(),
+        baseline,
         quiet,
     )
 }

@@ -91,7 +91,9 @@ fn read<T: for<'de> Deserialize<'de>>(path: &Path) -> Result<T, BaselineError> {
 
 /// Verify the package in `dir` and read its findings and trend.
 pub fn load(dir: &Path) -> Result<Baseline, BaselineError> {
+    let started = std::time::Instant::now();
     let v = evidence::verify(dir)?;
+    tracing::debug!(files = v.checked, elapsed = ?started.elapsed(), "baseline verified");
     if !v.is_intact() {
         let mut problems: Vec<String> = v.changed.iter().map(|(p, _)| format!("{p} changed")).collect();
         problems.extend(v.missing.iter().map(|p| format!("{p} missing")));
@@ -111,6 +113,7 @@ pub fn load(dir: &Path) -> Result<Baseline, BaselineError> {
     })?;
     let (as_of, findings) = parse_findings(&findings_path, &bytes)?;
     drop(bytes);
+    tracing::debug!(findings = findings.len(), elapsed = ?started.elapsed(), "baseline findings parsed");
     let trend_path = dir.join("trend.json");
     let trend = if trend_path.is_file() {
         read::<TrendFile>(&trend_path)?.entries
