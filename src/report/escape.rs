@@ -8,18 +8,21 @@
 /// attribute values: `&`, `<`, `>`, `"` and `'`. (Tera's default also escapes
 /// `/`, which only matters in unquoted attributes; sgaudit quotes them all.)
 pub fn html(value: &str) -> String {
-    let mut out = String::with_capacity(value.len() + 16);
-    for c in value.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
+    let mut out = Vec::with_capacity(value.len() + 16);
+    html_to(value, &mut out).expect("writing to a Vec cannot fail");
+    String::from_utf8(out).expect("escaping keeps UTF-8 intact")
+}
+
+/// The HTML entity for a byte that needs one.
+fn html_entity(b: u8) -> Option<&'static [u8]> {
+    match b {
+        b'&' => Some(b"&amp;"),
+        b'<' => Some(b"&lt;"),
+        b'>' => Some(b"&gt;"),
+        b'"' => Some(b"&quot;"),
+        b'\'' => Some(b"&#39;"),
+        _ => None,
     }
-    out
 }
 
 /// Neutralise a CSV cell against formula injection: a cell starting with
@@ -32,9 +35,20 @@ pub fn csv_cell(value: &str) -> std::borrow::Cow<'_, str> {
     }
 }
 
-/// [`html`] in the form Tera's escape function takes.
+/// [`html`] in the form Tera's escape function takes: runs of plain text are
+/// written as they are, each special byte as its entity. (The five are ASCII,
+/// so they never occur inside a multi-byte UTF-8 sequence.)
 pub fn html_to(value: &str, out: &mut dyn std::io::Write) -> std::io::Result<()> {
-    out.write_all(html(value).as_bytes())
+    let bytes = value.as_bytes();
+    let mut plain = 0;
+    for (i, &b) in bytes.iter().enumerate() {
+        if let Some(entity) = html_entity(b) {
+            out.write_all(&bytes[plain..i])?;
+            out.write_all(entity)?;
+            plain = i + 1;
+        }
+    }
+    out.write_all(&bytes[plain..])
 }
 
 /// [`markdown`] in the form Tera's escape function takes.

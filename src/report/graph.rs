@@ -14,6 +14,12 @@ use crate::analyze::rules::{self, Source};
 use crate::analyze::{Exposure, GroupSummary};
 use crate::model::{RegionSnapshot, SecurityGroup};
 
+/// A coordinate in whole pixels, rounded as `{:.0}` would (ties to even),
+/// without the exact-decimal float formatting that `{:.0}` pays for.
+fn px(v: f64) -> i64 {
+    v.round_ties_even() as i64
+}
+
 /// Serialize a drawing coordinate or sort key the way a person writes it:
 /// `100`, not `100.0` (the template engine prints every float with a
 /// decimal point), and at most one decimal otherwise.
@@ -297,8 +303,9 @@ pub fn layout(region: &RegionSnapshot, groups: &[&GroupSummary]) -> Graph {
             let span = layer[b] as i64 - layer[a] as i64;
             let (mut lx, mut ly) = ((x1 + x2) / 2.0, (y1 + y2) / 2.0 - 4.0);
             let d = if span == 1 {
-                let mid = (x1 + x2) / 2.0;
-                format!("M{x1:.0},{y1:.0} C{mid:.0},{y1:.0} {mid:.0},{y2:.0} {x2:.0},{y2:.0}")
+                let mid = px((x1 + x2) / 2.0);
+                let (x1, y1, x2, y2) = (px(x1), px(y1), px(x2), px(y2));
+                format!("M{x1},{y1} C{mid},{y1} {mid},{y2} {x2},{y2}")
             } else if span > 1 {
                 // Over the columns it skips, so that it does not run behind their boxes.
                 let arc = (top - 30.0 - 6.0 * (span - 2) as f64).max(-20.0);
@@ -306,17 +313,27 @@ pub fn layout(region: &RegionSnapshot, groups: &[&GroupSummary]) -> Graph {
                 ly = (y1 + y2) / 8.0 + 0.75 * arc - 3.0;
                 lx = (x1 + x2) / 2.0;
                 format!(
-                    "M{x1:.0},{y1:.0} C{:.0},{arc:.0} {:.0},{arc:.0} {x2:.0},{y2:.0}",
-                    x1 + COLUMN * 0.4,
-                    x2 - COLUMN * 0.4
+                    "M{},{} C{},{arc} {},{arc} {},{}",
+                    px(x1),
+                    px(y1),
+                    px(x1 + COLUMN * 0.4),
+                    px(x2 - COLUMN * 0.4),
+                    px(x2),
+                    px(y2),
+                    arc = px(arc),
                 )
             } else {
                 // Backwards or within a column: loop below the nodes.
                 let low = ay.max(by) + NODE_H + 14.0;
                 format!(
-                    "M{x1:.0},{y1:.0} C{:.0},{low:.0} {:.0},{low:.0} {x2:.0},{y2:.0}",
-                    x1 + 40.0,
-                    x2 - 40.0
+                    "M{},{} C{},{low} {},{low} {},{}",
+                    px(x1),
+                    px(y1),
+                    px(x1 + 40.0),
+                    px(x2 - 40.0),
+                    px(x2),
+                    px(y2),
+                    low = px(low),
                 )
             };
             let shown: Vec<&str> = traffic.iter().map(String::as_str).take(3).collect();
