@@ -100,6 +100,13 @@ mod tests {
     }
 
     #[test]
+    fn html_keeps_text_around_entities_intact() {
+        assert_eq!(html("é<ü>日本\"x'"), "é&lt;ü&gt;日本&quot;x&#39;");
+        assert_eq!(html("&&"), "&amp;&amp;");
+        assert_eq!(html(""), "");
+    }
+
+    #[test]
     fn formulas_are_neutralised() {
         for hostile in ["=HYPERLINK(\"http://x\")", "+1", "-2+3", "@SUM(A1)", "\tx", "\rx"] {
             assert!(csv_cell(hostile).starts_with('\''), "{hostile}");
