@@ -31,6 +31,18 @@ fn cidr(v: Option<&str>, what: &str) -> Option<Cidr> {
     }
 }
 
+/// A missing protocol is `-1`, every protocol.
+fn protocol(v: Option<&str>, what: &str) -> Option<Protocol> {
+    let text = v.unwrap_or("-1");
+    match text.parse() {
+        Ok(p) => Some(p),
+        Err(_) => {
+            tracing::warn!(protocol = text, what, "left out a rule whose protocol does not parse");
+            None
+        }
+    }
+}
+
 fn account(v: Option<&str>) -> Option<AccountId> {
     v.and_then(|a| AccountId::parse(a).ok())
 }
@@ -138,10 +150,9 @@ pub fn network_acl(v: &ec2::NetworkAcl) -> NetworkAcl {
             .entries()
             .iter()
             .filter_map(|e| {
-                let protocol = e.protocol().unwrap_or("-1").parse().ok()?;
                 Some(NetworkAclEntry {
                     rule_number: e.rule_number().unwrap_or_default(),
-                    protocol,
+                    protocol: protocol(e.protocol(), "network ACL entry")?,
                     rule_action: e.rule_action().map(|a| a.as_str().to_string()).unwrap_or_default(),
                     egress: e.egress().unwrap_or(false),
                     cidr_block: cidr(e.cidr_block(), "network ACL CIDR"),
@@ -164,18 +175,8 @@ pub fn network_acl(v: &ec2::NetworkAcl) -> NetworkAcl {
 }
 
 fn ip_permission(p: &ec2::IpPermission) -> Option<IpPermission> {
-    let protocol = match p.ip_protocol().unwrap_or("-1").parse() {
-        Ok(proto) => proto,
-        Err(_) => {
-            tracing::warn!(
-                protocol = p.ip_protocol(),
-                "left out a rule whose protocol does not parse"
-            );
-            return None;
-        }
-    };
     Some(IpPermission {
-        ip_protocol: protocol,
+        ip_protocol: protocol(p.ip_protocol(), "security group rule")?,
         from_port: p.from_port(),
         to_port: p.to_port(),
         ip_ranges: p
@@ -263,6 +264,13 @@ fn association(a: &ec2::NetworkInterfaceAssociation) -> PublicIpAssociation {
     }
 }
 
+fn group_identifier(g: &ec2::GroupIdentifier) -> Option<GroupIdentifier> {
+    Some(GroupIdentifier {
+        group_id: g.group_id()?.into(),
+        group_name: os(g.group_name()),
+    })
+}
+
 pub fn network_interface(v: &ec2::NetworkInterface) -> NetworkInterface {
     NetworkInterface {
         network_interface_id: s(v.network_interface_id()).as_str().into(),
@@ -273,16 +281,7 @@ pub fn network_interface(v: &ec2::NetworkInterface) -> NetworkInterface {
         requester_id: os(v.requester_id()),
         requester_managed: v.requester_managed().unwrap_or(false),
         status: v.status().map(|x| x.as_str().to_string()),
-        groups: v
-            .groups()
-            .iter()
-            .filter_map(|g| {
-                Some(GroupIdentifier {
-                    group_id: g.group_id()?.into(),
-                    group_name: os(g.group_name()),
-                })
-            })
-            .collect(),
+        groups: v.groups().iter().filter_map(group_identifier).collect(),
         association: v.association().map(association),
         private_ip_address: os(v.private_ip_address()),
         private_ip_addresses: v
@@ -326,16 +325,7 @@ pub fn instance(v: &ec2::Instance) -> Instance {
         vpc_id: v.vpc_id().map(Into::into),
         public_ip_address: os(v.public_ip_address()),
         private_ip_address: os(v.private_ip_address()),
-        security_groups: v
-            .security_groups()
-            .iter()
-            .filter_map(|g| {
-                Some(GroupIdentifier {
-                    group_id: g.group_id()?.into(),
-                    group_name: os(g.group_name()),
-                })
-            })
-            .collect(),
+        security_groups: v.security_groups().iter().filter_map(group_identifier).collect(),
         network_interfaces: v
             .network_interfaces()
             .iter()

@@ -188,15 +188,9 @@ pub async fn collect(
 
     let mut tasks = tokio::task::JoinSet::new();
     let mut accounts = Vec::with_capacity(targets.len());
-    for target in targets {
-        match target.skip {
-            Some(reason) => accounts.push(AccountSnapshot {
-                account_id: target.account_id,
-                name: target.name,
-                ou_path: target.ou_path,
-                status: CollectionStatus::Skipped { reason },
-                regions: Vec::new(),
-            }),
+    for mut target in targets {
+        match target.skip.take() {
+            Some(reason) => accounts.push(target.into_snapshot(CollectionStatus::Skipped { reason }, Vec::new())),
             None => {
                 let shared = shared.clone();
                 tasks.spawn(async move {

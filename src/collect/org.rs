@@ -3,7 +3,7 @@
 
 use aws_sdk_organizations::types::{AccountState, AccountStatus};
 
-use crate::model::{AccountId, Organization, OuRef};
+use crate::model::{AccountId, AccountSnapshot, CollectionStatus, Organization, OuRef, RegionSnapshot};
 
 use super::region::call;
 use super::{CollectError, Shared};
@@ -16,6 +16,19 @@ pub(crate) struct Target {
     pub ou_path: Vec<OuRef>,
     /// Why it is not collected (suspended, excluded), if so.
     pub skip: Option<String>,
+}
+
+impl Target {
+    /// The account's entry in the snapshot.
+    pub fn into_snapshot(self, status: CollectionStatus, regions: Vec<RegionSnapshot>) -> AccountSnapshot {
+        AccountSnapshot {
+            account_id: self.account_id,
+            name: self.name,
+            ou_path: self.ou_path,
+            status,
+            regions,
+        }
+    }
 }
 
 fn org_err(what: &str) -> impl FnOnce(String) -> CollectError + '_ {
@@ -80,6 +93,9 @@ pub(crate) async fn targets(
 
     let mut targets = Vec::new();
     while let Some((parent, path)) = queue.pop() {
+        // Whether the accounts here are under a wanted OU (the listing is
+        // made either way, as its failure stops the collection).
+        let wanted = s.ous.is_empty() || path.iter().any(|ou| s.ous.contains(&ou.id));
         let pages = client
             .list_accounts_for_parent()
             .parent_id(&parent)
@@ -88,13 +104,10 @@ pub(crate) async fn targets(
         let accounts = call(shared, pages.collect::<Result<Vec<_>, _>>())
             .await
             .map_err(org_err("organizations:ListAccountsForParent"))?;
-        for account in accounts.iter().flat_map(|p| p.accounts()) {
+        for account in accounts.iter().filter(|_| wanted).flat_map(|p| p.accounts()) {
             let Some(id) = account.id().and_then(|id| AccountId::parse(id).ok()) else {
                 continue;
             };
-            if !s.ous.is_empty() && !path.iter().any(|ou| s.ous.contains(&ou.id)) {
-                continue;
-            }
             let inactive = match (account.state(), account.status()) {
                 (Some(AccountState::Active), _) => None,
                 (Some(state), _) => Some(state.as_str().to_string()),

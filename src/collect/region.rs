@@ -27,14 +27,8 @@ where
     fut.await.map_err(|e| describe_sdk_error(&e))
 }
 
-fn failed(target: &Target, reason: String) -> AccountSnapshot {
-    AccountSnapshot {
-        account_id: target.account_id.clone(),
-        name: target.name.clone(),
-        ou_path: target.ou_path.clone(),
-        status: CollectionStatus::Failed { reason },
-        regions: Vec::new(),
-    }
+fn failed(target: Target, reason: String) -> AccountSnapshot {
+    target.into_snapshot(CollectionStatus::Failed { reason }, Vec::new())
 }
 
 /// Regions the account has enabled (opted in, or not needing opt-in).
@@ -78,20 +72,18 @@ pub(crate) async fn collect_account(shared: &Arc<Shared>, target: Target) -> Acc
 
     // Prove the credentials work, and that they act in the right account.
     let sts = aws_sdk_sts::Client::new(&config);
-    match call(shared, sts.get_caller_identity().send()).await {
-        Ok(id) if id.account() == Some(target.account_id.as_str()) => {}
-        Ok(id) => {
-            return failed(
-                &target,
-                format!(
-                    "{role_arn} acts in account {}, not in {}",
-                    id.account().unwrap_or("?"),
-                    target.account_id
-                ),
-            )
-        }
-        Err(e) if as_caller => return failed(&target, format!("the caller's credentials do not work here: {e}")),
-        Err(e) => return failed(&target, format!("cannot assume {role_arn}: {e}")),
+    let refused = match call(shared, sts.get_caller_identity().send()).await {
+        Ok(id) if id.account() == Some(target.account_id.as_str()) => None,
+        Ok(id) => Some(format!(
+            "{role_arn} acts in account {}, not in {}",
+            id.account().unwrap_or("?"),
+            target.account_id
+        )),
+        Err(e) if as_caller => Some(format!("the caller's credentials do not work here: {e}")),
+        Err(e) => Some(format!("cannot assume {role_arn}: {e}")),
+    };
+    if let Some(reason) = refused {
+        return failed(target, reason);
     }
     tracing::debug!(account = %target.account_id, "credentials ready");
 
@@ -100,7 +92,7 @@ pub(crate) async fn collect_account(shared: &Arc<Shared>, target: Target) -> Acc
             Ok(r) => r,
             Err(e) => {
                 return failed(
-                    &target,
+                    target,
                     format!("cannot list the account's enabled regions (ec2:DescribeRegions): {e}"),
                 )
             }
@@ -123,13 +115,7 @@ pub(crate) async fn collect_account(shared: &Arc<Shared>, target: Target) -> Acc
         }
     }
     collected.sort_by(|a, b| a.region.cmp(&b.region));
-    AccountSnapshot {
-        account_id: target.account_id,
-        name: target.name,
-        ou_path: target.ou_path,
-        status: CollectionStatus::Ok,
-        regions: collected,
-    }
+    target.into_snapshot(CollectionStatus::Ok, collected)
 }
 
 /// The clients of one account-region.
@@ -156,114 +142,36 @@ impl RegionClients {
 pub(crate) async fn collect_region(shared: &Shared, clients: &RegionClients, region: String) -> RegionSnapshot {
     let RegionClients { ec2, elb, rds, ssm } = clients;
     tracing::debug!(%region, "collecting region");
+    // Every item of a paginated listing, under the concurrency limit.
+    macro_rules! list_all {
+        ($request:expr) => {
+            call(
+                shared,
+                $request
+                    .into_paginator()
+                    .items()
+                    .send()
+                    .collect::<Result<Vec<_>, _>>(),
+            )
+        };
+    }
 
     let (groups, interfaces, reservations, vpcs, subnets, route_tables, gateways, acls, prefix_lists) = tokio::join!(
-        call(
-            shared,
-            ec2.describe_security_groups()
-                .into_paginator()
-                .items()
-                .send()
-                .collect::<Result<Vec<_>, _>>()
-        ),
-        call(
-            shared,
-            ec2.describe_network_interfaces()
-                .into_paginator()
-                .items()
-                .send()
-                .collect::<Result<Vec<_>, _>>()
-        ),
-        call(
-            shared,
-            ec2.describe_instances()
-                .into_paginator()
-                .items()
-                .send()
-                .collect::<Result<Vec<_>, _>>()
-        ),
-        call(
-            shared,
-            ec2.describe_vpcs()
-                .into_paginator()
-                .items()
-                .send()
-                .collect::<Result<Vec<_>, _>>()
-        ),
-        call(
-            shared,
-            ec2.describe_subnets()
-                .into_paginator()
-                .items()
-                .send()
-                .collect::<Result<Vec<_>, _>>()
-        ),
-        call(
-            shared,
-            ec2.describe_route_tables()
-                .into_paginator()
-                .items()
-                .send()
-                .collect::<Result<Vec<_>, _>>()
-        ),
-        call(
-            shared,
-            ec2.describe_internet_gateways()
-                .into_paginator()
-                .items()
-                .send()
-                .collect::<Result<Vec<_>, _>>()
-        ),
-        call(
-            shared,
-            ec2.describe_network_acls()
-                .into_paginator()
-                .items()
-                .send()
-                .collect::<Result<Vec<_>, _>>()
-        ),
-        call(
-            shared,
-            ec2.describe_managed_prefix_lists()
-                .into_paginator()
-                .items()
-                .send()
-                .collect::<Result<Vec<_>, _>>()
-        ),
+        list_all!(ec2.describe_security_groups()),
+        list_all!(ec2.describe_network_interfaces()),
+        list_all!(ec2.describe_instances()),
+        list_all!(ec2.describe_vpcs()),
+        list_all!(ec2.describe_subnets()),
+        list_all!(ec2.describe_route_tables()),
+        list_all!(ec2.describe_internet_gateways()),
+        list_all!(ec2.describe_network_acls()),
+        list_all!(ec2.describe_managed_prefix_lists()),
     );
     let (load_balancers, db_instances, db_clusters, managed) = tokio::join!(
-        call(
-            shared,
-            elb.describe_load_balancers()
-                .into_paginator()
-                .items()
-                .send()
-                .collect::<Result<Vec<_>, _>>()
-        ),
-        call(
-            shared,
-            rds.describe_db_instances()
-                .into_paginator()
-                .items()
-                .send()
-                .collect::<Result<Vec<_>, _>>()
-        ),
-        call(
-            shared,
-            rds.describe_db_clusters()
-                .into_paginator()
-                .items()
-                .send()
-                .collect::<Result<Vec<_>, _>>()
-        ),
-        call(
-            shared,
-            ssm.describe_instance_information()
-                .into_paginator()
-                .items()
-                .send()
-                .collect::<Result<Vec<_>, _>>()
-        ),
+        list_all!(elb.describe_load_balancers()),
+        list_all!(rds.describe_db_instances()),
+        list_all!(rds.describe_db_clusters()),
+        list_all!(ssm.describe_instance_information()),
     );
 
     let groups = match groups {
@@ -291,15 +199,22 @@ pub(crate) async fn collect_region(shared: &Shared, clients: &RegionClients, reg
             error,
         });
     };
-    macro_rules! take {
-        ($result:expr, $service:literal, $op:literal, $convert:expr) => {
+    // The items of a listing, or none and a gap.
+    macro_rules! or_gap {
+        ($result:expr, $service:literal, $op:literal) => {
             match $result {
-                Ok(items) => items.iter().map($convert).collect(),
+                Ok(items) => items,
                 Err(e) => {
                     gap($service, $op, e);
                     Vec::new()
                 }
             }
+        };
+    }
+    // The converted items of a listing, or none and a gap.
+    macro_rules! take {
+        ($result:expr, $service:literal, $op:literal, $convert:expr) => {
+            or_gap!($result, $service, $op).iter().map($convert).collect()
         };
     }
     let mut security_groups: Vec<SecurityGroup> = groups.iter().map(convert::security_group).collect();
@@ -309,13 +224,11 @@ pub(crate) async fn collect_region(shared: &Shared, clients: &RegionClients, reg
         "DescribeNetworkInterfaces",
         convert::network_interface
     );
-    let mut instances: Vec<Instance> = match reservations {
-        Ok(r) => r.iter().flat_map(|r| r.instances()).map(convert::instance).collect(),
-        Err(e) => {
-            gap("ec2", "DescribeInstances", e);
-            Vec::new()
-        }
-    };
+    let mut instances: Vec<Instance> = or_gap!(reservations, "ec2", "DescribeInstances")
+        .iter()
+        .flat_map(|r| r.instances())
+        .map(convert::instance)
+        .collect();
     let mut vpcs: Vec<Vpc> = take!(vpcs, "ec2", "DescribeVpcs", convert::vpc);
     let mut subnets: Vec<Subnet> = take!(subnets, "ec2", "DescribeSubnets", convert::subnet);
     let mut route_tables: Vec<RouteTable> = take!(route_tables, "ec2", "DescribeRouteTables", convert::route_table);
@@ -328,79 +241,61 @@ pub(crate) async fn collect_region(shared: &Shared, clients: &RegionClients, reg
         take!(load_balancers, "elbv2", "DescribeLoadBalancers", convert::load_balancer);
     let mut db_instances: Vec<DbInstance> = take!(db_instances, "rds", "DescribeDBInstances", convert::db_instance);
     let mut db_clusters: Vec<DbCluster> = take!(db_clusters, "rds", "DescribeDBClusters", convert::db_cluster);
-    let mut managed: Vec<InstanceInformation> = match managed {
-        Ok(items) => items.iter().filter_map(convert::instance_information).collect(),
-        Err(e) => {
-            gap("ssm", "DescribeInstanceInformation", e);
-            Vec::new()
-        }
-    };
+    let mut managed: Vec<InstanceInformation> = or_gap!(managed, "ssm", "DescribeInstanceInformation")
+        .iter()
+        .filter_map(convert::instance_information)
+        .collect();
 
     // Second round: what depends on the first.
-    let referenced: BTreeSet<String> = security_groups
+    let referenced: BTreeSet<&str> = security_groups
         .iter()
         .flat_map(|g| g.ip_permissions.iter().chain(&g.ip_permissions_egress))
         .flat_map(|p| &p.prefix_list_ids)
-        .map(|p| p.prefix_list_id.to_string())
+        .map(|p| p.prefix_list_id.as_str())
         .collect();
-    let entry_calls = prefix_lists
-        .iter()
-        .filter(|p| referenced.contains(p.prefix_list_id.as_str()))
-        .map(|p| {
-            let id = p.prefix_list_id.to_string();
-            let fut = ec2
-                .get_managed_prefix_list_entries()
-                .prefix_list_id(&id)
-                .into_paginator()
-                .items()
-                .send()
-                .collect::<Result<Vec<_>, _>>();
-            async move { (id, call(shared, fut).await) }
-        });
-    let listener_calls = load_balancers.iter().map(|lb| {
-        let arn = lb.load_balancer_arn.clone();
-        let fut = elb
-            .describe_listeners()
-            .load_balancer_arn(&arn)
-            .into_paginator()
-            .items()
-            .send()
-            .collect::<Result<Vec<_>, _>>();
-        async move { (arn, call(shared, fut).await) }
+    let is_referenced = |p: &ManagedPrefixList| referenced.contains(p.prefix_list_id.as_str());
+    let entry_calls = prefix_lists.iter().filter(|p| is_referenced(p)).map(|p| {
+        list_all!(ec2
+            .get_managed_prefix_list_entries()
+            .prefix_list_id(p.prefix_list_id.as_str()))
     });
+    let listener_calls = load_balancers
+        .iter()
+        .map(|lb| list_all!(elb.describe_listeners().load_balancer_arn(&lb.load_balancer_arn)));
     // DescribeTags takes at most 20 load balancers per call.
-    let arns: Vec<String> = load_balancers.iter().map(|lb| lb.load_balancer_arn.clone()).collect();
-    let tag_calls = arns.chunks(20).map(|chunk| {
-        let fut = elb.describe_tags().set_resource_arns(Some(chunk.to_vec())).send();
-        call(shared, fut)
+    let tag_calls = load_balancers.chunks(20).map(|chunk| {
+        let arns = chunk.iter().map(|lb| lb.load_balancer_arn.clone()).collect();
+        call(shared, elb.describe_tags().set_resource_arns(Some(arns)).send())
     });
     let (entries, listeners, tags) = tokio::join!(
         join_all(entry_calls.collect()),
         join_all(listener_calls.collect()),
         join_all(tag_calls.collect())
     );
-    for (id, result) in entries {
+    // join_all keeps the order of the calls: each result belongs to the item
+    // at the same position.
+    for (p, result) in prefix_lists.iter_mut().filter(|p| is_referenced(p)).zip(entries) {
         match result {
             Ok(items) => {
-                if let Some(p) = prefix_lists.iter_mut().find(|p| p.prefix_list_id.as_str() == id) {
-                    let mut list: Vec<PrefixListEntry> = items.iter().filter_map(convert::prefix_list_entry).collect();
-                    list.sort_by_key(|a| a.cidr);
-                    p.entries = Some(list);
-                }
+                let mut list: Vec<PrefixListEntry> = items.iter().filter_map(convert::prefix_list_entry).collect();
+                list.sort_by_key(|a| a.cidr);
+                p.entries = Some(list);
             }
-            Err(e) => gap("ec2", "GetManagedPrefixListEntries", format!("{id}: {e}")),
+            Err(e) => gap(
+                "ec2",
+                "GetManagedPrefixListEntries",
+                format!("{}: {e}", p.prefix_list_id),
+            ),
         }
     }
-    for (arn, result) in listeners {
+    for (lb, result) in load_balancers.iter_mut().zip(listeners) {
         match result {
             Ok(items) => {
-                if let Some(lb) = load_balancers.iter_mut().find(|lb| lb.load_balancer_arn == arn) {
-                    lb.listeners = items.iter().filter_map(convert::listener).collect();
-                    lb.listeners
-                        .sort_by(|a, b| (a.port, &a.protocol).cmp(&(b.port, &b.protocol)));
-                }
+                lb.listeners = items.iter().filter_map(convert::listener).collect();
+                lb.listeners
+                    .sort_by(|a, b| (a.port, &a.protocol).cmp(&(b.port, &b.protocol)));
             }
-            Err(e) => gap("elbv2", "DescribeListeners", format!("{arn}: {e}")),
+            Err(e) => gap("elbv2", "DescribeListeners", format!("{}: {e}", lb.load_balancer_arn)),
         }
     }
     for result in tags {
@@ -434,8 +329,7 @@ pub(crate) async fn collect_region(shared: &Shared, clients: &RegionClients, reg
     db_instances.sort_by(|a, b| a.db_instance_identifier.cmp(&b.db_instance_identifier));
     db_clusters.sort_by(|a, b| a.db_cluster_identifier.cmp(&b.db_cluster_identifier));
     managed.sort_by(|a, b| a.instance_id.cmp(&b.instance_id));
-    out.gaps
-        .sort_by(|a, b| (&a.service, &a.operation, &a.error).cmp(&(&b.service, &b.operation, &b.error)));
+    out.gaps.sort();
 
     RegionSnapshot {
         security_groups,
@@ -457,7 +351,6 @@ pub(crate) async fn collect_region(shared: &Shared, clients: &RegionClients, reg
 
 /// Await every future, concurrently, keeping their order.
 async fn join_all<F: Future>(futures: Vec<F>) -> Vec<F::Output> {
-    let mut set = Vec::with_capacity(futures.len());
     let mut pinned: Vec<std::pin::Pin<Box<F>>> = futures.into_iter().map(Box::pin).collect();
     let mut done: Vec<Option<F::Output>> = (0..pinned.len()).map(|_| None).collect();
     std::future::poll_fn(|cx| {
@@ -477,6 +370,5 @@ async fn join_all<F: Future>(futures: Vec<F>) -> Vec<F::Output> {
         }
     })
     .await;
-    set.extend(done.into_iter().map(|d| d.expect("every future finished")));
-    set
+    done.into_iter().map(|d| d.expect("every future finished")).collect()
 }

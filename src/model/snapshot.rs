@@ -128,7 +128,7 @@ impl AccountSnapshot {
 }
 
 /// A part of a region's data that could not be read, while the rest was.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct Gap {
     /// `ec2`, `elbv2`, `rds` or `ssm`.
     pub service: String,
