@@ -37,18 +37,13 @@ pub fn write_with(path: &Path, fill: impl FnOnce(&mut File) -> io::Result<()>) -
     result
 }
 
-/// Write `bytes` to `path`, atomically.
-pub fn write(path: &Path, bytes: &[u8]) -> io::Result<()> {
-    write_with(path, |f| io::Write::write_all(f, bytes))
-}
-
 #[cfg(test)]
 mod tests {
     #[test]
     fn a_failed_write_leaves_the_old_file_and_no_temp() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("report.md");
-        super::write(&path, b"old").unwrap();
+        super::write_with(&path, |f| std::io::Write::write_all(f, b"old")).unwrap();
         let err = super::write_with(&path, |f| {
             std::io::Write::write_all(f, b"half")?;
             Err(std::io::Error::other("interrupted"))

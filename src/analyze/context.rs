@@ -196,11 +196,7 @@ impl<'s> Group<'s> {
         if rule.protocol == Protocol::All || ports.width() > 1024 {
             return false;
         }
-        (ports.from..=ports.to).all(|p| {
-            listeners
-                .iter()
-                .any(|l| l.ports.contains(p) && l.transport.passes(rule.protocol))
-        })
+        (ports.from..=ports.to).all(|p| listeners.iter().any(|l| l.admits(rule.protocol, p)))
     }
 }
 
@@ -329,17 +325,30 @@ impl<'s> RegionCtx<'s> {
     pub fn is_anywhere(&self, rule: &Rule) -> bool {
         match rule.source {
             Source::Cidr(c) => c.is_anywhere(),
-            Source::PrefixList(id) => self.prefix_list_cidrs(id).iter().any(|c| c.is_anywhere()),
+            Source::PrefixList(id) => self.prefix_list_cidrs(id).any(|c| c.is_anywhere()),
+            Source::Group(_) => false,
+        }
+    }
+
+    /// Whether the rule's "anywhere" is `::/0` rather than `0.0.0.0/0`.
+    pub fn is_ipv6_rule(&self, rule: &Rule) -> bool {
+        match rule.source {
+            Source::Cidr(c) => c.is_ipv6(),
+            Source::PrefixList(id) => {
+                self.prefix_list_cidrs(id).any(|c| c.is_anywhere() && c.is_ipv6())
+                    && !self.prefix_list_cidrs(id).any(|c| c.is_anywhere() && !c.is_ipv6())
+            }
             Source::Group(_) => false,
         }
     }
 
     /// The CIDRs of a prefix list, when its entries are in the snapshot.
-    pub fn prefix_list_cidrs(&self, id: &PrefixListId) -> Vec<Cidr> {
+    pub fn prefix_list_cidrs(&self, id: &PrefixListId) -> impl Iterator<Item = Cidr> + '_ {
         self.prefix_list(id)
             .and_then(|p| p.entries.as_ref())
-            .map(|e| e.iter().map(|e| e.cidr).collect())
-            .unwrap_or_default()
+            .into_iter()
+            .flatten()
+            .map(|e| e.cidr)
     }
 
     /// Whether the subnet's route table sends IPv4 or IPv6 traffic to an internet gateway.
@@ -664,7 +673,7 @@ fn service_ports(attachments: &[Attachment]) -> Option<Vec<ServicePort>> {
                 }
             }
             Target::DbInstance(db) => ports.extend(db.port().map(ServicePort::tcp)),
-            Target::DbCluster(c) => ports.extend(c.port.and_then(|p| u16::try_from(p).ok()).map(ServicePort::tcp)),
+            Target::DbCluster(c) => ports.extend(c.port().map(ServicePort::tcp)),
             _ => return None,
         }
     }

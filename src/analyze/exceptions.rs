@@ -32,12 +32,16 @@ pub struct ExceptionStatus {
     pub matched: usize,
 }
 
-fn matches(e: &Exception, f: &Finding) -> bool {
-    if let Some(check) = &e.check {
-        let id = checks::find(check).map(|c| c.meta.id).unwrap_or(check.as_str());
-        if !id.eq_ignore_ascii_case(f.check_id) {
-            return false;
-        }
+/// The check id an exception names (it may name the check by id or by name).
+fn check_id(e: &Exception) -> Option<&str> {
+    let check = e.check.as_ref()?;
+    Some(checks::find(check).map(|c| c.meta.id).unwrap_or(check.as_str()))
+}
+
+/// Whether exception `e`, naming `check` (its [`check_id`]), covers `f`.
+fn matches(e: &Exception, check: Option<&str>, f: &Finding) -> bool {
+    if check.is_some_and(|id| !id.eq_ignore_ascii_case(f.check_id)) {
+        return false;
     }
     if e.account.as_ref().is_some_and(|a| *a != f.account_id) {
         return false;
@@ -82,9 +86,10 @@ pub fn apply(findings: &mut Vec<Finding>, config: &Config, today: Date) -> Vec<E
         .collect();
     // Per expired exception: accounts where it still matches, with the count.
     let mut reopened: BTreeMap<(usize, AccountId), usize> = BTreeMap::new();
+    let check_ids: Vec<Option<&str>> = config.exceptions.iter().map(check_id).collect();
     for f in findings.iter_mut() {
         for (i, e) in config.exceptions.iter().enumerate() {
-            if !matches(e, f) {
+            if !matches(e, check_ids[i], f) {
                 continue;
             }
             statuses[i].matched += 1;

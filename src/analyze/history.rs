@@ -192,12 +192,19 @@ pub fn apply(
     let present: HashSet<&str, ByFingerprint> = findings.iter().map(|f| f.fingerprint.as_str()).collect();
     let mut resolved = Vec::new();
     let mut unknown = Vec::new();
+    // Once per account-region, not once per gone finding: an account that
+    // failed collection takes all of its baseline findings through here.
+    let mut why_not: HashMap<(&str, Option<&str>), Option<String>> = HashMap::new();
     for p in baseline
         .findings
         .iter()
         .filter(|p| !present.contains(p.fingerprint.as_str()))
     {
-        match not_assessed(snapshot, &p.account_id, p.region.as_deref()) {
+        let reason = why_not
+            .entry((p.account_id.as_str(), p.region.as_deref()))
+            .or_insert_with(|| not_assessed(snapshot, &p.account_id, p.region.as_deref()))
+            .clone();
+        match reason {
             Some(reason) => unknown.push(Unknown {
                 finding: p.clone(),
                 reason,

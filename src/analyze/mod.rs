@@ -20,7 +20,7 @@ pub mod score;
 #[cfg(test)]
 pub(crate) mod testing;
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 use serde::Serialize;
 use time::OffsetDateTime;
@@ -280,9 +280,7 @@ fn gather_facts(ctx: &RegionCtx, facts: &mut AccountFacts) {
         if !g.sg.is_default() {
             q4.insert(subject.clone());
             facts.groups += 1;
-            let gov = &ctx.config.governance;
-            if gov.iac_tags.iter().any(|m| m.matches(&g.sg.tags)) || g.sg.tags.iter().any(|t| t.key.starts_with("aws:"))
-            {
+            if ctx.config.governance.is_iac(&g.sg.tags) {
                 facts.groups_iac += 1;
             }
         }
@@ -314,20 +312,14 @@ fn gather_facts(ctx: &RegionCtx, facts: &mut AccountFacts) {
     }
     // Bastions: groups that other groups admit on an admin port.
     let admin = &ctx.config.ports.admin;
-    let mut bastions: HashSet<&str> = facts.bastion_groups.iter().map(|g| g.as_str()).collect();
-    let mut found = Vec::new();
     for g in &ctx.groups {
         for rule in rules::ingress(g.sg) {
-            if rule.is_self_reference(g.sg) || rule.opened(admin).is_empty() {
+            if rule.is_self_reference(g.sg) || !rule.opens_any(admin) {
                 continue;
             }
             if let Some(id) = rule.group_ref().and_then(|p| p.group_id.as_ref()) {
-                if bastions.insert(id.as_str()) {
-                    found.push(id.clone());
-                }
+                facts.bastion_groups.insert(id.clone());
             }
         }
     }
-    facts.bastion_groups.extend(found);
-    facts.bastion_groups.sort();
 }

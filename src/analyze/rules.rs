@@ -43,6 +43,11 @@ impl<'s> Rule<'s> {
         services.iter().filter(|s| self.opens(**s)).collect()
     }
 
+    /// Whether the rule opens any of the configured service ports.
+    pub fn opens_any(&self, services: &[ServicePort]) -> bool {
+        services.iter().any(|s| self.opens(*s))
+    }
+
     pub fn cidr(&self) -> Option<Cidr> {
         match self.source {
             Source::Cidr(c) => Some(c),

@@ -13,7 +13,7 @@
 //! - account score = weighted mean of its assessed questions' (rounded)
 //!   scores, rounded; org score = mean of the (rounded) account scores, rounded.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashSet};
 
 use serde::Serialize;
 use time::{Date, Duration};
@@ -81,7 +81,7 @@ pub struct AccountFacts {
     pub running_instances: usize,
     pub ssm_judged: usize,
     pub ssm_managed: usize,
-    pub bastion_groups: Vec<SecurityGroupId>,
+    pub bastion_groups: BTreeSet<SecurityGroupId>,
     pub regions_total: usize,
     pub regions_collected: usize,
     /// `(region, reason)` for regions not collected.
@@ -345,7 +345,7 @@ pub fn score_account(
         signals: Signals {
             iac_share: (facts.groups > 0).then(|| share(facts.groups_iac, facts.groups)),
             ssm_share: (facts.ssm_judged > 0).then(|| share(facts.ssm_managed, facts.ssm_judged)),
-            bastion_groups: facts.bastion_groups.clone(),
+            bastion_groups: facts.bastion_groups.iter().cloned().collect(),
             attestation: attested.map(|(a, current)| AttestationSummary {
                 owner: a.owner.clone(),
                 training: a.training.clone(),

@@ -147,7 +147,6 @@ pub fn run_all(args: RunArgs, quiet: bool) -> anyhow::Result<ExitCode> {
     let snapshot = collect_snapshot(&loaded, quiet)?;
     let path = args.out.join("snapshot.json");
     write_snapshot(&path, &snapshot)?;
-    report_gaps(&snapshot, true);
     if !quiet {
         eprintln!("sgaudit: {}; assessing", summary(&snapshot));
     }

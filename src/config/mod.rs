@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 use time::Date;
 
 use crate::controls;
-use crate::model::{AccountId, AccountSnapshot, ServicePort, Tag};
+use crate::model::{AccountId, AccountSnapshot, Cidr, ServicePort, Tag};
 
 /// The whole configuration.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -71,6 +71,19 @@ pub struct Networks {
     /// Admin access is a recognised bastion pattern when every source is a
     /// security-group reference or one of at most this many single hosts.
     pub bastion_max_host_sources: usize,
+}
+
+impl Networks {
+    /// The prefix length at or below which `cidr` counts as wide (public) or
+    /// broad (private), for its address family.
+    pub fn broad_prefix(&self, cidr: Cidr) -> u8 {
+        match (cidr.is_ipv6(), cidr.is_private()) {
+            (false, false) => self.wide_public_prefix_v4,
+            (true, false) => self.wide_public_prefix_v6,
+            (false, true) => self.broad_private_prefix_v4,
+            (true, true) => self.broad_private_prefix_v6,
+        }
+    }
 }
 
 impl Default for Networks {
@@ -307,6 +320,15 @@ pub struct Governance {
     pub hand_made_markers: Vec<String>,
     /// An attestation older than this (at snapshot time) no longer counts.
     pub attestation_max_age_days: i64,
+}
+
+impl Governance {
+    /// Whether a group with these tags is defined by infrastructure as code:
+    /// one of the configured IaC tags, or any `aws:` tag (only AWS services
+    /// such as CloudFormation can set those).
+    pub fn is_iac(&self, tags: &[Tag]) -> bool {
+        self.iac_tags.iter().any(|m| m.matches(tags)) || tags.iter().any(|t| t.key.starts_with("aws:"))
+    }
 }
 
 impl Default for Governance {
@@ -692,24 +714,8 @@ fn validate(path: &Path, source: &str, config: &Config) -> Result<(), ConfigErro
             }
         }
     }
-    let n = &config.networks;
-    if n.wide_public_prefix_v4 > 32 || n.broad_private_prefix_v4 > 32 {
-        return err(None, "networks".into(), "IPv4 prefix lengths are at most 32".into());
-    }
-    if n.wide_public_prefix_v6 > 128 || n.broad_private_prefix_v6 > 128 {
-        return err(None, "networks".into(), "IPv6 prefix lengths are at most 128".into());
-    }
-    let w = &config.scoring.weights;
-    if [w.q1, w.q2, w.q3, w.q4, w.q5]
-        .iter()
-        .any(|x| !x.is_finite() || *x < 0.0)
-    {
-        return err(
-            None,
-            "scoring.weights".into(),
-            "weights must be zero or positive numbers".into(),
-        );
-    }
+    // Prefix lengths and weights are checked as they are read (`prefix_v4`,
+    // `prefix_v6`, `weight`), where the error can point at the value.
     Ok(())
 }
 

@@ -649,6 +649,13 @@ pub struct DbCluster {
     pub tag_list: Vec<Tag>,
 }
 
+impl DbCluster {
+    /// The port the cluster listens on.
+    pub fn port(&self) -> Option<u16> {
+        self.port.and_then(|p| u16::try_from(p).ok())
+    }
+}
+
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase", default)]
 pub struct DbClusterMember {

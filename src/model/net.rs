@@ -274,6 +274,11 @@ impl ServicePort {
     pub fn is_open_in(self, protocol: Protocol, ports: PortRange) -> bool {
         self.transport.passes(protocol) && ports.overlaps(self.ports)
     }
+
+    /// Whether traffic on `protocol` to `port` is this service's.
+    pub fn admits(self, protocol: Protocol, port: u16) -> bool {
+        self.is_open_in(protocol, PortRange::single(port))
+    }
 }
 
 impl fmt::Display for ServicePort {

@@ -74,31 +74,15 @@ fn run(ctx: &RegionCtx, emit: &mut Emit) {
                 if open.len() > 1 { "s" } else { "" },
                 port_list(&open)
             );
-            let ipv6 = is_ipv6_rule(ctx, &rule);
+            let ipv6 = ctx.is_ipv6_rule(&rule);
             emit.rule(g, &rule, summary).controls = controls_for(&open, ipv6);
         }
     }
 }
 
-/// Whether the rule's "anywhere" is `::/0` rather than `0.0.0.0/0`.
-pub(crate) fn is_ipv6_rule(ctx: &RegionCtx, rule: &rules::Rule) -> bool {
-    match rule.source {
-        rules::Source::Cidr(c) => c.is_ipv6(),
-        rules::Source::PrefixList(id) => {
-            let cidrs = ctx.prefix_list_cidrs(id);
-            cidrs.iter().any(|c| c.is_anywhere() && c.is_ipv6())
-                && !cidrs.iter().any(|c| c.is_anywhere() && !c.is_ipv6())
-        }
-        rules::Source::Group(_) => false,
-    }
-}
-
 /// The controls a finding fails, from the ports it opens.
 fn controls_for(open: &[&ServicePort], ipv6: bool) -> Vec<&'static Control> {
-    let opens = |port: u16, protocol: Protocol| {
-        open.iter()
-            .any(|s| s.ports.contains(port) && s.transport.passes(protocol))
-    };
+    let opens = |port: u16, protocol: Protocol| open.iter().any(|s| s.admits(protocol, port));
     let mut out: Vec<&'static Control> = Vec::new();
     if opens(22, Protocol::Tcp) {
         out.extend([&controls::EC2_13, &controls::RESTRICTED_SSH]);

@@ -55,11 +55,7 @@ fn run(ctx: &RegionCtx, emit: &mut Emit) {
             if cidr.is_anywhere() || !cidr.is_private() || g.rule_serves_listeners(&rule) {
                 continue;
             }
-            let limit = if cidr.is_ipv6() {
-                n.broad_private_prefix_v6
-            } else {
-                n.broad_private_prefix_v4
-            };
+            let limit = n.broad_prefix(cidr);
             let same_family: Vec<&Cidr> = vpc_cidrs.iter().filter(|v| v.is_ipv6() == cidr.is_ipv6()).collect();
             let wider_than_vpc =
                 !same_family.is_empty() && same_family.iter().all(|v| cidr.host_bits() > v.host_bits());

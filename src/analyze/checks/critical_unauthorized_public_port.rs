@@ -48,9 +48,7 @@ fn unauthorized(rule: &rules::Rule, authorized: &[ServicePort]) -> (Vec<String>,
     let mut more = false;
     for &(t, proto) in transports {
         for port in ports.from..=ports.to {
-            let ok = authorized
-                .iter()
-                .any(|a| a.ports.contains(port) && a.transport.passes(proto));
+            let ok = authorized.iter().any(|a| a.admits(proto, port));
             if !ok {
                 if out.len() == 5 {
                     more = true;

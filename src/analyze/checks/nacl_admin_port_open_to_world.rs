@@ -101,7 +101,7 @@ fn run(ctx: &RegionCtx, emit: &mut Emit) {
         }));
         let tcp_22_or_3389 = open
             .iter()
-            .any(|s| s.transport.passes(Protocol::Tcp) && (s.ports.contains(22) || s.ports.contains(3389)));
+            .any(|s| s.admits(Protocol::Tcp, 22) || s.admits(Protocol::Tcp, 3389));
         f.controls.retain(|c| tcp_22_or_3389 || c.id != "EC2.21");
     }
 }

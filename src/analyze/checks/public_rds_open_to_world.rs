@@ -65,7 +65,7 @@ fn run(ctx: &RegionCtx, emit: &mut Emit) {
                     .any(|m| member_ids.contains(m.db_instance_identifier.as_str()))
             })
             .map(|c| {
-                let port = c.port.and_then(|p| u16::try_from(p).ok());
+                let port = c.port();
                 (
                     c.db_cluster_identifier.clone(),
                     c.engine.as_str(),

@@ -13,8 +13,6 @@ use crate::analyze::rules;
 use crate::controls;
 use crate::model::ServicePort;
 
-use super::admin_port_open_to_world::is_ipv6_rule;
-
 pub const CHECK: Check = Check {
     meta: CheckMeta {
         id: "SGA103",
@@ -58,7 +56,7 @@ fn run(ctx: &RegionCtx, emit: &mut Emit) {
                 rule.source_label(),
                 rule.protocol
             );
-            let ipv6 = is_ipv6_rule(ctx, &rule);
+            let ipv6 = ctx.is_ipv6_rule(&rule);
             emit.rule(g, &rule, summary).controls = vec![
                 if ipv6 { &controls::EC2_54 } else { &controls::EC2_53 },
                 &controls::VPC_SG_PORT_RESTRICTION_CHECK,

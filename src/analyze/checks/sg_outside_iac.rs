@@ -41,19 +41,18 @@ pub const CHECK: Check = Check {
 
 fn run(ctx: &RegionCtx, emit: &mut Emit) {
     let gov = &ctx.config.governance;
+    let markers: Vec<(String, &String)> = gov.hand_made_markers.iter().map(|m| (m.to_lowercase(), m)).collect();
     for g in ctx.groups.iter().filter(|g| !g.sg.is_default()) {
-        let tags = &g.sg.tags;
-        if gov.iac_tags.iter().any(|m| m.matches(tags)) || tags.iter().any(|t| t.key.starts_with("aws:")) {
+        if gov.is_iac(&g.sg.tags) {
             continue;
         }
         let name = g.sg.group_name.to_lowercase();
         let description = g.sg.description.to_lowercase();
-        let marker = gov
-            .hand_made_markers
+        let marker = markers
             .iter()
-            .find(|m| name.contains(&m.to_lowercase()) || description.contains(&m.to_lowercase()));
+            .find(|(lower, _)| name.contains(lower.as_str()) || description.contains(lower.as_str()));
         let summary = match marker {
-            Some(m) => format!(
+            Some((_, m)) => format!(
                 "{} has no infrastructure-as-code tag and was made in a console (\"{m}\")",
                 g.sg.group_name
             ),

@@ -66,25 +66,20 @@ fn has_marker(text: &str, marker: &str) -> bool {
 
 fn run(ctx: &RegionCtx, emit: &mut Emit) {
     let n = &ctx.config.networks;
+    let markers: Vec<(String, &String)> = ctx
+        .config
+        .hygiene
+        .temporary_markers
+        .iter()
+        .map(|m| (normalize(m), m))
+        .collect();
     for g in &ctx.groups {
         let text = normalize(&format!("{} {}", g.sg.group_name, g.sg.description));
-        let markers = &ctx.config.hygiene.temporary_markers;
-        let Some(marker) = markers.iter().find(|m| has_marker(&text, &normalize(m))) else {
+        let Some((_, marker)) = markers.iter().find(|(normalized, _)| has_marker(&text, normalized)) else {
             continue;
         };
         let broad: Vec<rules::Rule> = rules::ingress(g.sg)
-            .filter(|r| {
-                ctx.is_anywhere(r)
-                    || r.cidr().is_some_and(|c| {
-                        let limit = match (c.is_ipv6(), c.is_private()) {
-                            (false, false) => n.wide_public_prefix_v4,
-                            (true, false) => n.wide_public_prefix_v6,
-                            (false, true) => n.broad_private_prefix_v4,
-                            (true, true) => n.broad_private_prefix_v6,
-                        };
-                        c.prefix_len() <= limit
-                    })
-            })
+            .filter(|r| ctx.is_anywhere(r) || r.cidr().is_some_and(|c| c.prefix_len() <= n.broad_prefix(c)))
             .collect();
         let Some(first) = broad.first() else { continue };
         let summary = format!(

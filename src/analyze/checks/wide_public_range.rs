@@ -39,15 +39,10 @@ fn run(ctx: &RegionCtx, emit: &mut Emit) {
     for g in &ctx.groups {
         for rule in rules::ingress(g.sg) {
             let Some(cidr) = rule.cidr() else { continue };
-            let limit = if cidr.is_ipv6() {
-                n.wide_public_prefix_v6
-            } else {
-                n.wide_public_prefix_v4
-            };
-            if cidr.is_anywhere() || cidr.is_private() || cidr.prefix_len() > limit {
+            if cidr.is_anywhere() || cidr.is_private() || cidr.prefix_len() > n.broad_prefix(cidr) {
                 continue;
             }
-            let sensitive = !rule.opened(&ports.admin).is_empty() || !rule.opened(&ports.high_risk).is_empty();
+            let sensitive = rule.opens_any(&ports.admin) || rule.opens_any(&ports.high_risk);
             let severity = if sensitive && g.is_attached() {
                 Severity::Medium
             } else {
