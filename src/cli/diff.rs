@@ -74,34 +74,23 @@ pub fn run(args: DiffArgs, quiet: bool) -> anyhow::Result<ExitCode> {
         count(K::BecameInternetExposed),
         count(K::NoLongerInternetExposed)
     );
-    let new_findings = new
-        .findings
-        .iter()
-        .filter(|f| f.change == Some(analyze::finding::Change::New));
-    for f in new_findings.take(10) {
+    let findings = report::json::findings_diff(&new, c);
+    let fresh = findings.new.iter().take(10).map(|f| ("new", f));
+    let fixed = findings.resolved.iter().take(10).map(|f| ("fixed", f));
+    for (change, f) in fresh.chain(fixed) {
         println!(
-            "  new    {:<8} {} {} {}: {}",
+            "  {change:<6} {:<8} {} {} {}: {}",
             f.severity,
             f.check_id,
             f.account_id,
-            f.region.as_ref().map_or("-", |r| r.as_str()),
+            f.region.unwrap_or("-"),
             f.summary
-        );
-    }
-    for p in c.resolved.iter().take(10) {
-        println!(
-            "  fixed  {:<8} {} {} {}: {}",
-            p.severity,
-            p.check_id,
-            p.account_id,
-            p.region.as_deref().unwrap_or("-"),
-            p.summary
         );
     }
     if let Some(dir) = &args.out {
         let out = OutDir::create(dir)?;
         let written =
-            report::diff::write(&out, &new, c, &rules).with_context(|| format!("writing {}", dir.display()))?;
+            report::diff::write(&out, &findings, &rules).with_context(|| format!("writing {}", dir.display()))?;
         if !quiet {
             eprintln!("sgaudit: wrote {} files to {}", written.len(), dir.display());
         }

@@ -12,7 +12,7 @@ use crate::config::LoadedConfig;
 use crate::model::{CallerIdentity, Organization, Snapshot};
 
 use super::output::{digest_file, OutDir, WrittenFile};
-use super::ReportError;
+use super::{rfc3339, ReportError};
 
 pub const MANIFEST: &str = "manifest.json";
 
@@ -57,11 +57,6 @@ pub struct ConfigRef {
     pub source_sha256: Option<String>,
 }
 
-fn rfc3339(t: time::OffsetDateTime) -> String {
-    t.format(&time::format_description::well_known::Rfc3339)
-        .unwrap_or_default()
-}
-
 /// The name of the snapshot copy: `snapshot.json`, or `snapshot.json.gz` when
 /// the input was compressed.
 pub fn snapshot_file_name(source: &Path) -> &'static str {
@@ -78,10 +73,10 @@ pub fn snapshot_file_name(source: &Path) -> &'static str {
     }
 }
 
-/// Copy the snapshot file byte for byte (or, when it already is the
-/// package's copy, as `sgaudit run` writes it, just hash it).
-pub fn copy_snapshot(out: &OutDir, source: &Path) -> Result<WrittenFile, ReportError> {
-    let name = snapshot_file_name(source);
+/// Copy the snapshot file byte for byte as `name` (see
+/// [`snapshot_file_name`]), or, when it already is the package's copy, as
+/// `sgaudit run` writes it, just hash it.
+pub fn copy_snapshot(out: &OutDir, source: &Path, name: &str) -> Result<WrittenFile, ReportError> {
     let target = out.path(name);
     let same = match (std::fs::canonicalize(source), std::fs::canonicalize(&target)) {
         (Ok(a), Ok(b)) => a == b,
@@ -119,17 +114,17 @@ pub fn config_toml(config: &LoadedConfig) -> Result<String, ReportError> {
     ))
 }
 
-/// Write `manifest.json`, last, listing `files`.
+/// Write `manifest.json`, last, listing `files` (sorted by path).
 pub fn write_manifest(
     out: &OutDir,
-    mut files: Vec<WrittenFile>,
+    files: Vec<WrittenFile>,
     snapshot: &Snapshot,
     snapshot_file: &str,
     snapshot_source: &Path,
     config: &LoadedConfig,
     assessed_at: time::OffsetDateTime,
 ) -> Result<WrittenFile, ReportError> {
-    files.sort();
+    debug_assert!(files.is_sorted(), "the manifest lists the files sorted");
     let manifest = Manifest {
         schema: "sgaudit/manifest@1".into(),
         tool: ToolRef {
@@ -156,12 +151,7 @@ pub fn write_manifest(
         },
         files,
     };
-    let mut text = serde_json::to_string_pretty(&manifest).map_err(|e| ReportError::Io {
-        path: out.path(MANIFEST),
-        source: e.into(),
-    })?;
-    text.push('\n');
-    out.write_bytes(MANIFEST, text.as_bytes())
+    out.write_json_pretty(MANIFEST, &manifest)
 }
 
 /// What `verify` found.

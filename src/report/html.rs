@@ -13,13 +13,14 @@ use serde::Serialize;
 use tera::{Context, Tera};
 
 use crate::analyze::checks::ALL_CHECKS;
+use crate::analyze::exceptions::format_date;
 use crate::analyze::score::Status;
 use crate::analyze::{AccountScore, Assessment, Finding, GroupSummary, Question, Severity};
 use crate::model::{AccountSnapshot, Snapshot};
 
 use super::graph::{self, plain_number, Graph};
 use super::records::{meta, Names};
-use super::{open_by_severity, ReportError};
+use super::{header_context, template_err, ReportError};
 
 const INDEX: &str = include_str!("../../templates/index.html.tera");
 const ACCOUNT: &str = include_str!("../../templates/account.html.tera");
@@ -60,10 +61,6 @@ fn base64(bytes: &[u8]) -> String {
     out
 }
 
-fn template_err(template: &'static str) -> impl FnOnce(tera::Error) -> ReportError {
-    move |source| ReportError::Template { template, source }
-}
-
 impl Html {
     pub fn new() -> Result<Self, ReportError> {
         let mut tera = Tera::default();
@@ -97,10 +94,6 @@ impl Html {
             texts,
             script_hash,
         })
-    }
-
-    fn base_context(&self, a: &Assessment, snapshot: &Snapshot) -> Context {
-        super::header_context(a, snapshot)
     }
 }
 
@@ -222,20 +215,6 @@ struct Missing<'a> {
     what: String,
 }
 
-/// Anchors of findings on account pages: `f<n>`, n counting from 1 in the
-/// page's order (the assessment's order filtered to the account).
-fn anchors(a: &Assessment) -> HashMap<*const Finding, usize> {
-    let mut per_account: HashMap<&str, usize> = HashMap::new();
-    a.findings
-        .iter()
-        .map(|f| {
-            let n = per_account.entry(f.account_id.as_str()).or_default();
-            *n += 1;
-            (f as *const Finding, *n)
-        })
-        .collect()
-}
-
 fn distribution(accounts: &[AccountScore]) -> (Vec<Bar>, usize) {
     const LABELS: [&str; 10] = [
         "0–9", "10–19", "20–29", "30–39", "40–49", "50–59", "60–69", "70–79", "80–89", "90–100",
@@ -267,8 +246,14 @@ fn distribution(accounts: &[AccountScore]) -> (Vec<Bar>, usize) {
 }
 
 impl Html {
-    pub fn index(&self, a: &Assessment, snapshot: &Snapshot, names: &Names) -> Result<String, ReportError> {
-        let mut ctx = self.base_context(a, snapshot);
+    pub fn index(
+        &self,
+        a: &Assessment,
+        snapshot: &Snapshot,
+        slices: &AccountSlices,
+        names: &Names,
+    ) -> Result<String, ReportError> {
+        let mut ctx = header_context(a, snapshot);
         ctx.insert("org", &a.org);
         ctx.insert(
             "org_cell",
@@ -338,19 +323,10 @@ impl Html {
         let (bars, unscored) = distribution(&a.accounts);
         ctx.insert("bars", &bars);
         ctx.insert("unscored", &unscored);
-        ctx.insert(
-            "severity_counts",
-            &open_by_severity(a)
-                .into_iter()
-                .map(|(s, n)| (s.label(), n))
-                .collect::<Vec<_>>(),
-        );
-        ctx.insert("open_total", &a.open_findings().count());
-        ctx.insert("accepted_total", &(a.findings.len() - a.open_findings().count()));
+        super::insert_counts(&mut ctx, a);
 
         // Top risks: the order of the assessment is severity, then where; within
         // a severity, internet-exposed first.
-        let anchors = anchors(a);
         let risks: Vec<Risk> = super::top_risks(a, 10)
             .into_iter()
             .map(|f| {
@@ -369,12 +345,12 @@ impl Html {
                     }),
                     summary: &f.summary,
                     why: m.why,
-                    anchor: anchors[&(f as *const Finding)],
+                    anchor: slices.anchor(f).expect("every finding is on its account's page"),
                 }
             })
             .collect();
         ctx.insert("risks", &risks);
-        self.history(&mut ctx, a, names, &anchors);
+        self.history(&mut ctx, a, slices, names);
 
         let mut missing = Vec::new();
         for acc in &a.accounts {
@@ -428,7 +404,7 @@ struct Aged<'a> {
     anchor: Option<usize>,
 }
 
-fn aged<'a>(f: &'a Finding, names: &Names<'a>, anchors: &HashMap<*const Finding, usize>) -> Aged<'a> {
+fn aged<'a>(f: &'a Finding, names: &Names<'a>, slices: &AccountSlices) -> Aged<'a> {
     Aged {
         severity: f.severity,
         check_id: f.check_id,
@@ -437,21 +413,18 @@ fn aged<'a>(f: &'a Finding, names: &Names<'a>, anchors: &HashMap<*const Finding,
         account_name: names.account(f.account_id.as_str()),
         region: f.region.as_ref().map(|r| r.as_str()),
         summary: &f.summary,
-        first_seen: date(f.first_seen),
+        first_seen: format_date(f.first_seen.date()),
         age_days: f.age_days,
         overdue: f.overdue,
-        anchor: anchors.get(&(f as *const Finding)).copied(),
+        anchor: slices.anchor(f),
     }
 }
 
-fn date(t: time::OffsetDateTime) -> String {
-    format!("{:04}-{:02}-{:02}", t.year(), u8::from(t.month()), t.day())
-}
-
 impl Html {
-    /// The history sections of the index: trend, new and fixed since the
-    /// baseline, the oldest open findings, what is overdue.
-    fn history(&self, ctx: &mut Context, a: &Assessment, names: &Names, anchors: &HashMap<*const Finding, usize>) {
+    /// The history sections of the index: trend, new since the baseline,
+    /// the oldest open findings (the counts, and the fixed findings, are
+    /// [`super::insert_counts`]'s).
+    fn history(&self, ctx: &mut Context, a: &Assessment, slices: &AccountSlices, names: &Names) {
         // The org score over time: x by position, y 0-100 (top is 100).
         let n = a.trend.len();
         let (w, h, left, top) = (640.0, 160.0, 36.0, 12.0);
@@ -463,7 +436,7 @@ impl Html {
             .map(|(i, e)| Point {
                 x: left + 10.0 + i as f64 * step,
                 y: top + (100.0 - e.org_score.unwrap_or(0.0)) / 100.0 * (h - top - 24.0),
-                label: date(e.as_of),
+                label: format_date(e.as_of.date()),
                 score: e.org_score,
             })
             .collect();
@@ -476,27 +449,17 @@ impl Html {
         ctx.insert("trend_line", &line.join(" "));
         ctx.insert("trend_size", &(w as u32, h as u32));
 
-        let view = |f| aged(f, names, anchors);
-        let mut oldest: Vec<&Finding> = a.open_findings().filter(|f| f.age_days > 0).collect();
-        oldest.sort_by(|x, y| y.age_days.cmp(&x.age_days).then(y.severity.cmp(&x.severity)));
-        ctx.insert("oldest", &oldest.into_iter().take(10).map(view).collect::<Vec<_>>());
-        ctx.insert("overdue", &a.open_findings().filter(|f| f.overdue).count());
-        let comparison = a.comparison.as_ref();
-        ctx.insert("compared", &comparison.is_some());
-        if let Some(c) = comparison {
-            ctx.insert("baseline_as_of", &date(c.baseline_as_of));
-            let mut new: Vec<&Finding> = a
-                .open_findings()
-                .filter(|f| f.change == Some(crate::analyze::finding::Change::New))
-                .collect();
+        let view = |f| aged(f, names, slices);
+        ctx.insert(
+            "oldest",
+            &super::oldest_open(a, 10).into_iter().map(view).collect::<Vec<_>>(),
+        );
+        if let Some(c) = &a.comparison {
+            ctx.insert("baseline_as_of", &format_date(c.baseline_as_of.date()));
+            let mut new = super::new_open(a);
             new.sort_by(|x, y| y.severity.cmp(&x.severity).then(y.exposure.cmp(&x.exposure)));
             ctx.insert("new_count", &new.len());
             ctx.insert("new", &new.into_iter().take(10).map(view).collect::<Vec<_>>());
-            let mut fixed: Vec<&crate::analyze::history::PastFinding> = c.resolved.iter().collect();
-            fixed.sort_by_key(|x| std::cmp::Reverse(x.severity));
-            ctx.insert("fixed_count", &fixed.len());
-            ctx.insert("fixed", &fixed.into_iter().take(10).collect::<Vec<_>>());
-            ctx.insert("unknown_count", &c.unknown.len());
             ctx.insert("severity_changed", &c.severity_changed);
         }
     }
@@ -593,6 +556,13 @@ impl<'a> AccountSlices<'a> {
         }
         AccountSlices { findings, groups }
     }
+
+    /// The anchor of `f` on its account page: `f<n>`, n counting from 1 in
+    /// the page's order (the assessment's order filtered to the account).
+    fn anchor(&self, f: &Finding) -> Option<usize> {
+        let list = self.findings.get(f.account_id.as_str())?;
+        list.iter().find(|(_, g)| std::ptr::eq(*g, f)).map(|&(n, _)| n)
+    }
 }
 
 impl Html {
@@ -605,7 +575,7 @@ impl Html {
         slices: &AccountSlices,
         names: &Names,
     ) -> Result<String, ReportError> {
-        let mut ctx = self.base_context(a, snapshot);
+        let mut ctx = header_context(a, snapshot);
         let id = account.account_id.as_str();
         ctx.insert("account", score);
         ctx.insert("overall", &cell(score.status, score.score, score.status.label().into()));
@@ -710,7 +680,7 @@ impl Html {
                             summary: &f.summary,
                             rule: f.rule.as_deref(),
                             exception: f.accepted.as_deref(),
-                            first_seen: date(f.first_seen),
+                            first_seen: format_date(f.first_seen.date()),
                             age_days: f.age_days,
                             overdue: f.overdue,
                             new: f.change == Some(crate::analyze::finding::Change::New),

@@ -79,23 +79,15 @@ struct ScoresDocument<'a> {
 /// `scores.json`: the organization's and every account's scores, and how
 /// each exception fared.
 pub fn write_scores(out: &OutDir, a: &Assessment) -> Result<WrittenFile, ReportError> {
-    let mut text = serde_json::to_string_pretty(&scores_document(a)).map_err(|e| ReportError::Io {
-        path: out.path("scores.json"),
-        source: e.into(),
-    })?;
-    text.push('\n');
-    out.write_bytes("scores.json", text.as_bytes())
-}
-
-fn scores_document(a: &Assessment) -> ScoresDocument<'_> {
-    ScoresDocument {
+    let doc = ScoresDocument {
         schema: "sgaudit/scores@1",
         generator: GENERATOR,
         as_of: a.as_of,
         org: &a.org,
         accounts: &a.accounts,
         exceptions: &a.exceptions,
-    }
+    };
+    out.write_json_pretty("scores.json", &doc)
 }
 
 /// `trend.json`: this assessment's scores after the baseline's, the last 24.
@@ -111,12 +103,7 @@ pub fn write_trend(out: &OutDir, a: &Assessment) -> Result<WrittenFile, ReportEr
         generator: GENERATOR,
         entries: &a.trend,
     };
-    let mut text = serde_json::to_string_pretty(&doc).map_err(|e| ReportError::Io {
-        path: out.path("trend.json"),
-        source: e.into(),
-    })?;
-    text.push('\n');
-    out.write_bytes("trend.json", text.as_bytes())
+    out.write_json_pretty("trend.json", &doc)
 }
 
 /// A finding in `diff.json`.
@@ -226,10 +213,9 @@ pub(crate) fn findings_diff<'a>(a: &'a Assessment, c: &'a crate::analyze::histor
 
 /// `diff.json`: the new, severity-changed, resolved and unknown findings,
 /// and (from `sgaudit diff`) the rule-level change log.
-pub fn write_diff(
+pub(crate) fn write_diff(
     out: &OutDir,
-    a: &Assessment,
-    c: &crate::analyze::history::Comparison,
+    findings: &FindingsDiff,
     rules: Option<&[crate::analyze::changes::RuleChange]>,
 ) -> Result<WrittenFile, ReportError> {
     #[derive(Serialize)]
@@ -237,20 +223,15 @@ pub fn write_diff(
         schema: &'static str,
         generator: Generator,
         #[serde(flatten)]
-        findings: FindingsDiff<'a>,
+        findings: &'a FindingsDiff<'a>,
         #[serde(skip_serializing_if = "Option::is_none")]
         rules: Option<&'a [crate::analyze::changes::RuleChange]>,
     }
     let doc = DiffDocument {
         schema: "sgaudit/diff@1",
         generator: GENERATOR,
-        findings: findings_diff(a, c),
+        findings,
         rules,
     };
-    let mut text = serde_json::to_string_pretty(&doc).map_err(|e| ReportError::Io {
-        path: out.path("diff.json"),
-        source: e.into(),
-    })?;
-    text.push('\n');
-    out.write_bytes("diff.json", text.as_bytes())
+    out.write_json_pretty("diff.json", &doc)
 }

@@ -12,20 +12,18 @@ use crate::analyze::{Assessment, Question};
 use crate::model::Snapshot;
 
 use super::records::{meta, FindingRecord, Names};
-use super::{open_by_severity, ReportError};
+use super::{rfc3339, template_err, ReportError};
 
 const TEMPLATE: &str = include_str!("../../templates/report.md.tera");
 
-fn engine() -> Result<Tera, ReportError> {
+/// A Tera engine for one Markdown template (`name` ends in `.md`): values
+/// escaped for Markdown, the `score` filter registered.
+pub(super) fn engine(name: &'static str, template: &'static str) -> Result<Tera, ReportError> {
     let mut tera = Tera::default();
     tera.autoescape_on(vec![".md"]);
     tera.set_escape_fn(super::escape::markdown_to);
     tera.register_filter("score", score_filter);
-    tera.add_raw_template("report.md", TEMPLATE)
-        .map_err(|source| ReportError::Template {
-            template: "report.md",
-            source,
-        })?;
+    tera.add_raw_template(name, template).map_err(template_err(name))?;
     Ok(tera)
 }
 
@@ -70,7 +68,7 @@ struct Risk<'a> {
 }
 
 pub fn render(a: &Assessment, snapshot: &Snapshot, names: &Names) -> Result<String, ReportError> {
-    let tera = engine()?;
+    let tera = engine("report.md", TEMPLATE)?;
     let mut ctx = super::header_context(a, snapshot);
     ctx.insert("org", &a.org);
     ctx.insert("accounts", &a.accounts);
@@ -85,13 +83,7 @@ pub fn render(a: &Assessment, snapshot: &Snapshot, names: &Names) -> Result<Stri
             })
             .collect::<Vec<_>>(),
     );
-    ctx.insert(
-        "severity_counts",
-        &open_by_severity(a)
-            .into_iter()
-            .map(|(s, n)| (s.label(), n))
-            .collect::<Vec<_>>(),
-    );
+    super::insert_counts(&mut ctx, a);
     let top: Vec<Risk> = super::top_risks(a, 10)
         .into_iter()
         .map(|f| Risk {
@@ -100,8 +92,6 @@ pub fn render(a: &Assessment, snapshot: &Snapshot, names: &Names) -> Result<Stri
         })
         .collect();
     ctx.insert("top_risks", &top);
-    ctx.insert("open_total", &a.open_findings().count());
-    ctx.insert("accepted_total", &(a.findings.len() - a.open_findings().count()));
     ctx.insert("exceptions", &a.exceptions);
 
     let mut per_account: std::collections::HashMap<&str, Vec<&crate::analyze::Finding>> =
@@ -142,45 +132,17 @@ pub fn render(a: &Assessment, snapshot: &Snapshot, names: &Names) -> Result<Stri
     ctx.insert("remedies", &remedies);
 
     // History: what changed since the baseline, what has waited longest.
-    ctx.insert("overdue", &a.open_findings().filter(|f| f.overdue).count());
-    let mut oldest: Vec<&crate::analyze::Finding> = a.open_findings().filter(|f| f.age_days > 0).collect();
-    oldest.sort_by(|x, y| y.age_days.cmp(&x.age_days).then(y.severity.cmp(&x.severity)));
+    let record = |f| FindingRecord::new(f, names);
     ctx.insert(
         "oldest",
-        &oldest
-            .into_iter()
-            .take(10)
-            .map(|f| FindingRecord::new(f, names))
-            .collect::<Vec<_>>(),
+        &super::oldest_open(a, 10).into_iter().map(record).collect::<Vec<_>>(),
     );
-    ctx.insert("compared", &a.comparison.is_some());
     if let Some(c) = &a.comparison {
-        let new = Some(crate::analyze::finding::Change::New);
-        let mut fresh: Vec<&crate::analyze::Finding> = a.open_findings().filter(|f| f.change == new).collect();
+        let mut fresh = super::new_open(a);
         fresh.sort_by_key(|x| std::cmp::Reverse(x.severity));
         ctx.insert("new_count", &fresh.len());
-        ctx.insert(
-            "new",
-            &fresh
-                .into_iter()
-                .take(10)
-                .map(|f| FindingRecord::new(f, names))
-                .collect::<Vec<_>>(),
-        );
-        let mut fixed: Vec<&crate::analyze::history::PastFinding> = c.resolved.iter().collect();
-        fixed.sort_by_key(|x| std::cmp::Reverse(x.severity));
-        ctx.insert("fixed_count", &fixed.len());
-        ctx.insert("fixed", &fixed.into_iter().take(10).collect::<Vec<_>>());
-        ctx.insert("unknown_count", &c.unknown.len());
-        ctx.insert(
-            "baseline_as_of",
-            &c.baseline_as_of
-                .format(&time::format_description::well_known::Rfc3339)
-                .unwrap_or_default(),
-        );
+        ctx.insert("new", &fresh.into_iter().take(10).map(record).collect::<Vec<_>>());
+        ctx.insert("baseline_as_of", &rfc3339(c.baseline_as_of));
     }
-    tera.render("report.md", &ctx).map_err(|source| ReportError::Template {
-        template: "report.md",
-        source,
-    })
+    tera.render("report.md", &ctx).map_err(template_err("report.md"))
 }

@@ -20,9 +20,12 @@ pub mod output;
 pub mod records;
 mod tables;
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
 
-use crate::analyze::{Assessment, Severity};
+use crate::analyze::history::PastFinding;
+use crate::analyze::{AccountScore, Assessment, Finding, Severity};
 use crate::config::LoadedConfig;
 use crate::model::Snapshot;
 
@@ -110,11 +113,22 @@ pub fn write(dir: &Path, inputs: &Inputs, formats: &[Format]) -> Result<Vec<Writ
         None
     };
     let slices = html.as_ref().map(|_| html::AccountSlices::new(a));
+    // The account pages, with their scores.
+    let pages: Option<Vec<_>> = html.as_ref().map(|_| {
+        let scores: HashMap<&str, &AccountScore> = a.accounts.iter().map(|s| (s.account_id.as_str(), s)).collect();
+        snapshot
+            .accounts
+            .iter()
+            .map(|acc| (acc, scores[acc.account_id.as_str()]))
+            .collect()
+    });
+    let next_page = AtomicUsize::new(0);
+    let snapshot_file = evidence::snapshot_file_name(inputs.snapshot_path);
 
     // Independent jobs, run on every core.
     let mut jobs: Vec<Job> = vec![Box::new(move || {
         Ok(vec![
-            evidence::copy_snapshot(out, inputs.snapshot_path)?,
+            evidence::copy_snapshot(out, inputs.snapshot_path, snapshot_file)?,
             out.write_bytes("config.toml", evidence::config_toml(inputs.config)?.as_bytes())?,
         ])
     })];
@@ -122,7 +136,7 @@ pub fn write(dir: &Path, inputs: &Inputs, formats: &[Format]) -> Result<Vec<Writ
         jobs.push(Box::new(move || {
             let mut files = vec![json::write_findings(out, a, names)?, json::write_scores(out, a)?];
             if let Some(c) = &a.comparison {
-                files.push(json::write_diff(out, a, c, None)?);
+                files.push(json::write_diff(out, &json::findings_diff(a, c), None)?);
             }
             Ok(files)
         }));
@@ -148,31 +162,22 @@ pub fn write(dir: &Path, inputs: &Inputs, formats: &[Format]) -> Result<Vec<Writ
             )?])
         }));
     }
-    if let (Some(html), Some(slices)) = (&html, &slices) {
+    if let (Some(html), Some(slices), Some(pages)) = (&html, &slices, &pages) {
         jobs.push(Box::new(move || {
             Ok(vec![out.write_bytes(
                 "index.html",
-                html.index(a, snapshot, names)?.as_bytes(),
+                html.index(a, snapshot, slices, names)?.as_bytes(),
             )?])
         }));
-        let scores: std::collections::HashMap<&str, &crate::analyze::AccountScore> =
-            a.accounts.iter().map(|s| (s.account_id.as_str(), s)).collect();
-        let pages: Vec<_> = snapshot
-            .accounts
-            .iter()
-            .map(|acc| (acc, scores[acc.account_id.as_str()]))
-            .collect();
         // Pages are taken one at a time from a shared queue, so that the
         // workers finish together however uneven the accounts are.
-        let pages = std::sync::Arc::new(pages);
-        let next = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let next = &next_page;
         let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).clamp(1, 8);
         for _ in 0..threads {
-            let (pages, next) = (pages.clone(), next.clone());
             jobs.push(Box::new(move || {
                 let mut files = Vec::new();
                 loop {
-                    let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    let i = next.fetch_add(1, Ordering::Relaxed);
                     let Some(&(acc, score)) = pages.get(i) else {
                         return Ok(files);
                     };
@@ -194,7 +199,7 @@ pub fn write(dir: &Path, inputs: &Inputs, formats: &[Format]) -> Result<Vec<Writ
     for r in results {
         written.extend(r?);
     }
-    let snapshot_file = evidence::snapshot_file_name(inputs.snapshot_path);
+    written.sort();
     let manifest = evidence::write_manifest(
         out,
         written.clone(),
@@ -204,7 +209,6 @@ pub fn write(dir: &Path, inputs: &Inputs, formats: &[Format]) -> Result<Vec<Writ
         inputs.config,
         inputs.assessed_at,
     )?;
-    written.sort();
     written.push(manifest);
     Ok(written)
 }
@@ -214,12 +218,7 @@ pub fn write(dir: &Path, inputs: &Inputs, formats: &[Format]) -> Result<Vec<Writ
 pub(crate) fn header_context(a: &Assessment, snapshot: &Snapshot) -> tera::Context {
     let mut ctx = tera::Context::new();
     ctx.insert("version", env!("CARGO_PKG_VERSION"));
-    ctx.insert(
-        "as_of",
-        &a.as_of
-            .format(&time::format_description::well_known::Rfc3339)
-            .unwrap_or_default(),
-    );
+    ctx.insert("as_of", &rfc3339(a.as_of));
     ctx.insert("organization", &snapshot.organization.as_ref().map(|o| o.id.clone()));
     ctx.insert("caller", &snapshot.caller_identity.as_ref().map(|c| c.arn.clone()));
     ctx
@@ -235,9 +234,57 @@ pub fn open_by_severity(a: &Assessment) -> Vec<(Severity, usize)> {
 
 /// The `n` worst open findings: by severity, internet-exposed first, then in
 /// the assessment's order.
-pub fn top_risks(a: &Assessment, n: usize) -> Vec<&crate::analyze::Finding> {
-    let mut open: Vec<&crate::analyze::Finding> = a.open_findings().collect();
+pub fn top_risks(a: &Assessment, n: usize) -> Vec<&Finding> {
+    let mut open: Vec<&Finding> = a.open_findings().collect();
     open.sort_by(|x, y| y.severity.cmp(&x.severity).then(y.exposure.cmp(&x.exposure)));
     open.truncate(n);
     open
+}
+
+/// What both summaries (`index.html`, `report.md`) count alike: open
+/// findings by severity, worst first; the open, accepted and overdue totals;
+/// whether there is a baseline and, against it, the fixed findings (the 10
+/// worst listed) and how many are unknown.
+pub(crate) fn insert_counts(ctx: &mut tera::Context, a: &Assessment) {
+    let by_severity: Vec<(&str, usize)> = open_by_severity(a).into_iter().map(|(s, n)| (s.label(), n)).collect();
+    ctx.insert("severity_counts", &by_severity);
+    let open = a.open_findings().count();
+    ctx.insert("open_total", &open);
+    ctx.insert("accepted_total", &(a.findings.len() - open));
+    ctx.insert("overdue", &a.open_findings().filter(|f| f.overdue).count());
+    ctx.insert("compared", &a.comparison.is_some());
+    if let Some(c) = &a.comparison {
+        let mut fixed: Vec<&PastFinding> = c.resolved.iter().collect();
+        fixed.sort_by_key(|x| std::cmp::Reverse(x.severity));
+        fixed.truncate(10);
+        ctx.insert("fixed_count", &c.resolved.len());
+        ctx.insert("fixed", &fixed);
+        ctx.insert("unknown_count", &c.unknown.len());
+    }
+}
+
+/// The `n` open findings that have waited longest (worst first among
+/// equals), not counting those first seen today.
+pub(crate) fn oldest_open(a: &Assessment, n: usize) -> Vec<&Finding> {
+    let mut oldest: Vec<&Finding> = a.open_findings().filter(|f| f.age_days > 0).collect();
+    oldest.sort_by(|x, y| y.age_days.cmp(&x.age_days).then(y.severity.cmp(&x.severity)));
+    oldest.truncate(n);
+    oldest
+}
+
+/// The open findings new since the baseline, in the assessment's order.
+pub(crate) fn new_open(a: &Assessment) -> Vec<&Finding> {
+    let new = Some(crate::analyze::finding::Change::New);
+    a.open_findings().filter(|f| f.change == new).collect()
+}
+
+/// A time as RFC 3339, as every report writes it.
+pub(crate) fn rfc3339(t: time::OffsetDateTime) -> String {
+    t.format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_default()
+}
+
+/// Map a Tera error to the template it came from.
+pub(crate) fn template_err(template: &'static str) -> impl FnOnce(tera::Error) -> ReportError {
+    move |source| ReportError::Template { template, source }
 }

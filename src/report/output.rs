@@ -111,6 +111,16 @@ impl OutDir {
     pub fn write_bytes(&self, rel: &str, bytes: &[u8]) -> Result<WrittenFile, ReportError> {
         self.write(rel, |w| w.write_all(bytes))
     }
+
+    /// Write `value` as pretty-printed JSON and a final newline.
+    pub fn write_json_pretty(&self, rel: &str, value: &impl Serialize) -> Result<WrittenFile, ReportError> {
+        let mut text = serde_json::to_string_pretty(value).map_err(|e| ReportError::Io {
+            path: self.path(rel),
+            source: e.into(),
+        })?;
+        text.push('\n');
+        self.write_bytes(rel, text.as_bytes())
+    }
 }
 
 /// SHA-256 and size of a file, read in chunks.

@@ -12,10 +12,10 @@ use crate::model::Snapshot;
 use super::escape;
 use super::output::{OutDir, WrittenFile};
 use super::records::{FindingRecord, Names};
-use super::ReportError;
+use super::{rfc3339, ReportError};
 
 /// Write rows with a header, every text cell neutralised against formulas.
-fn write_csv(
+pub(super) fn write_csv(
     out: &OutDir,
     name: &str,
     header: &[&str],
@@ -92,14 +92,12 @@ pub fn write_findings(out: &OutDir, a: &Assessment, names: &Names) -> Result<Wri
             rule.map(|x| x.ports.clone()).unwrap_or_default(),
             rule.map(|x| x.source.clone()).unwrap_or_default(),
             rule.and_then(|x| x.description.clone()).unwrap_or_default(),
-            f.controls.iter().map(|c| c.label()).collect::<Vec<_>>().join("; "),
+            r.controls.join("; "),
             r.exception.map(|e| e.owner.clone()).unwrap_or_default(),
             r.exception.map(|e| e.reason.clone()).unwrap_or_default(),
             r.exception.map(|e| e.expires.clone()).unwrap_or_default(),
             r.fingerprint.to_string(),
-            r.first_seen
-                .format(&time::format_description::well_known::Rfc3339)
-                .unwrap_or_default(),
+            rfc3339(r.first_seen),
             r.age_days.to_string(),
             r.change.map(|c| format!("{c:?}").to_lowercase()).unwrap_or_default(),
             r.severity_was.map(|s| s.to_string()).unwrap_or_default(),
