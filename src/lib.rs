@@ -8,4 +8,5 @@ pub mod collect;
 pub mod config;
 pub mod controls;
 pub mod model;
+pub mod par;
 pub mod report;

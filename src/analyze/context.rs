@@ -290,7 +290,7 @@ impl<'s> RegionCtx<'s> {
 
     /// Whether Systems Manager data was collected for this region.
     pub fn ssm_known(&self) -> bool {
-        !self.region.has_gap("ssm")
+        !self.region.has_gap(Service::Ssm)
     }
 
     pub fn is_ssm_managed(&self, instance: &InstanceId) -> bool {

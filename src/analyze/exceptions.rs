@@ -14,7 +14,7 @@ use time::Date;
 use crate::config::{Config, Exception};
 use crate::model::AccountId;
 
-use super::checks::{self, EXCEPTION_EXPIRED};
+use super::checks::{self, Check, EXCEPTION_EXPIRED};
 use super::finding::{Acceptance, Finding, Severity, Subject};
 
 /// How one exception of the config fared.
@@ -32,15 +32,17 @@ pub struct ExceptionStatus {
     pub matched: usize,
 }
 
-/// The check id an exception names (it may name the check by id or by name).
-fn check_id(e: &Exception) -> Option<&str> {
-    let check = e.check.as_ref()?;
-    Some(checks::find(check).map(|c| c.meta.id).unwrap_or(check.as_str()))
+/// What an exception's `check` names (by id or by name): the check, or
+/// `Err(())` for a name that is none (the config's validation refuses those;
+/// such an exception then matches nothing).
+fn named_check(e: &Exception) -> Option<Result<&'static Check, ()>> {
+    let name = e.check.as_ref()?;
+    Some(checks::find(name).ok_or(()))
 }
 
-/// Whether exception `e`, naming `check` (its [`check_id`]), covers `f`.
-fn matches(e: &Exception, check: Option<&str>, f: &Finding) -> bool {
-    if check.is_some_and(|id| !id.eq_ignore_ascii_case(f.check_id)) {
+/// Whether exception `e`, naming `check` (its [`named_check`]), covers `f`.
+fn matches(e: &Exception, check: Option<Result<&'static Check, ()>>, f: &Finding) -> bool {
+    if check.is_some_and(|c| c != Ok(f.check)) {
         return false;
     }
     if e.account.as_ref().is_some_and(|a| *a != f.account_id) {
@@ -53,9 +55,8 @@ fn matches(e: &Exception, check: Option<&str>, f: &Finding) -> bool {
     }
     if let Some(r) = &e.resource {
         let subject = match &f.subject {
-            Subject::SecurityGroup(id) => Some(id.as_str()),
-            Subject::NetworkAcl(id) | Subject::Instance(id) => Some(id.as_str()),
             Subject::Exception(_) => None,
+            other => Some(other.id()),
         };
         if !f.resource_ids.iter().any(|id| id == r) && subject != Some(r.as_str()) {
             return false;
@@ -86,10 +87,10 @@ pub fn apply(findings: &mut Vec<Finding>, config: &Config, today: Date) -> Vec<E
         .collect();
     // Per expired exception: accounts where it still matches, with the count.
     let mut reopened: BTreeMap<(usize, AccountId), usize> = BTreeMap::new();
-    let check_ids: Vec<Option<&str>> = config.exceptions.iter().map(check_id).collect();
+    let named: Vec<Option<Result<&'static Check, ()>>> = config.exceptions.iter().map(named_check).collect();
     for f in findings.iter_mut() {
         for (i, e) in config.exceptions.iter().enumerate() {
-            if !matches(e, check_ids[i], f) {
+            if !matches(e, named[i], f) {
                 continue;
             }
             statuses[i].matched += 1;
@@ -130,7 +131,7 @@ pub fn apply(findings: &mut Vec<Finding>, config: &Config, today: Date) -> Vec<E
             }
         );
         let mut f = Finding::new(
-            EXCEPTION_EXPIRED.meta.id,
+            EXCEPTION_EXPIRED,
             account,
             None,
             Severity::Medium,
@@ -177,7 +178,7 @@ mod tests {
         let a = fx.assess();
         let accepted: Vec<_> = a.findings.iter().filter(|f| !f.is_open()).collect();
         assert_eq!(accepted.len(), 1);
-        assert_eq!(accepted[0].check_id, "SGA101");
+        assert_eq!(accepted[0].check_id(), "SGA101");
         assert_eq!(accepted[0].accepted.as_ref().unwrap().owner, "team");
         assert_eq!(a.exceptions[0].matched, 1);
         assert!(!a.exceptions[0].expired);
@@ -200,7 +201,7 @@ mod tests {
         let expired: Vec<String> = a
             .findings
             .iter()
-            .filter(|f| f.check_id == "SGA906")
+            .filter(|f| f.check_id() == "SGA906")
             .map(describe)
             .collect();
         assert_eq!(

@@ -60,7 +60,7 @@ fn groups_in_use_are_not_unused() {
         .assess()
         .findings
         .iter()
-        .filter(|f| f.check_id == "SGA901")
+        .filter(|f| f.check_id() == "SGA901")
         .map(describe)
         .collect();
     assert_eq!(unused, Vec::<String>::new());

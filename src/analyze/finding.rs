@@ -5,7 +5,9 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 
 use crate::controls::Control;
-use crate::model::{AccountId, Region, SecurityGroupId};
+
+use super::checks::Check;
+use crate::model::{AccountId, InstanceId, NetworkAclId, Region, SecurityGroupId};
 
 /// The guidance's five assessment questions, plus hygiene.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -61,6 +63,46 @@ impl Question {
     }
 }
 
+/// One value per scored question (Q1..Q5), indexed by the question.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct PerQuestion<T>([T; 5]);
+
+impl<T> PerQuestion<T> {
+    fn slot(q: Question) -> Option<usize> {
+        match q {
+            Question::Q1 => Some(0),
+            Question::Q2 => Some(1),
+            Question::Q3 => Some(2),
+            Question::Q4 => Some(3),
+            Question::Q5 => Some(4),
+            Question::Hygiene => None,
+        }
+    }
+
+    /// The value of a scored question; `None` for hygiene, which is not scored.
+    pub fn get(&self, q: Question) -> Option<&T> {
+        Self::slot(q).map(|i| &self.0[i])
+    }
+
+    pub fn get_mut(&mut self, q: Question) -> Option<&mut T> {
+        Self::slot(q).map(|i| &mut self.0[i])
+    }
+}
+
+impl<T> std::ops::Index<Question> for PerQuestion<T> {
+    type Output = T;
+    fn index(&self, q: Question) -> &T {
+        self.get(q).unwrap_or_else(|| panic!("{q} is not a scored question"))
+    }
+}
+
+impl<T> std::ops::IndexMut<Question> for PerQuestion<T> {
+    fn index_mut(&mut self, q: Question) -> &mut T {
+        self.get_mut(q)
+            .unwrap_or_else(|| panic!("{q} is not a scored question"))
+    }
+}
+
 impl fmt::Display for Question {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.code())
@@ -104,6 +146,47 @@ impl Severity {
             Severity::Medium => Severity::High,
             Severity::High | Severity::Critical => Severity::Critical,
         }
+    }
+}
+
+/// One value per severity, indexed by the severity. Serialised as a list,
+/// worst first (`[critical, high, medium, low, info]`), as `Severity::ALL`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct PerSeverity<T>([T; 5]);
+
+impl<T> PerSeverity<T> {
+    fn slot(s: Severity) -> usize {
+        match s {
+            Severity::Critical => 0,
+            Severity::High => 1,
+            Severity::Medium => 2,
+            Severity::Low => 3,
+            Severity::Info => 4,
+        }
+    }
+
+    /// The values, worst severity first.
+    pub fn iter(&self) -> impl Iterator<Item = (Severity, &T)> {
+        Severity::ALL.into_iter().zip(self.0.iter())
+    }
+}
+
+impl<T> std::ops::Index<Severity> for PerSeverity<T> {
+    type Output = T;
+    fn index(&self, s: Severity) -> &T {
+        &self.0[Self::slot(s)]
+    }
+}
+
+impl<T> std::ops::IndexMut<Severity> for PerSeverity<T> {
+    fn index_mut(&mut self, s: Severity) -> &mut T {
+        &mut self.0[Self::slot(s)]
+    }
+}
+
+impl<T: Serialize> Serialize for PerSeverity<T> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        self.0.serialize(s)
     }
 }
 
@@ -158,8 +241,8 @@ impl fmt::Display for Exposure {
 #[serde(tag = "kind", content = "id", rename_all = "snake_case")]
 pub enum Subject {
     SecurityGroup(SecurityGroupId),
-    NetworkAcl(String),
-    Instance(String),
+    NetworkAcl(NetworkAclId),
+    Instance(InstanceId),
     /// An exception of the config (an expired one): its scope and expiry.
     Exception(String),
 }
@@ -177,7 +260,9 @@ impl Subject {
     pub fn id(&self) -> &str {
         match self {
             Subject::SecurityGroup(id) => id.as_str(),
-            Subject::NetworkAcl(id) | Subject::Instance(id) | Subject::Exception(id) => id,
+            Subject::NetworkAcl(id) => id.as_str(),
+            Subject::Instance(id) => id.as_str(),
+            Subject::Exception(text) => text,
         }
     }
 }
@@ -220,7 +305,9 @@ pub struct Acceptance {
 /// One thing that is wrong, where, how badly, and whether it is accepted.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Finding {
-    pub check_id: &'static str,
+    /// The check that found it.
+    #[serde(rename = "check_id")]
+    pub check: &'static Check,
     pub account_id: AccountId,
     /// `None` for account-wide findings.
     pub region: Option<Region>,
@@ -260,7 +347,7 @@ pub struct Finding {
 impl Finding {
     /// A finding with no group, resources, rule, controls or history yet.
     pub fn new(
-        check_id: &'static str,
+        check: &'static Check,
         account_id: AccountId,
         region: Option<Region>,
         severity: Severity,
@@ -269,7 +356,7 @@ impl Finding {
         summary: String,
     ) -> Self {
         Finding {
-            check_id,
+            check,
             account_id,
             region,
             severity,
@@ -288,6 +375,11 @@ impl Finding {
             severity_was: None,
             overdue: false,
         }
+    }
+
+    /// `SGA101`
+    pub fn check_id(&self) -> &'static str {
+        self.check.meta.id
     }
 
     pub fn is_open(&self) -> bool {

@@ -20,11 +20,11 @@
 
 use sha2::{Digest, Sha256};
 
-use super::checks::{self, Identity};
+use super::checks::Identity;
 use super::finding::Finding;
 
 pub fn of(f: &Finding) -> String {
-    let identity = checks::find(f.check_id).map_or(Identity::Rule, |c| c.meta.identity);
+    let identity = f.check.meta.identity;
     let rule = match (identity, &f.rule) {
         (Identity::Rule | Identity::RuleAndResources, Some(r)) => {
             format!("{} {} {} {}", r.direction, r.protocol, r.ports, r.source)
@@ -41,7 +41,7 @@ pub fn of(f: &Finding) -> String {
     };
     let text = format!(
         "sgaudit-finding/1\n{}\n{}\n{}\n{}:{}\n{}\n{}\n{}",
-        f.check_id,
+        f.check_id(),
         f.account_id,
         f.region.as_ref().map_or("-", |r| r.as_str()),
         f.subject.kind(),
@@ -67,7 +67,7 @@ mod tests {
             .assess()
             .findings
             .iter()
-            .map(|f| (f.fingerprint.clone(), format!("{} {}", f.check_id, f.summary)))
+            .map(|f| (f.fingerprint.clone(), format!("{} {}", f.check_id(), f.summary)))
             .collect();
         v.sort();
         v
@@ -114,7 +114,7 @@ mod tests {
             fx.assess()
                 .findings
                 .iter()
-                .find(|f| f.check_id == "SGA101")
+                .find(|f| f.check_id() == "SGA101")
                 .unwrap()
                 .fingerprint
                 .clone()
@@ -127,7 +127,7 @@ mod tests {
         quieter.region().security_groups[0].ip_permissions[0].ip_ranges[0].description = Some("vendor".into());
         quieter.region().network_interfaces[0].association = None;
         let f = quieter.assess();
-        let ssh_finding = f.findings.iter().find(|f| f.check_id == "SGA101").unwrap();
+        let ssh_finding = f.findings.iter().find(|f| f.check_id() == "SGA101").unwrap();
         assert_ne!(ssh_finding.severity, crate::analyze::Severity::Critical);
         assert_eq!(ssh(&fx), ssh_finding.fingerprint);
     }
@@ -139,7 +139,7 @@ mod tests {
             fx.assess()
                 .findings
                 .iter()
-                .find(|f| f.check_id == "SGA101")
+                .find(|f| f.check_id() == "SGA101")
                 .map(|f| f.fingerprint.clone())
         };
         let mut other_source = org();

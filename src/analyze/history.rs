@@ -269,7 +269,7 @@ mod tests {
                 .iter()
                 .map(|f| PastFinding {
                     fingerprint: f.fingerprint.as_str().into(),
-                    check_id: f.check_id.to_string().into(),
+                    check_id: f.check_id().into(),
                     account_id: f.account_id.to_string().into(),
                     account_name: CompactString::default(),
                     region: f.region.as_ref().map(|r| r.to_string().into()),
@@ -297,7 +297,7 @@ mod tests {
         let base = baseline_of(&fx);
         month_later(&mut fx);
         let a = assess_against(&fx.snapshot, &fx.config, Some(&base));
-        let ssh = a.findings.iter().find(|f| f.check_id == "SGA101").unwrap();
+        let ssh = a.findings.iter().find(|f| f.check_id() == "SGA101").unwrap();
         assert_eq!(ssh.first_seen, datetime!(2026-11-01 02:00 UTC));
         assert_eq!(ssh.age_days, 30);
         assert_eq!(ssh.change, Some(Change::Persisting));
@@ -335,7 +335,7 @@ mod tests {
         let find = |check: &str, text: &str| {
             a.findings
                 .iter()
-                .find(|f| f.check_id == check && f.summary.contains(text))
+                .find(|f| f.check_id() == check && f.summary.contains(text))
                 .unwrap()
         };
         assert_eq!(find("SGA101", "3389").change, Some(Change::New));

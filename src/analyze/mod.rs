@@ -33,7 +33,7 @@ use context::{OrgIndex, RegionCtx};
 pub use exceptions::ExceptionStatus;
 pub use finding::{Exposure, Finding, Question, Severity, Subject};
 use score::AccountFacts;
-pub use score::{AccountScore, OrgScore, QuestionScore, Status};
+pub use score::{AccountScore, CollectionState, OrgScore, QuestionScore, Status};
 
 /// Everything an assessment concludes.
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -113,7 +113,7 @@ impl Assessment {
     pub fn is_partial(&self) -> bool {
         self.accounts
             .iter()
-            .any(|a| matches!(a.collection.state, "partial" | "failed"))
+            .any(|a| matches!(a.collection.state, CollectionState::Partial | CollectionState::Failed))
     }
 
     pub fn open_findings(&self) -> impl Iterator<Item = &Finding> {
@@ -134,20 +134,8 @@ pub fn assess_against(snapshot: &Snapshot, config: &Config, baseline: Option<&hi
     let org = OrgIndex::new(snapshot);
     // Accounts are independent once the organization-wide index exists: run
     // them on every core, in contiguous chunks, and merge in account order.
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).clamp(1, 8);
-    let chunk = snapshot.accounts.len().div_ceil(threads).max(1);
-    let results: Vec<Checked> = std::thread::scope(|scope| {
-        let org = &org;
-        let handles: Vec<_> = snapshot
-            .accounts
-            .chunks(chunk)
-            .map(|accounts| scope.spawn(move || check_accounts(accounts, config, org)))
-            .collect();
-        handles
-            .into_iter()
-            .map(|h| h.join().expect("a check panicked"))
-            .collect()
-    });
+    let results: Vec<Checked> =
+        crate::par::map_chunks(&snapshot.accounts, |_, accounts| check_accounts(accounts, config, &org));
     let mut findings: Vec<Finding> = Vec::with_capacity(results.iter().map(|r| r.findings.len()).sum());
     let mut facts: Vec<AccountFacts> = Vec::with_capacity(snapshot.accounts.len());
     let mut groups: Vec<GroupSummary> = Vec::with_capacity(results.iter().map(|r| r.groups.len()).sum());
@@ -228,7 +216,7 @@ fn check_accounts(accounts: &[AccountSnapshot], config: &Config, org: &OrgIndex)
                 for gap in &region.gaps {
                     facts.gaps.push((
                         region.region.clone(),
-                        gap.service.clone(),
+                        gap.service,
                         gap.operation.clone(),
                         gap.error.clone(),
                     ));
@@ -238,7 +226,7 @@ fn check_accounts(accounts: &[AccountSnapshot], config: &Config, org: &OrgIndex)
                     if let Run::PerRegion(run) = check.run {
                         run(
                             &ctx,
-                            &mut Emit::new(&check.meta, &account.account_id, &region.region, &mut findings),
+                            &mut Emit::new(check, &account.account_id, &region.region, &mut findings),
                         );
                     }
                 }
@@ -262,7 +250,7 @@ fn finding_order(a: &Finding, b: &Finding) -> std::cmp::Ordering {
         .cmp(&a.severity)
         .then_with(|| a.account_id.cmp(&b.account_id))
         .then_with(|| a.region.cmp(&b.region))
-        .then_with(|| a.check_id.cmp(b.check_id))
+        .then_with(|| a.check_id().cmp(b.check_id()))
         .then_with(|| a.security_group_id.cmp(&b.security_group_id))
         .then_with(|| a.resource_ids.cmp(&b.resource_ids))
         .then_with(|| a.summary.cmp(&b.summary))
@@ -271,44 +259,44 @@ fn finding_order(a: &Finding, b: &Finding) -> std::cmp::Ordering {
 
 /// Record what each question's score counts in this region.
 fn gather_facts(ctx: &RegionCtx, facts: &mut AccountFacts) {
-    use finding::Subject as S;
-    let [q1, q2, q3, q4, q5] = &mut facts.in_scope;
+    use finding::{Question as Q, Subject as S};
+    let in_scope = &mut facts.in_scope;
     for g in &ctx.groups {
         let subject = S::SecurityGroup(g.id().clone());
-        q1.insert(subject.clone());
-        q2.insert(subject.clone());
+        in_scope[Q::Q1].insert(subject.clone());
+        in_scope[Q::Q2].insert(subject.clone());
         if !g.sg.is_default() {
-            q4.insert(subject.clone());
+            in_scope[Q::Q4].insert(subject.clone());
             facts.groups += 1;
             if ctx.config.governance.is_iac(&g.sg.tags) {
                 facts.groups_iac += 1;
             }
         }
         if g.critical {
-            q5.insert(subject);
+            in_scope[Q::Q5].insert(subject);
         }
     }
     for acl in ctx.region.network_acls.iter().filter(|a| !a.associations.is_empty()) {
-        q1.insert(S::NetworkAcl(acl.network_acl_id.to_string()));
+        in_scope[Q::Q1].insert(S::NetworkAcl(acl.network_acl_id.clone()));
     }
     let ssm_known = ctx.ssm_known();
     let mut unknown = 0;
     for i in ctx.region.instances.iter().filter(|i| i.is_running()) {
         facts.running_instances += 1;
-        let subject = S::Instance(i.instance_id.to_string());
+        let subject = S::Instance(i.instance_id.clone());
         if ssm_known {
-            q3.insert(subject);
+            in_scope[Q::Q3].insert(subject);
             facts.ssm_judged += 1;
             if ctx.is_ssm_managed(&i.instance_id) {
                 facts.ssm_managed += 1;
             }
         } else {
-            facts.unknown[2].insert(subject);
+            facts.unknown[Q::Q3].insert(subject);
             unknown += 1;
         }
     }
     if unknown > 0 {
-        facts.unknown_why[2].push(format!("Systems Manager data missing in {}", ctx.region_name()));
+        facts.unknown_why[Q::Q3].push(format!("Systems Manager data missing in {}", ctx.region_name()));
     }
     // Bastions: groups that other groups admit on an admin port.
     let admin = &ctx.config.ports.admin;

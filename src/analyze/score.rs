@@ -19,11 +19,10 @@ use serde::Serialize;
 use time::{Date, Duration};
 
 use crate::config::{scope_covers, Attestation, Config};
-use crate::model::{AccountSnapshot, CollectionStatus, Region, SecurityGroupId};
+use crate::model::{AccountSnapshot, CollectionStatus, Region, SecurityGroupId, Service};
 
-use super::checks::ALL_CHECKS;
 use super::exceptions::format_date;
-use super::finding::{Finding, Question, Severity, Subject};
+use super::finding::{Finding, PerQuestion, PerSeverity, Question, Severity, Subject};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -69,13 +68,13 @@ pub struct QuestionScore {
 /// The region-level facts the scores are computed from, gathered per account.
 #[derive(Debug, Default)]
 pub struct AccountFacts {
-    /// Per scored question (Q1..Q5): the items judged.
-    pub in_scope: [HashSet<Subject>; 5],
+    /// Per scored question: the items judged.
+    pub in_scope: PerQuestion<HashSet<Subject>>,
     /// Per question: items in scope whose judgement needs data that is
     /// missing; they count only if a finding already fails them.
-    pub unknown: [HashSet<Subject>; 5],
+    pub unknown: PerQuestion<HashSet<Subject>>,
     /// Why items were unknown, e.g. `Systems Manager data missing in eu-west-1`.
-    pub unknown_why: [Vec<String>; 5],
+    pub unknown_why: PerQuestion<Vec<String>>,
     pub groups: usize,
     pub groups_iac: usize,
     pub running_instances: usize,
@@ -87,7 +86,7 @@ pub struct AccountFacts {
     /// `(region, reason)` for regions not collected.
     pub region_failures: Vec<(Region, String)>,
     /// `(region, service, operation, error)` for partial regions.
-    pub gaps: Vec<(Region, String, String, String)>,
+    pub gaps: Vec<(Region, Service, String, String)>,
 }
 
 /// What the technical signals say, beside the scores.
@@ -113,10 +112,46 @@ pub struct AttestationSummary {
 }
 
 /// How completely an account was collected.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CollectionState {
+    /// Every region and every service was read.
+    Complete,
+    /// Read, but some region or some service of a region was not.
+    Partial,
+    /// Not read: the account, or every one of its regions, failed.
+    Failed,
+    /// Deliberately not read (a suspended account).
+    Skipped,
+}
+
+impl CollectionState {
+    /// `complete`, `partial`, `failed`, `skipped`
+    pub fn label(self) -> &'static str {
+        match self {
+            CollectionState::Complete => "complete",
+            CollectionState::Partial => "partial",
+            CollectionState::Failed => "failed",
+            CollectionState::Skipped => "skipped",
+        }
+    }
+
+    /// Whether there is data to assess: complete or partial.
+    pub fn is_assessed(self) -> bool {
+        matches!(self, CollectionState::Complete | CollectionState::Partial)
+    }
+}
+
+impl std::fmt::Display for CollectionState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.label())
+    }
+}
+
+/// How completely an account was collected.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Collection {
-    /// `complete`, `partial`, `failed` or `skipped`.
-    pub state: &'static str,
+    pub state: CollectionState,
     pub regions_collected: usize,
     pub regions_total: usize,
     /// Each thing that was not collected, and why.
@@ -132,10 +167,27 @@ pub struct AccountScore {
     pub questions: Vec<QuestionScore>,
     pub score: Option<f64>,
     pub status: Status,
-    /// Open findings by severity: critical, high, medium, low, info.
-    pub open_findings: [usize; 5],
+    /// Open findings by severity.
+    pub open_findings: PerSeverity<usize>,
     pub accepted_findings: usize,
     pub signals: Signals,
+}
+
+impl AccountScore {
+    /// The score of one question of the account.
+    pub fn question(&self, q: Question) -> Option<&QuestionScore> {
+        self.questions.iter().find(|s| s.question == q)
+    }
+
+    /// The questions that could not be judged although the account's data
+    /// was collected (an account that was not collected is not assessed as a
+    /// whole: `collection.missing` says why).
+    pub fn not_assessed_questions(&self) -> impl Iterator<Item = &QuestionScore> {
+        let collected = self.collection.state.is_assessed();
+        self.questions
+            .iter()
+            .filter(move |q| collected && q.status == Status::NotAssessed)
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -164,8 +216,12 @@ fn round1(x: f64) -> f64 {
     (x * 10.0 + 0.5 + 1e-9).floor() / 10.0
 }
 
-fn question_index(q: Question) -> Option<usize> {
-    Question::SCORED.iter().position(|x| *x == q)
+/// The mean of some (rounded) scores, rounded half up to one decimal; `None`
+/// when there are none. The organization's score, its per-question means and
+/// the OU means of the heat map are all this mean.
+pub fn mean(scores: impl IntoIterator<Item = f64>) -> Option<f64> {
+    let (sum, n) = scores.into_iter().fold((0.0, 0usize), |(s, n), x| (s + x, n + 1));
+    (n > 0).then(|| round1(sum / n as f64))
 }
 
 /// The newest attestation covering the account, and whether it is current.
@@ -179,135 +235,136 @@ fn attestation<'c>(config: &'c Config, account: &AccountSnapshot, today: Date) -
     Some((newest, newest.date + max_age >= today))
 }
 
-/// Score one account from its facts and its findings (exceptions applied).
-pub fn score_account(
-    account: &AccountSnapshot,
-    facts: &AccountFacts,
-    findings: &[&Finding],
-    config: &Config,
-    today: Date,
-) -> AccountScore {
-    let mut open_findings = [0usize; 5];
-    let mut accepted_findings = 0;
-    let mut failing: [HashSet<&Subject>; 5] = Default::default();
-    let mut critical: [bool; 5] = [false; 5];
+/// What an account's open findings say, per question and per severity.
+#[derive(Default)]
+struct Tally<'f> {
+    open: PerSeverity<usize>,
+    accepted: usize,
+    /// Items of each question with an open finding of medium or worse.
+    failing: PerQuestion<HashSet<&'f Subject>>,
+    /// Whether one of those findings is critical.
+    critical: PerQuestion<bool>,
+}
+
+fn tally<'f>(facts: &AccountFacts, findings: &[&'f Finding]) -> Tally<'f> {
+    let mut t = Tally::default();
     for f in findings {
         if !f.is_open() {
-            accepted_findings += 1;
+            t.accepted += 1;
             continue;
         }
-        open_findings[4 - f.severity as usize] += 1;
-        let question = ALL_CHECKS
-            .iter()
-            .find(|c| c.meta.id == f.check_id)
-            .map(|c| c.meta.question);
-        let Some(q) = question.and_then(question_index) else {
+        t.open[f.severity] += 1;
+        let q = f.check.meta.question;
+        let (Some(in_scope), Some(unknown)) = (facts.in_scope.get(q), facts.unknown.get(q)) else {
             continue;
         };
-        if f.severity >= Severity::Medium
-            && (facts.in_scope[q].contains(&f.subject) || facts.unknown[q].contains(&f.subject))
-        {
-            failing[q].insert(&f.subject);
-            critical[q] |= f.severity == Severity::Critical;
+        if f.severity >= Severity::Medium && (in_scope.contains(&f.subject) || unknown.contains(&f.subject)) {
+            t.failing[q].insert(&f.subject);
+            t.critical[q] |= f.severity == Severity::Critical;
         }
     }
+    t
+}
 
-    let collection = collection(account, facts);
-    let assessed_account = matches!(collection.state, "complete" | "partial");
-    let attested = attestation(config, account, today);
-
-    let mut questions = Vec::with_capacity(5);
-    for (q_i, q) in Question::SCORED.into_iter().enumerate() {
-        let unknown_failing = facts.unknown[q_i].iter().filter(|s| failing[q_i].contains(s)).count();
-        let items = facts.in_scope[q_i].len() + unknown_failing;
-        let not_assessed_items = facts.unknown[q_i].len() - unknown_failing;
-        let fails = failing[q_i].len();
-        let mut result = QuestionScore {
-            question: q,
-            status: Status::NotAssessed,
-            score: None,
-            items,
-            failing: fails,
-            not_assessed_items,
-            reason: String::new(),
-        };
-        let blocked: Option<String> = if !assessed_account {
-            Some(format!(
-                "not collected: {}",
-                collection.missing.first().cloned().unwrap_or_default()
-            ))
-        } else if q == Question::Q4 {
-            match attested {
-                None => Some(
-                    "no attestation of who defines security groups and their training ([[attestations]] in the config)"
-                        .into(),
-                ),
-                Some((a, false)) => Some(format!(
-                    "the attestation by {} dated {} is older than {} days",
-                    a.attested_by,
-                    format_date(a.date),
-                    config.governance.attestation_max_age_days
-                )),
-                Some((_, true)) => None,
-            }
-        } else if q == Question::Q5 && !config.critical.is_configured() {
+/// Why a question cannot be scored in this account at all, if it cannot:
+/// the account was not collected, or the config lacks what it needs.
+fn blocked(
+    q: Question,
+    collection: &Collection,
+    attested: Option<(&Attestation, bool)>,
+    config: &Config,
+) -> Option<String> {
+    if !collection.state.is_assessed() {
+        return Some(format!(
+            "not collected: {}",
+            collection.missing.first().cloned().unwrap_or_default()
+        ));
+    }
+    match q {
+        Question::Q4 => match attested {
+            None => Some(
+                "no attestation of who defines security groups and their training ([[attestations]] in the config)"
+                    .into(),
+            ),
+            Some((a, false)) => Some(format!(
+                "the attestation by {} dated {} is older than {} days",
+                a.attested_by,
+                format_date(a.date),
+                config.governance.attestation_max_age_days
+            )),
+            Some((_, true)) => None,
+        },
+        Question::Q5 if !config.critical.is_configured() => {
             Some("no critical resources are defined ([critical] in the config)".into())
-        } else {
-            None
-        };
-        if let Some(reason) = blocked {
-            result.reason = reason;
-            questions.push(result);
-            continue;
         }
-        if items == 0 {
-            result.status = if not_assessed_items > 0 {
-                Status::NotAssessed
-            } else {
-                Status::NotApplicable
-            };
-            result.reason = if not_assessed_items > 0 {
-                format!(
-                    "{not_assessed_items} item(s) could not be judged: {}",
-                    facts.unknown_why[q_i].join("; ")
-                )
-            } else {
-                format!("no {} in this account", q.items())
-            };
-            questions.push(result);
-            continue;
-        }
-        let score = share(items - fails, items);
-        result.score = Some(score);
-        result.status = if fails == 0 {
-            Status::Pass
-        } else if critical[q_i] || score < 50.0 {
-            Status::Fail
-        } else {
-            Status::Partial
-        };
-        result.reason = if fails == 0 {
-            format!(
-                "none of {items} {} has a finding of medium severity or worse",
-                q.items()
-            )
-        } else {
-            format!(
-                "{fails} of {items} {} {} an open finding of medium severity or worse{}",
-                q.items(),
-                if fails == 1 { "has" } else { "have" },
-                if critical[q_i] { ", one of them critical" } else { "" }
-            )
-        };
-        if not_assessed_items > 0 {
-            result.reason.push_str(&format!(
-                "; {not_assessed_items} more could not be judged ({})",
-                facts.unknown_why[q_i].join("; ")
-            ));
-        }
-        questions.push(result);
+        _ => None,
     }
+}
 
+/// Score one question from its items and failing items.
+fn score_question(q: Question, facts: &AccountFacts, tally: &Tally, blocked: Option<String>) -> QuestionScore {
+    let (in_scope, unknown, why) = (&facts.in_scope[q], &facts.unknown[q], &facts.unknown_why[q]);
+    let failing = &tally.failing[q];
+    let unknown_failing = unknown.iter().filter(|s| failing.contains(s)).count();
+    let items = in_scope.len() + unknown_failing;
+    let not_assessed_items = unknown.len() - unknown_failing;
+    let fails = failing.len();
+    let critical = tally.critical[q];
+    let mut result = QuestionScore {
+        question: q,
+        status: Status::NotAssessed,
+        score: None,
+        items,
+        failing: fails,
+        not_assessed_items,
+        reason: String::new(),
+    };
+    if let Some(reason) = blocked {
+        result.reason = reason;
+        return result;
+    }
+    if items == 0 {
+        if not_assessed_items > 0 {
+            result.reason = format!("{not_assessed_items} item(s) could not be judged: {}", why.join("; "));
+        } else {
+            result.status = Status::NotApplicable;
+            result.reason = format!("no {} in this account", q.items());
+        }
+        return result;
+    }
+    let score = share(items - fails, items);
+    result.score = Some(score);
+    result.status = if fails == 0 {
+        Status::Pass
+    } else if critical || score < 50.0 {
+        Status::Fail
+    } else {
+        Status::Partial
+    };
+    result.reason = if fails == 0 {
+        format!(
+            "none of {items} {} has a finding of medium severity or worse",
+            q.items()
+        )
+    } else {
+        format!(
+            "{fails} of {items} {} {} an open finding of medium severity or worse{}",
+            q.items(),
+            if fails == 1 { "has" } else { "have" },
+            if critical { ", one of them critical" } else { "" }
+        )
+    };
+    if not_assessed_items > 0 {
+        result.reason.push_str(&format!(
+            "; {not_assessed_items} more could not be judged ({})",
+            why.join("; ")
+        ));
+    }
+    result
+}
+
+/// The weighted mean of the assessed questions' scores, rounded.
+fn weighted_score(questions: &[QuestionScore], config: &Config) -> Option<f64> {
     let weights = &config.scoring.weights;
     let weight = |q: Question| match q {
         Question::Q1 => weights.q1,
@@ -318,19 +375,37 @@ pub fn score_account(
         Question::Hygiene => 0.0,
     };
     let (mut sum, mut total_weight) = (0.0, 0.0);
-    for qs in &questions {
+    for qs in questions {
         if let Some(s) = qs.score {
             sum += weight(qs.question) * s;
             total_weight += weight(qs.question);
         }
     }
-    let score = (total_weight > 0.0).then(|| round1(sum / total_weight));
-    let assessed: Vec<Status> = questions.iter().map(|q| q.status).filter(|s| s.is_assessed()).collect();
-    let status = if assessed.is_empty() {
-        Status::NotAssessed
-    } else {
-        *assessed.iter().max().expect("non-empty")
-    };
+    (total_weight > 0.0).then(|| round1(sum / total_weight))
+}
+
+/// Score one account from its facts and its findings (exceptions applied).
+pub fn score_account(
+    account: &AccountSnapshot,
+    facts: &AccountFacts,
+    findings: &[&Finding],
+    config: &Config,
+    today: Date,
+) -> AccountScore {
+    let tally = tally(facts, findings);
+    let collection = collection(account, facts);
+    let attested = attestation(config, account, today);
+    let questions: Vec<QuestionScore> = Question::SCORED
+        .into_iter()
+        .map(|q| score_question(q, facts, &tally, blocked(q, &collection, attested, config)))
+        .collect();
+    let score = weighted_score(&questions, config);
+    let status = questions
+        .iter()
+        .map(|q| q.status)
+        .filter(|s| s.is_assessed())
+        .max()
+        .unwrap_or(Status::NotAssessed);
 
     AccountScore {
         account_id: account.account_id.to_string(),
@@ -340,8 +415,8 @@ pub fn score_account(
         questions,
         score,
         status,
-        open_findings,
-        accepted_findings,
+        open_findings: tally.open,
+        accepted_findings: tally.accepted,
         signals: Signals {
             iac_share: (facts.groups > 0).then(|| share(facts.groups_iac, facts.groups)),
             ssm_share: (facts.ssm_judged > 0).then(|| share(facts.ssm_managed, facts.ssm_judged)),
@@ -362,11 +437,11 @@ fn collection(account: &AccountSnapshot, facts: &AccountFacts) -> Collection {
     let state = match &account.status {
         CollectionStatus::Failed { reason } => {
             missing.push(format!("account: {reason}"));
-            "failed"
+            CollectionState::Failed
         }
         CollectionStatus::Skipped { reason } => {
             missing.push(format!("account skipped: {reason}"));
-            "skipped"
+            CollectionState::Skipped
         }
         CollectionStatus::Ok => {
             for (region, reason) in &facts.region_failures {
@@ -379,11 +454,11 @@ fn collection(account: &AccountSnapshot, facts: &AccountFacts) -> Collection {
                 if missing.is_empty() {
                     missing.push("no region was collected".into());
                 }
-                "failed"
+                CollectionState::Failed
             } else if missing.is_empty() {
-                "complete"
+                CollectionState::Complete
             } else {
-                "partial"
+                CollectionState::Partial
             }
         }
     };
@@ -397,30 +472,26 @@ fn collection(account: &AccountSnapshot, facts: &AccountFacts) -> Collection {
 
 /// The organization's score and coverage from its accounts' scores.
 pub fn score_org(accounts: &[AccountScore]) -> OrgScore {
-    let scored: Vec<f64> = accounts.iter().filter_map(|a| a.score).collect();
-    let score = (!scored.is_empty()).then(|| round1(scored.iter().sum::<f64>() / scored.len() as f64));
-    let assessed: Vec<Status> = accounts.iter().map(|a| a.status).filter(|s| s.is_assessed()).collect();
-    let status = assessed.iter().max().copied().unwrap_or(Status::NotAssessed);
+    let score = mean(accounts.iter().filter_map(|a| a.score));
+    let status = accounts
+        .iter()
+        .map(|a| a.status)
+        .filter(|s| s.is_assessed())
+        .max()
+        .unwrap_or(Status::NotAssessed);
     let questions = Question::SCORED
         .into_iter()
-        .enumerate()
-        .map(|(i, q)| {
-            let s: Vec<f64> = accounts.iter().filter_map(|a| a.questions[i].score).collect();
-            (
-                q,
-                (!s.is_empty()).then(|| round1(s.iter().sum::<f64>() / s.len() as f64)),
-            )
-        })
+        .map(|q| (q, mean(accounts.iter().filter_map(|a| a.question(q)?.score))))
         .collect();
-    let count = |state: &str| accounts.iter().filter(|a| a.collection.state == state).count();
+    let count = |state: CollectionState| accounts.iter().filter(|a| a.collection.state == state).count();
     OrgScore {
         score,
         status,
         accounts: accounts.len(),
-        accounts_assessed: count("complete") + count("partial"),
-        accounts_partial: count("partial"),
-        accounts_failed: count("failed"),
-        accounts_skipped: count("skipped"),
+        accounts_assessed: count(CollectionState::Complete) + count(CollectionState::Partial),
+        accounts_partial: count(CollectionState::Partial),
+        accounts_failed: count(CollectionState::Failed),
+        accounts_skipped: count(CollectionState::Skipped),
         regions: accounts.iter().map(|a| a.collection.regions_total).sum(),
         regions_collected: accounts.iter().map(|a| a.collection.regions_collected).sum(),
         questions,
@@ -494,7 +565,7 @@ mod tests {
         let mut fx = Fx::new();
         fx.sg("sg-a", &[]);
         fx.instance("i-1", "subnet-private", &["sg-a"], None);
-        fx.gap("ssm", "DescribeInstanceInformation");
+        fx.gap(crate::model::Service::Ssm, "DescribeInstanceInformation");
         let a = fx.assess();
         let q = &a.accounts[0].questions;
         assert_eq!(q[2].status, Status::NotAssessed, "{}", q[2].reason);

@@ -415,9 +415,9 @@ impl Fx {
         }
     }
 
-    pub fn gap(&mut self, service: &str, operation: &str) {
+    pub fn gap(&mut self, service: Service, operation: &str) {
         self.region().gaps.push(Gap {
-            service: service.into(),
+            service,
             operation: operation.into(),
             error: "service unavailable".into(),
         });
@@ -520,7 +520,7 @@ impl Fx {
                 let ctx = super::context::RegionCtx::new(&self.config, &org, account, region);
                 run(
                     &ctx,
-                    &mut super::checks::Emit::new(&check.meta, &account.account_id, &region.region, &mut out),
+                    &mut super::checks::Emit::new(check, &account.account_id, &region.region, &mut out),
                 );
             }
         }
@@ -531,7 +531,7 @@ impl Fx {
 pub fn describe(f: &super::Finding) -> String {
     let subject = match &f.subject {
         Subject::SecurityGroup(id) => id.to_string(),
-        Subject::NetworkAcl(id) | Subject::Instance(id) => id.clone(),
+        Subject::NetworkAcl(_) | Subject::Instance(_) => f.subject.id().to_string(),
         Subject::Exception(_) => f.account_id.to_string(),
     };
     let controls: Vec<&str> = f.controls.iter().map(|c| c.id).collect();

@@ -191,17 +191,17 @@ pub(crate) async fn collect_region(shared: &Shared, clients: &RegionClients, reg
         status: CollectionStatus::Ok,
         ..Default::default()
     };
-    let mut gap = |service: &str, operation: &str, error: String| {
-        tracing::info!(%region, service, operation, %error, "not collected");
+    let mut gap = |service: Service, operation: &str, error: String| {
+        tracing::info!(%region, %service, operation, %error, "not collected");
         out.gaps.push(Gap {
-            service: service.into(),
+            service,
             operation: operation.into(),
             error,
         });
     };
     // The items of a listing, or none and a gap.
     macro_rules! or_gap {
-        ($result:expr, $service:literal, $op:literal) => {
+        ($result:expr, $service:expr, $op:literal) => {
             match $result {
                 Ok(items) => items,
                 Err(e) => {
@@ -213,35 +213,49 @@ pub(crate) async fn collect_region(shared: &Shared, clients: &RegionClients, reg
     }
     // The converted items of a listing, or none and a gap.
     macro_rules! take {
-        ($result:expr, $service:literal, $op:literal, $convert:expr) => {
+        ($result:expr, $service:expr, $op:literal, $convert:expr) => {
             or_gap!($result, $service, $op).iter().map($convert).collect()
         };
     }
     let mut security_groups: Vec<SecurityGroup> = groups.iter().map(convert::security_group).collect();
     let mut network_interfaces: Vec<NetworkInterface> = take!(
         interfaces,
-        "ec2",
+        Service::Ec2,
         "DescribeNetworkInterfaces",
         convert::network_interface
     );
-    let mut instances: Vec<Instance> = or_gap!(reservations, "ec2", "DescribeInstances")
+    let mut instances: Vec<Instance> = or_gap!(reservations, Service::Ec2, "DescribeInstances")
         .iter()
         .flat_map(|r| r.instances())
         .map(convert::instance)
         .collect();
-    let mut vpcs: Vec<Vpc> = take!(vpcs, "ec2", "DescribeVpcs", convert::vpc);
-    let mut subnets: Vec<Subnet> = take!(subnets, "ec2", "DescribeSubnets", convert::subnet);
-    let mut route_tables: Vec<RouteTable> = take!(route_tables, "ec2", "DescribeRouteTables", convert::route_table);
-    let mut internet_gateways: Vec<InternetGateway> =
-        take!(gateways, "ec2", "DescribeInternetGateways", convert::internet_gateway);
-    let mut network_acls: Vec<NetworkAcl> = take!(acls, "ec2", "DescribeNetworkAcls", convert::network_acl);
-    let mut prefix_lists: Vec<ManagedPrefixList> =
-        take!(prefix_lists, "ec2", "DescribeManagedPrefixLists", convert::prefix_list);
-    let mut load_balancers: Vec<LoadBalancer> =
-        take!(load_balancers, "elbv2", "DescribeLoadBalancers", convert::load_balancer);
-    let mut db_instances: Vec<DbInstance> = take!(db_instances, "rds", "DescribeDBInstances", convert::db_instance);
-    let mut db_clusters: Vec<DbCluster> = take!(db_clusters, "rds", "DescribeDBClusters", convert::db_cluster);
-    let mut managed: Vec<InstanceInformation> = or_gap!(managed, "ssm", "DescribeInstanceInformation")
+    let mut vpcs: Vec<Vpc> = take!(vpcs, Service::Ec2, "DescribeVpcs", convert::vpc);
+    let mut subnets: Vec<Subnet> = take!(subnets, Service::Ec2, "DescribeSubnets", convert::subnet);
+    let mut route_tables: Vec<RouteTable> =
+        take!(route_tables, Service::Ec2, "DescribeRouteTables", convert::route_table);
+    let mut internet_gateways: Vec<InternetGateway> = take!(
+        gateways,
+        Service::Ec2,
+        "DescribeInternetGateways",
+        convert::internet_gateway
+    );
+    let mut network_acls: Vec<NetworkAcl> = take!(acls, Service::Ec2, "DescribeNetworkAcls", convert::network_acl);
+    let mut prefix_lists: Vec<ManagedPrefixList> = take!(
+        prefix_lists,
+        Service::Ec2,
+        "DescribeManagedPrefixLists",
+        convert::prefix_list
+    );
+    let mut load_balancers: Vec<LoadBalancer> = take!(
+        load_balancers,
+        Service::Elbv2,
+        "DescribeLoadBalancers",
+        convert::load_balancer
+    );
+    let mut db_instances: Vec<DbInstance> =
+        take!(db_instances, Service::Rds, "DescribeDBInstances", convert::db_instance);
+    let mut db_clusters: Vec<DbCluster> = take!(db_clusters, Service::Rds, "DescribeDBClusters", convert::db_cluster);
+    let mut managed: Vec<InstanceInformation> = or_gap!(managed, Service::Ssm, "DescribeInstanceInformation")
         .iter()
         .filter_map(convert::instance_information)
         .collect();
@@ -282,7 +296,7 @@ pub(crate) async fn collect_region(shared: &Shared, clients: &RegionClients, reg
                 p.entries = Some(list);
             }
             Err(e) => gap(
-                "ec2",
+                Service::Ec2,
                 "GetManagedPrefixListEntries",
                 format!("{}: {e}", p.prefix_list_id),
             ),
@@ -295,7 +309,11 @@ pub(crate) async fn collect_region(shared: &Shared, clients: &RegionClients, reg
                 lb.listeners
                     .sort_by(|a, b| (a.port, &a.protocol).cmp(&(b.port, &b.protocol)));
             }
-            Err(e) => gap("elbv2", "DescribeListeners", format!("{}: {e}", lb.load_balancer_arn)),
+            Err(e) => gap(
+                Service::Elbv2,
+                "DescribeListeners",
+                format!("{}: {e}", lb.load_balancer_arn),
+            ),
         }
     }
     for result in tags {
@@ -310,7 +328,7 @@ pub(crate) async fn collect_region(shared: &Shared, clients: &RegionClients, reg
                     }
                 }
             }
-            Err(e) => gap("elbv2", "DescribeTags", e),
+            Err(e) => gap(Service::Elbv2, "DescribeTags", e),
         }
     }
 

@@ -362,7 +362,7 @@ async fn a_failing_service_is_a_gap_and_failing_groups_fail_the_region() {
     assert_eq!(region.status, CollectionStatus::Ok);
     assert_eq!(region.gaps.len(), 1);
     assert_eq!(
-        (region.gaps[0].service.as_str(), region.gaps[0].operation.as_str()),
+        (region.gaps[0].service.code(), region.gaps[0].operation.as_str()),
         ("ssm", "DescribeInstanceInformation")
     );
     assert!(region.gaps[0].error.contains("HTTP 500"), "{}", region.gaps[0].error);

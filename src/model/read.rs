@@ -102,20 +102,10 @@ fn parse_parallel(bytes: &[u8]) -> Option<Snapshot> {
     envelope.push_str("\"accounts\":[]}");
     let mut snapshot: Snapshot = serde_json::from_str(&envelope).ok()?;
 
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).clamp(1, 8);
-    let chunk = accounts.len().div_ceil(threads).max(1);
-    let parsed: Vec<Option<Vec<AccountSnapshot>>> = std::thread::scope(|scope| {
-        let handles: Vec<_> = accounts
-            .chunks(chunk)
-            .map(|part| {
-                scope.spawn(move || {
-                    part.iter()
-                        .map(|raw| serde_json::from_str::<AccountSnapshot>(raw.get()).ok())
-                        .collect::<Option<Vec<_>>>()
-                })
-            })
-            .collect();
-        handles.into_iter().map(|h| h.join().ok().flatten()).collect()
+    let parsed: Vec<Option<Vec<AccountSnapshot>>> = crate::par::map_chunks(&accounts, |_, part| {
+        part.iter()
+            .map(|raw| serde_json::from_str::<AccountSnapshot>(raw.get()).ok())
+            .collect::<Option<Vec<_>>>()
     });
     snapshot.accounts.reserve(accounts.len());
     for part in parsed {

@@ -127,11 +127,42 @@ impl AccountSnapshot {
     }
 }
 
+/// The AWS services sgaudit reads, as their API endpoints name them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Service {
+    Ec2,
+    /// Classic Load Balancers (`elasticloadbalancing`).
+    Elb,
+    /// Application, Network and Gateway Load Balancers (`elasticloadbalancing` v2).
+    Elbv2,
+    Rds,
+    Ssm,
+}
+
+impl Service {
+    /// `ec2`, `elbv2`, `elb`, `rds`, `ssm`
+    pub fn code(self) -> &'static str {
+        match self {
+            Service::Ec2 => "ec2",
+            Service::Elbv2 => "elbv2",
+            Service::Elb => "elb",
+            Service::Rds => "rds",
+            Service::Ssm => "ssm",
+        }
+    }
+}
+
+impl std::fmt::Display for Service {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.code())
+    }
+}
+
 /// A part of a region's data that could not be read, while the rest was.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct Gap {
-    /// `ec2`, `elbv2`, `rds` or `ssm`.
-    pub service: String,
+    pub service: Service,
     /// The API operation that failed, e.g. `DescribeInstanceInformation`.
     pub operation: String,
     pub error: String,
@@ -174,7 +205,7 @@ pub struct RegionSnapshot {
 
 impl RegionSnapshot {
     /// Whether some call of `service` failed in this region.
-    pub fn has_gap(&self, service: &str) -> bool {
+    pub fn has_gap(&self, service: Service) -> bool {
         self.gaps.iter().any(|g| g.service == service)
     }
 }

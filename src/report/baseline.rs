@@ -44,28 +44,12 @@ fn parse_findings(path: &Path, bytes: &[u8]) -> Result<(time::OffsetDateTime, Ve
         message,
     };
     let file: FindingsFile = serde_json::from_slice(bytes).map_err(|e| unreadable(e.to_string()))?;
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).clamp(1, 8);
-    let chunk = file.findings.len().div_ceil(threads).max(1);
-    let parts: Vec<Result<Vec<PastFinding>, String>> = std::thread::scope(|scope| {
-        let handles: Vec<_> = file
-            .findings
-            .chunks(chunk)
+    let parts: Vec<Result<Vec<PastFinding>, String>> = crate::par::map_chunks(&file.findings, |offset, part| {
+        part.iter()
             .enumerate()
-            .map(|(n, part)| {
-                scope.spawn(move || {
-                    part.iter()
-                        .enumerate()
-                        .map(|(i, raw)| {
-                            serde_json::from_str::<PastFinding>(raw.get())
-                                .map_err(|e| format!("finding {}: {e}", n * chunk + i + 1))
-                        })
-                        .collect()
-                })
+            .map(|(i, raw)| {
+                serde_json::from_str::<PastFinding>(raw.get()).map_err(|e| format!("finding {}: {e}", offset + i + 1))
             })
-            .collect();
-        handles
-            .into_iter()
-            .map(|h| h.join().expect("a baseline parser panicked"))
             .collect()
     });
     let mut findings = Vec::with_capacity(file.findings.len());

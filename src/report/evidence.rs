@@ -234,30 +234,11 @@ pub fn verify(dir: &Path) -> Result<Verification, VerifyError> {
         }
     }
     // Hash on every core: a package of a large organization is gigabytes.
-    let next = std::sync::atomic::AtomicUsize::new(0);
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).clamp(1, 8);
-    let mut digests: Vec<(usize, Result<(String, u64), VerifyError>)> = std::thread::scope(|scope| {
-        let handles: Vec<_> = (0..threads)
-            .map(|_| {
-                scope.spawn(|| {
-                    let mut done = Vec::new();
-                    loop {
-                        let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                        let Some(f) = to_check.get(i) else { return done };
-                        let path = dir.join(&f.path);
-                        done.push((i, digest_file(&path).map_err(|source| VerifyError::Io { path, source })));
-                    }
-                })
-            })
-            .collect();
-        handles
-            .into_iter()
-            .flat_map(|h| h.join().expect("a hashing thread panicked"))
-            .collect()
+    let digests = crate::par::map_queue(&to_check, |f| {
+        let path = dir.join(&f.path);
+        digest_file(&path).map_err(|source| VerifyError::Io { path, source })
     });
-    digests.sort_by_key(|(i, _)| *i);
-    for (i, digest) in digests {
-        let f = to_check[i];
+    for (f, digest) in to_check.iter().zip(digests) {
         let (sha256, size) = digest?;
         v.checked += 1;
         if sha256 != f.sha256 {

@@ -19,7 +19,7 @@ use crate::analyze::{AccountScore, Assessment, Finding, GroupSummary, Question, 
 use crate::model::{AccountSnapshot, Snapshot};
 
 use super::graph::{self, plain_number, Graph};
-use super::records::{meta, Names};
+use super::records::Names;
 use super::{header_context, template_err, ReportError};
 
 const INDEX: &str = include_str!("../../templates/index.html.tera");
@@ -168,8 +168,8 @@ struct AccountRow<'a> {
     cells: Vec<Cell>,
     overall: Cell,
     /// Open findings: critical, high, medium, low, info.
-    open: [usize; 5],
-    collection: &'static str,
+    open: crate::analyze::finding::PerSeverity<usize>,
+    collection: crate::analyze::CollectionState,
 }
 
 #[derive(Serialize)]
@@ -272,41 +272,37 @@ impl Html {
         }
         let ous: Vec<OuGroup> = by_ou
             .into_iter()
-            .map(|(ou, accounts)| {
-                let scores: Vec<f64> = accounts.iter().filter_map(|a| a.score).collect();
-                OuGroup {
-                    ou,
-                    accounts: accounts.len(),
-                    mean: (!scores.is_empty())
-                        .then(|| (scores.iter().sum::<f64>() / scores.len() as f64 * 10.0).round() / 10.0),
-                    rows: accounts
-                        .into_iter()
-                        .map(|acc| AccountRow {
-                            id: &acc.account_id,
-                            name: &acc.name,
-                            cells: acc
-                                .questions
-                                .iter()
-                                .map(|q| {
-                                    let was = previous.map(|p| {
-                                        p.accounts
-                                            .get(&acc.account_id)
-                                            .and_then(|t| t.questions.get(&q.question).copied().flatten())
-                                    });
-                                    cell(q.status, q.score, format!("{}: {}", q.question, q.reason)).against(was)
-                                })
-                                .collect(),
-                            overall: cell(
-                                acc.status,
-                                acc.score,
-                                format!("{} ({})", acc.status.label(), acc.collection.state),
-                            )
-                            .against(previous.map(|p| p.accounts.get(&acc.account_id).and_then(|t| t.score))),
-                            open: acc.open_findings,
-                            collection: acc.collection.state,
-                        })
-                        .collect(),
-                }
+            .map(|(ou, accounts)| OuGroup {
+                ou,
+                accounts: accounts.len(),
+                mean: crate::analyze::score::mean(accounts.iter().filter_map(|a| a.score)),
+                rows: accounts
+                    .into_iter()
+                    .map(|acc| AccountRow {
+                        id: &acc.account_id,
+                        name: &acc.name,
+                        cells: acc
+                            .questions
+                            .iter()
+                            .map(|q| {
+                                let was = previous.map(|p| {
+                                    p.accounts
+                                        .get(&acc.account_id)
+                                        .and_then(|t| t.questions.get(&q.question).copied().flatten())
+                                });
+                                cell(q.status, q.score, format!("{}: {}", q.question, q.reason)).against(was)
+                            })
+                            .collect(),
+                        overall: cell(
+                            acc.status,
+                            acc.score,
+                            format!("{} ({})", acc.status.label(), acc.collection.state),
+                        )
+                        .against(previous.map(|p| p.accounts.get(&acc.account_id).and_then(|t| t.score))),
+                        open: acc.open_findings,
+                        collection: acc.collection.state,
+                    })
+                    .collect(),
             })
             .collect();
         ctx.insert("ous", &ous);
@@ -330,7 +326,7 @@ impl Html {
         let risks: Vec<Risk> = super::top_risks(a, 10)
             .into_iter()
             .map(|f| {
-                let m = meta(f.check_id);
+                let m = &f.check.meta;
                 Risk {
                     severity: f.severity,
                     exposure: f.exposure.map(|e| e.label()),
@@ -361,14 +357,12 @@ impl Html {
                     what: m.clone(),
                 });
             }
-            if matches!(acc.collection.state, "complete" | "partial") {
-                for q in acc.questions.iter().filter(|q| q.status == Status::NotAssessed) {
-                    missing.push(Missing {
-                        account_id: &acc.account_id,
-                        name: &acc.name,
-                        what: format!("{}: {}", q.question, q.reason),
-                    });
-                }
+            for q in acc.not_assessed_questions() {
+                missing.push(Missing {
+                    account_id: &acc.account_id,
+                    name: &acc.name,
+                    what: format!("{}: {}", q.question, q.reason),
+                });
             }
         }
         ctx.insert("missing", &missing);
@@ -407,8 +401,8 @@ struct Aged<'a> {
 fn aged<'a>(f: &'a Finding, names: &Names<'a>, slices: &AccountSlices) -> Aged<'a> {
     Aged {
         severity: f.severity,
-        check_id: f.check_id,
-        title: meta(f.check_id).title,
+        check_id: f.check_id(),
+        title: f.check.meta.title,
         account_id: f.account_id.as_str(),
         account_name: names.account(f.account_id.as_str()),
         region: f.region.as_ref().map(|r| r.as_str()),
@@ -605,7 +599,7 @@ impl Html {
         let findings = slices.findings.get(id).unwrap_or(&empty);
         let mut by_check: HashMap<&str, Vec<&(usize, &Finding)>> = HashMap::new();
         for entry in findings {
-            by_check.entry(entry.1.check_id).or_default().push(entry);
+            by_check.entry(entry.1.check_id()).or_default().push(entry);
         }
         // The groups the findings are about, each listed once with its evidence.
         let mut evidence: std::collections::BTreeMap<(&str, &str), GroupEvidence> = std::collections::BTreeMap::new();

@@ -128,7 +128,7 @@ impl<'a> DiffFinding<'a> {
     pub fn current(f: &'a crate::analyze::Finding) -> Self {
         DiffFinding {
             fingerprint: &f.fingerprint,
-            check_id: f.check_id,
+            check_id: f.check_id(),
             account_id: f.account_id.as_str(),
             region: f.region.as_ref().map(|r| r.as_str()),
             severity: f.severity,

@@ -11,7 +11,7 @@ use tera::Tera;
 use crate::analyze::{Assessment, Question};
 use crate::model::Snapshot;
 
-use super::records::{meta, FindingRecord, Names};
+use super::records::{FindingRecord, Names};
 use super::{rfc3339, template_err, ReportError};
 
 const TEMPLATE: &str = include_str!("../../templates/report.md.tera");
@@ -60,6 +60,15 @@ struct Remedy {
     remediation: &'static str,
 }
 
+/// A question that could not be judged in an account that was collected.
+#[derive(Serialize)]
+struct NotAssessed<'a> {
+    account_id: &'a str,
+    name: &'a str,
+    question: &'static str,
+    reason: &'a str,
+}
+
 #[derive(Serialize)]
 struct Risk<'a> {
     #[serde(flatten)]
@@ -88,11 +97,24 @@ pub fn render(a: &Assessment, snapshot: &Snapshot, names: &Names) -> Result<Stri
         .into_iter()
         .map(|f| Risk {
             record: FindingRecord::new(f, names),
-            why: meta(f.check_id).why,
+            why: f.check.meta.why,
         })
         .collect();
     ctx.insert("top_risks", &top);
     ctx.insert("exceptions", &a.exceptions);
+    let not_assessed: Vec<NotAssessed> = a
+        .accounts
+        .iter()
+        .flat_map(|acc| {
+            acc.not_assessed_questions().map(move |q| NotAssessed {
+                account_id: &acc.account_id,
+                name: &acc.name,
+                question: q.question.code(),
+                reason: &q.reason,
+            })
+        })
+        .collect();
+    ctx.insert("not_assessed", &not_assessed);
 
     let mut per_account: std::collections::HashMap<&str, Vec<&crate::analyze::Finding>> =
         std::collections::HashMap::new();
@@ -121,7 +143,7 @@ pub fn render(a: &Assessment, snapshot: &Snapshot, names: &Names) -> Result<Stri
     ctx.insert("sections", &sections);
     let remedies: Vec<Remedy> = crate::analyze::checks::ALL_CHECKS
         .iter()
-        .filter(|c| a.findings.iter().any(|f| f.check_id == c.meta.id))
+        .filter(|c| a.findings.iter().any(|f| f.check == **c))
         .map(|c| Remedy {
             id: c.meta.id,
             title: c.meta.title,

@@ -22,7 +22,6 @@ mod tables;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicUsize, Ordering};
 
 use crate::analyze::history::PastFinding;
 use crate::analyze::{AccountScore, Assessment, Finding, Severity};
@@ -122,7 +121,7 @@ pub fn write(dir: &Path, inputs: &Inputs, formats: &[Format]) -> Result<Vec<Writ
             .map(|acc| (acc, scores[acc.account_id.as_str()]))
             .collect()
     });
-    let next_page = AtomicUsize::new(0);
+    let page_queue = pages.as_deref().map(crate::par::Queue::new);
     let snapshot_file = evidence::snapshot_file_name(inputs.snapshot_path);
 
     // Independent jobs, run on every core.
@@ -162,7 +161,7 @@ pub fn write(dir: &Path, inputs: &Inputs, formats: &[Format]) -> Result<Vec<Writ
             )?])
         }));
     }
-    if let (Some(html), Some(slices), Some(pages)) = (&html, &slices, &pages) {
+    if let (Some(html), Some(slices), Some(queue)) = (&html, &slices, &page_queue) {
         jobs.push(Box::new(move || {
             Ok(vec![out.write_bytes(
                 "index.html",
@@ -171,19 +170,14 @@ pub fn write(dir: &Path, inputs: &Inputs, formats: &[Format]) -> Result<Vec<Writ
         }));
         // Pages are taken one at a time from a shared queue, so that the
         // workers finish together however uneven the accounts are.
-        let next = &next_page;
-        let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).clamp(1, 8);
-        for _ in 0..threads {
+        for _ in 0..crate::par::threads() {
             jobs.push(Box::new(move || {
                 let mut files = Vec::new();
-                loop {
-                    let i = next.fetch_add(1, Ordering::Relaxed);
-                    let Some(&(acc, score)) = pages.get(i) else {
-                        return Ok(files);
-                    };
+                while let Some((_, &(acc, score))) = queue.take() {
                     let page = html.account(a, snapshot, acc, score, slices, names)?;
                     files.push(out.write_bytes(&format!("accounts/{}.html", acc.account_id), page.as_bytes())?);
                 }
+                Ok(files)
             }));
         }
     }

@@ -4,7 +4,6 @@ use std::collections::HashMap;
 
 use serde::Serialize;
 
-use crate::analyze::checks::{self, CheckMeta};
 use crate::analyze::finding::{Acceptance, RuleEvidence};
 use crate::analyze::{Exposure, Finding, Severity};
 use crate::controls::Control;
@@ -89,15 +88,9 @@ pub struct FindingRecord<'a> {
     pub overdue: bool,
 }
 
-pub fn meta(check_id: &str) -> &'static CheckMeta {
-    &checks::find(check_id)
-        .expect("findings come from registered checks")
-        .meta
-}
-
 impl<'a> FindingRecord<'a> {
     pub fn new(f: &'a Finding, names: &Names<'a>) -> Self {
-        let m = meta(f.check_id);
+        let m = &f.check.meta;
         FindingRecord {
             check_id: m.id,
             check_name: m.name,

@@ -143,7 +143,7 @@ pub fn write_scores(out: &OutDir, a: &Assessment) -> Result<WrittenFile, ReportE
         row.push(opt_num(acc.score));
         row.push(acc.status.label().to_string());
         row.extend(acc.questions.iter().map(|q| q.status.label().to_string()));
-        row.extend(acc.open_findings.iter().map(|n| n.to_string()));
+        row.extend(acc.open_findings.iter().map(|(_, n)| n.to_string()));
         row.push(acc.accepted_findings.to_string());
         row
     });

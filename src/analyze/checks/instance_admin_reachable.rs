@@ -115,7 +115,7 @@ fn run(ctx: &RegionCtx, emit: &mut Emit) {
             sources.join(", ")
         );
         let f = emit.finding(
-            Subject::Instance(instance.instance_id.to_string()),
+            Subject::Instance(instance.instance_id.clone()),
             severity,
             Some(exposure),
             summary,

@@ -50,7 +50,7 @@ fn run(ctx: &RegionCtx, emit: &mut Emit) {
             instance.instance_id
         );
         let f = emit.finding(
-            Subject::Instance(instance.instance_id.to_string()),
+            Subject::Instance(instance.instance_id.clone()),
             Severity::Medium,
             Some(exposure),
             summary,
@@ -83,7 +83,7 @@ mod tests {
         let mut fx = Fx::new();
         fx.sg("sg-a", &[]);
         fx.instance("i-1", "subnet-private", &["sg-a"], None);
-        fx.gap("ssm", "DescribeInstanceInformation");
+        fx.gap(crate::model::Service::Ssm, "DescribeInstanceInformation");
         assert!(fx.run("SGA301").is_empty());
     }
 }

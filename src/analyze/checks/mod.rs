@@ -13,6 +13,7 @@ use crate::model::{AccountId, Region};
 
 use super::context::{Group, RegionCtx};
 use super::finding::{Exposure, Finding, Question, Severity, Subject};
+
 use super::rules::Rule;
 
 mod admin_port_open_to_world;
@@ -79,6 +80,34 @@ pub const EXCEPTION_EXPIRED: &Check = &exception_expired::CHECK;
 pub struct Check {
     pub meta: CheckMeta,
     pub run: Run,
+}
+
+impl Check {
+    /// `SGA101`
+    pub fn id(&'static self) -> &'static str {
+        self.meta.id
+    }
+}
+
+/// Checks are the same check when their ids are (ids are unique: a test of
+/// the catalogue proves it).
+impl PartialEq for Check {
+    fn eq(&self, other: &Self) -> bool {
+        self.meta.id == other.meta.id
+    }
+}
+impl Eq for Check {}
+
+impl std::fmt::Debug for Check {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.meta.id)
+    }
+}
+
+impl serde::Serialize for Check {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.meta.id)
+    }
 }
 
 pub enum Run {
@@ -169,21 +198,16 @@ impl SeverityRule {
 
 /// Where a check writes its findings.
 pub struct Emit<'a> {
-    meta: &'static CheckMeta,
+    check: &'static Check,
     account: &'a AccountId,
     region: &'a Region,
     out: &'a mut Vec<Finding>,
 }
 
 impl<'a> Emit<'a> {
-    pub fn new(
-        meta: &'static CheckMeta,
-        account: &'a AccountId,
-        region: &'a Region,
-        out: &'a mut Vec<Finding>,
-    ) -> Self {
+    pub fn new(check: &'static Check, account: &'a AccountId, region: &'a Region, out: &'a mut Vec<Finding>) -> Self {
         Emit {
-            meta,
+            check,
             account,
             region,
             out,
@@ -199,7 +223,7 @@ impl<'a> Emit<'a> {
         summary: String,
     ) -> &mut Finding {
         let mut f = Finding::new(
-            self.meta.id,
+            self.check,
             self.account.clone(),
             Some(self.region.clone()),
             severity,
@@ -207,14 +231,14 @@ impl<'a> Emit<'a> {
             subject,
             summary,
         );
-        f.controls = self.meta.controls.iter().collect();
+        f.controls = self.check.meta.controls.iter().collect();
         self.out.push(f);
         self.out.last_mut().expect("just pushed")
     }
 
     /// A finding about a group, at the severity its exposure gives.
     pub fn group(&mut self, group: &Group, summary: String) -> &mut Finding {
-        let severity = self.meta.severity.for_exposure(group.exposure);
+        let severity = self.check.meta.severity.for_exposure(group.exposure);
         self.group_at(group, severity, summary)
     }
 

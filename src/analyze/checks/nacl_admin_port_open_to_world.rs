@@ -79,7 +79,7 @@ fn run(ctx: &RegionCtx, emit: &mut Emit) {
             }
         );
         let f = emit.finding(
-            Subject::NetworkAcl(acl.network_acl_id.to_string()),
+            Subject::NetworkAcl(acl.network_acl_id.clone()),
             severity,
             Some(exposure),
             summary,
@@ -102,7 +102,7 @@ fn run(ctx: &RegionCtx, emit: &mut Emit) {
         let tcp_22_or_3389 = open
             .iter()
             .any(|s| s.admits(Protocol::Tcp, 22) || s.admits(Protocol::Tcp, 3389));
-        f.controls.retain(|c| tcp_22_or_3389 || c.id != "EC2.21");
+        f.controls.retain(|c| tcp_22_or_3389 || **c != controls::EC2_21);
     }
 }
 

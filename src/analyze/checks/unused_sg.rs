@@ -9,6 +9,7 @@
 
 use crate::analyze::checks::*;
 use crate::controls;
+use crate::model::Service;
 
 pub const CHECK: Check = Check {
     meta: CheckMeta {
@@ -33,7 +34,10 @@ pub const CHECK: Check = Check {
 };
 
 fn run(ctx: &RegionCtx, emit: &mut Emit) {
-    if ["ec2", "elbv2", "rds"].iter().any(|s| ctx.region.has_gap(s)) {
+    if [Service::Ec2, Service::Elbv2, Service::Rds]
+        .into_iter()
+        .any(|s| ctx.region.has_gap(s))
+    {
         return;
     }
     for g in ctx.groups.iter().filter(|g| !g.is_attached() && !g.sg.is_default()) {
@@ -104,7 +108,7 @@ mod tests {
     fn incomplete_regions_are_not_judged() {
         let mut fx = Fx::new();
         fx.sg("sg-old", &[]);
-        fx.gap("elbv2", "DescribeLoadBalancers");
+        fx.gap(crate::model::Service::Elbv2, "DescribeLoadBalancers");
         assert!(fx.run("SGA901").is_empty());
     }
 }
