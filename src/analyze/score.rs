@@ -18,7 +18,7 @@ use std::collections::{BTreeMap, BTreeSet, HashSet};
 use serde::Serialize;
 use time::{Date, Duration};
 
-use crate::config::{scope_covers, Attestation, Config};
+use crate::config::{Attestation, Config};
 use crate::model::{AccountSnapshot, CollectionStatus, Region, SecurityGroupId, Service};
 
 use super::exceptions::format_date;
@@ -222,6 +222,16 @@ fn round1(x: f64) -> f64 {
 pub fn mean(scores: impl IntoIterator<Item = f64>) -> Option<f64> {
     let (sum, n) = scores.into_iter().fold((0.0, 0usize), |(s, n), x| (s + x, n + 1));
     (n > 0).then(|| round1(sum / n as f64))
+}
+
+/// Whether an account is in the scope given by account ids (or `"*"`) and
+/// OU ids or names anywhere on its path.
+pub fn scope_covers(accounts: &[String], ous: &[String], account: &AccountSnapshot) -> bool {
+    accounts.iter().any(|a| a == "*" || a == account.account_id.as_str())
+        || account
+            .ou_path
+            .iter()
+            .any(|ou| ous.iter().any(|o| *o == ou.id || *o == ou.name))
 }
 
 /// The newest attestation covering the account, and whether it is current.

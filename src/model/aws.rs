@@ -13,7 +13,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::ids::*;
-use super::net::{Cidr, PortRange, Protocol};
+use super::net::{Cidr, PortRange, Protocol, ServicePort, Transport};
 
 /// `{"Key": …, "Value": …}`
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -414,6 +414,19 @@ impl NetworkInterface {
         ips.dedup();
         ips
     }
+
+    /// The load balancer that owns the interface, by the name in the
+    /// description ELB gives its interfaces: `ELB app/<name>/<id>`,
+    /// `ELB net/<name>/<id>`, or `ELB <name>` for a Classic Load Balancer.
+    pub fn load_balancer_name(&self) -> Option<&str> {
+        let d = self.description.as_deref()?.strip_prefix("ELB ")?;
+        Some(d.split('/').nth(1).unwrap_or(d))
+    }
+
+    /// Whether RDS owns the interface (its description is `RDSNetworkInterface`).
+    pub fn is_rds_owned(&self) -> bool {
+        self.description.as_deref() == Some("RDSNetworkInterface")
+    }
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -566,6 +579,27 @@ pub struct Listener {
     pub port: u16,
     /// `HTTP`, `HTTPS`, `TCP`, `UDP`, `TLS`, `TCP_UDP`, …
     pub protocol: String,
+}
+
+impl Listener {
+    /// The transport the listener receives: UDP for `UDP` (and `GENEVE`, a
+    /// Gateway Load Balancer's), both for `TCP_UDP`, TCP for the rest (HTTP,
+    /// HTTPS, TCP, TLS).
+    pub fn transport(&self) -> Transport {
+        match self.protocol.to_ascii_uppercase().as_str() {
+            "UDP" | "GENEVE" => Transport::Udp,
+            "TCP_UDP" => Transport::Any,
+            _ => Transport::Tcp,
+        }
+    }
+
+    /// The listener's port on its transport.
+    pub fn service_port(&self) -> ServicePort {
+        ServicePort {
+            ports: PortRange::single(self.port),
+            transport: self.transport(),
+        }
+    }
 }
 
 /// RDS `DescribeDBInstances` → `DBInstances[]`.

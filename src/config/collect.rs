@@ -1,0 +1,69 @@
+//! `[collect]`: how `sgaudit collect` reaches the organization.
+
+use serde::{Deserialize, Serialize};
+
+use crate::model::AccountId;
+
+/// How `sgaudit collect` reaches the organization. Every field can also be
+/// given on the command line, which wins.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Collect {
+    /// The role assumed in every account (`arn:PARTITION:iam::ACCOUNT:role/ROLE_NAME`).
+    pub role_name: String,
+    /// The external id the role's trust policy requires, if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub external_id: Option<String>,
+    /// The role session name, visible in the accounts' CloudTrail.
+    pub session_name: String,
+    /// The AWS profile for the caller's credentials (else the standard chain).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub profile: Option<String>,
+    /// The region of the organization-wide calls (STS, Organizations); else
+    /// the profile's or environment's region, else us-east-1.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub home_region: Option<String>,
+    /// Regions to collect; empty: every region enabled for each account.
+    pub regions: Vec<String>,
+    /// Collect exactly these accounts without calling Organizations (for a
+    /// caller without Organizations access). Empty: every account of the
+    /// organization.
+    pub accounts: Vec<AccountId>,
+    /// Only the accounts under these OUs (ids, `ou-…`), recursively.
+    pub ous: Vec<String>,
+    /// Accounts to leave out; they are listed as skipped.
+    pub exclude_accounts: Vec<AccountId>,
+    /// Assess the caller's own account through the role too (by default it is
+    /// assessed with the caller's credentials: the management account has no
+    /// OrganizationAccountAccessRole).
+    pub assume_role_in_caller_account: bool,
+    /// API calls in flight at once, across all accounts and regions.
+    pub max_concurrency: usize,
+    /// Attempts per call, retries with backoff on throttling and 5xx included.
+    pub max_attempts: u32,
+    /// The first retry's backoff; later ones grow exponentially, with jitter.
+    pub initial_backoff_ms: u64,
+    /// Time limit of one attempt of one call.
+    pub call_timeout_secs: u64,
+}
+
+impl Default for Collect {
+    fn default() -> Self {
+        Collect {
+            role_name: "OrganizationAccountAccessRole".into(),
+            external_id: None,
+            session_name: "sgaudit".into(),
+            profile: None,
+            home_region: None,
+            regions: Vec::new(),
+            accounts: Vec::new(),
+            ous: Vec::new(),
+            exclude_accounts: Vec::new(),
+            assume_role_in_caller_account: false,
+            max_concurrency: 16,
+            max_attempts: 5,
+            initial_backoff_ms: 1000,
+            call_timeout_secs: 30,
+        }
+    }
+}
