@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use clap::Parser;
 
 use sgaudit::cli::{self, exit, Cli, UsageError};
-use sgaudit::report::baseline::BaselineError;
+use sgaudit::report::package::baseline::BaselineError;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();

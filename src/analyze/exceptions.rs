@@ -148,7 +148,7 @@ pub fn apply(findings: &mut Vec<Finding>, config: &Config, today: Date) -> Vec<E
 
 #[cfg(test)]
 mod tests {
-    use crate::analyze::testing::{describe, Fx};
+    use crate::analyze::testing::{describe, TestOrg};
     use crate::config::Exception;
 
     fn exception(check: Option<&str>, sg: Option<&str>, expires: time::Date) -> Exception {
@@ -166,7 +166,7 @@ mod tests {
 
     #[test]
     fn an_accepted_finding_stays_visible_and_stops_counting() {
-        let mut fx = Fx::new();
+        let mut fx = TestOrg::new();
         fx.sg("sg-ssh", &["tcp 22 0.0.0.0/0"]);
         fx.instance("i-1", "subnet-public", &["sg-ssh"], Some("203.0.113.90"));
         fx.ssm(&["i-1"]);
@@ -188,7 +188,7 @@ mod tests {
 
     #[test]
     fn an_expired_exception_reopens_and_is_reported() {
-        let mut fx = Fx::new();
+        let mut fx = TestOrg::new();
         fx.sg("sg-ssh", &["tcp 22 0.0.0.0/0"]);
         // The snapshot is from 2026-11-01.
         fx.config.exceptions.push(exception(
@@ -209,7 +209,7 @@ mod tests {
             ["medium 111111111111: exception #1 (SGA101 on sg-ssh) owned by team expired on 2026-10-31; the finding it covered is open again []"]
         );
         // Valid through its expiry day.
-        let mut fx = Fx::new();
+        let mut fx = TestOrg::new();
         fx.sg("sg-ssh", &["tcp 22 0.0.0.0/0"]);
         fx.config
             .exceptions

@@ -1,10 +1,10 @@
 //! DESIGN.md's "false alarms the peers' users complain about", one test each.
 //! Every test runs the whole assessment, so no check can make the alarm.
 
-use super::testing::{describe, Fx};
+use super::testing::{describe, TestOrg};
 use crate::model::Tag;
 
-fn cfn(fx: &mut Fx, sg: &str) {
+fn cfn(fx: &mut TestOrg, sg: &str) {
     fx.tag_sg(
         sg,
         Tag {
@@ -15,7 +15,7 @@ fn cfn(fx: &mut Fx, sg: &str) {
 }
 
 /// Findings of the whole assessment that concern `subject` (a group, ACL or instance id).
-fn findings_about(fx: &Fx, subject: &str) -> Vec<String> {
+fn findings_about(fx: &TestOrg, subject: &str) -> Vec<String> {
     fx.assess()
         .findings
         .iter()
@@ -26,7 +26,7 @@ fn findings_about(fx: &Fx, subject: &str) -> Vec<String> {
 
 #[test]
 fn groups_in_use_are_not_unused() {
-    let mut fx = Fx::new();
+    let mut fx = TestOrg::new();
     for (sg, how) in [
         ("sg-ref", "referenced by another group's rule"),
         ("sg-lambda", "Lambda ENI"),
@@ -68,7 +68,7 @@ fn groups_in_use_are_not_unused() {
 
 #[test]
 fn a_load_balancer_open_on_its_listener_ports_is_not_an_alarm() {
-    let mut fx = Fx::critical();
+    let mut fx = TestOrg::critical();
     fx.sg(
         "sg-alb",
         &[
@@ -93,7 +93,7 @@ fn a_load_balancer_open_on_its_listener_ports_is_not_an_alarm() {
 fn a_subnet_takes_the_main_route_table_of_its_own_vpc() {
     // vpc-main's main table routes to the internet; vpc-iso has none in the
     // snapshot. Reading "some VPC's main table" would make i-iso public.
-    let mut fx = Fx::new();
+    let mut fx = TestOrg::new();
     fx.isolated_vpc("vpc-iso", "172.31.0.0/16", "subnet-iso");
     fx.sg("sg-iso", &["tcp 22 0.0.0.0/0"]);
     fx.instance("i-iso", "subnet-iso", &["sg-iso"], Some("198.51.100.9"));
@@ -105,7 +105,7 @@ fn a_subnet_takes_the_main_route_table_of_its_own_vpc() {
         "{found:#?}"
     );
     // and the reverse: a subnet without its own table in vpc-main is public.
-    let mut fx = Fx::new();
+    let mut fx = TestOrg::new();
     fx.sg("sg-pub", &["tcp 22 0.0.0.0/0"]);
     fx.instance("i-pub", "subnet-public", &["sg-pub"], Some("198.51.100.10"));
     let found = findings_about(&fx, "sg-pub");
@@ -117,7 +117,7 @@ fn a_subnet_takes_the_main_route_table_of_its_own_vpc() {
 
 #[test]
 fn udp_is_not_tcp_and_ranges_are_not_their_ends() {
-    let mut fx = Fx::new();
+    let mut fx = TestOrg::new();
     fx.config.ports.admin = vec!["3389/udp".parse().unwrap(), "22/tcp".parse().unwrap()];
     fx.sg(
         "sg-proto",
@@ -131,14 +131,14 @@ fn udp_is_not_tcp_and_ranges_are_not_their_ends() {
     let admin = fx.run("SGA101");
     assert!(admin.is_empty(), "{admin:#?}");
     // A range is matched by every port in it, not by its ends.
-    let mut fx = Fx::new();
+    let mut fx = TestOrg::new();
     fx.sg("sg-range", &["tcp 20-25 0.0.0.0/0"]);
     assert_eq!(fx.run("SGA101").len(), 1);
 }
 
 #[test]
 fn a_self_reference_is_not_open_to_the_world() {
-    let mut fx = Fx::critical();
+    let mut fx = TestOrg::critical();
     fx.sg("sg-cluster", &["all - sg-cluster", "tcp 443 sg-alb desc=from alb"]);
     fx.sg("sg-alb", &[]);
     cfn(&mut fx, "sg-cluster");
@@ -149,7 +149,7 @@ fn a_self_reference_is_not_open_to_the_world() {
 
 #[test]
 fn a_public_range_narrower_than_zero_is_not_the_internet() {
-    let mut fx = Fx::new();
+    let mut fx = TestOrg::new();
     fx.sg(
         "sg-cdn",
         &["tcp 443 52.84.0.0/20 desc=cdn", "tcp 22 52.84.0.0/20 desc=cdn"],

@@ -60,9 +60,9 @@ pub fn of(f: &Finding) -> String {
 
 #[cfg(test)]
 mod tests {
-    use crate::analyze::testing::Fx;
+    use crate::analyze::testing::TestOrg;
 
-    fn prints(fx: &Fx) -> Vec<(String, String)> {
+    fn prints(fx: &TestOrg) -> Vec<(String, String)> {
         let mut v: Vec<(String, String)> = fx
             .assess()
             .findings
@@ -73,8 +73,8 @@ mod tests {
         v
     }
 
-    fn org() -> Fx {
-        let mut fx = Fx::new();
+    fn org() -> TestOrg {
+        let mut fx = TestOrg::new();
         fx.sg(
             "sg-ssh",
             &["tcp 22 0.0.0.0/0", "tcp 443 10.0.0.0/8", "tcp 80 0.0.0.0/0 desc=web"],
@@ -110,7 +110,7 @@ mod tests {
         let after: Vec<String> = prints(&shuffled).into_iter().map(|(p, _)| p).collect();
         assert_eq!(before, after);
         // Another rule of the same group changes: the SSH finding keeps its print.
-        let ssh = |fx: &Fx| {
+        let ssh = |fx: &TestOrg| {
             fx.assess()
                 .findings
                 .iter()
@@ -135,7 +135,7 @@ mod tests {
     #[test]
     fn changing_the_rule_source_or_ports_changes_them() {
         let fx = org();
-        let ssh = |fx: &Fx| {
+        let ssh = |fx: &TestOrg| {
             fx.assess()
                 .findings
                 .iter()

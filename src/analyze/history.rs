@@ -256,11 +256,11 @@ pub fn trend(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::analyze::testing::Fx;
+    use crate::analyze::testing::TestOrg;
     use crate::analyze::{assess, assess_against};
     use time::macros::datetime;
 
-    fn baseline_of(fx: &Fx) -> Baseline {
+    fn baseline_of(fx: &TestOrg) -> Baseline {
         let a = assess(&fx.snapshot, &fx.config);
         Baseline {
             as_of: fx.snapshot.started_at,
@@ -285,13 +285,13 @@ mod tests {
         }
     }
 
-    fn month_later(fx: &mut Fx) {
+    fn month_later(fx: &mut TestOrg) {
         fx.snapshot.started_at = datetime!(2026-12-01 02:00 UTC);
     }
 
     #[test]
     fn first_seen_is_carried_and_age_and_overdue_follow() {
-        let mut fx = Fx::new();
+        let mut fx = TestOrg::new();
         fx.sg("sg-ssh", &["tcp 22 0.0.0.0/0"]);
         fx.instance("i-1", "subnet-public", &["sg-ssh"], Some("203.0.113.9"));
         let base = baseline_of(&fx);
@@ -311,7 +311,7 @@ mod tests {
 
     #[test]
     fn new_fixed_changed_and_unknown_are_told_apart() {
-        let mut fx = Fx::new();
+        let mut fx = TestOrg::new();
         fx.sg("sg-a", &["tcp 22 0.0.0.0/0", "tcp 3306 0.0.0.0/0"]);
         fx.instance("i-1", "subnet-private", &["sg-a"], None);
         fx.second_account_sg("sg-b", &["tcp 3389 0.0.0.0/0"]);
@@ -360,7 +360,7 @@ mod tests {
 
     #[test]
     fn the_trend_keeps_the_last_24() {
-        let fx = Fx::new();
+        let fx = TestOrg::new();
         let a = assess(&fx.snapshot, &fx.config);
         let mut base = Baseline {
             as_of: fx.snapshot.started_at,

@@ -511,14 +511,14 @@ pub fn score_org(accounts: &[AccountScore]) -> OrgScore {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::analyze::testing::Fx;
+    use crate::analyze::testing::TestOrg;
     use crate::config::Attestation;
     use crate::model::Tag;
 
     /// The worked example of docs/scoring.md, computed by hand there.
     #[test]
     fn the_worked_example_of_the_scoring_doc() {
-        let mut fx = Fx::critical();
+        let mut fx = TestOrg::critical();
         fx.sg("sg-a", &["tcp 22 0.0.0.0/0 desc=ssh"]);
         fx.sg("sg-b", &["tcp 443 sg-a desc=from a"]);
         fx.sg("sg-c", &["tcp 8080 10.0.0.0/16 desc=spare"]);
@@ -572,7 +572,7 @@ mod tests {
 
     #[test]
     fn missing_attestation_and_missing_data_are_not_assessed_never_passed() {
-        let mut fx = Fx::new();
+        let mut fx = TestOrg::new();
         fx.sg("sg-a", &[]);
         fx.instance("i-1", "subnet-private", &["sg-a"], None);
         fx.gap(crate::model::Service::Ssm, "DescribeInstanceInformation");
@@ -599,7 +599,7 @@ mod tests {
 
     #[test]
     fn an_old_attestation_does_not_count() {
-        let mut fx = Fx::new();
+        let mut fx = TestOrg::new();
         fx.sg("sg-a", &[]);
         fx.config.attestations.push(Attestation {
             accounts: vec!["111111111111".into()],

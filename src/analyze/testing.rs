@@ -1,6 +1,6 @@
 //! A small organization to write check tests in the guidance's own terms.
 //!
-//! `Fx::new()` is one account (111111111111) in one region with a VPC
+//! `TestOrg::new()` is one account (111111111111) in one region with a VPC
 //! `vpc-main` (10.0.0.0/16) whose main route table routes to `igw-main`, like
 //! a default VPC: `subnet-public` uses it; `subnet-private` has its own route
 //! table with local routes only. Rules are written as one string each:
@@ -19,7 +19,11 @@ use super::{assess, Assessment};
 pub const ACCOUNT: &str = "111111111111";
 pub const OTHER_ACCOUNT: &str = "222222222222";
 
-pub struct Fx {
+/// A test organization: a snapshot and a config, built up in the guidance's
+/// terms (`fx.sg(...)`, `fx.instance(...)`, `fx.load_balancer(...)`), then
+/// assessed whole ([`TestOrg::assess`]) or by one check ([`TestOrg::run`]).
+/// Tests call it `fx` (the fixture).
+pub struct TestOrg {
     pub snapshot: Snapshot,
     pub config: Config,
 }
@@ -141,8 +145,8 @@ fn security_group(id: &str, owner: &str, rules: &[&str]) -> SecurityGroup {
     sg
 }
 
-impl Fx {
-    pub fn new() -> Fx {
+impl TestOrg {
+    pub fn new() -> TestOrg {
         let region = RegionSnapshot {
             region: "eu-west-1".into(),
             status: CollectionStatus::Ok,
@@ -179,7 +183,7 @@ impl Fx {
             }],
             ..Default::default()
         };
-        Fx {
+        TestOrg {
             snapshot: Snapshot {
                 schema_version: SCHEMA_VERSION,
                 tool: ToolInfo::this_build(),
@@ -201,8 +205,8 @@ impl Fx {
     }
 
     /// `new()`, with resources tagged `criticality=critical` marked critical.
-    pub fn critical() -> Fx {
-        let mut fx = Fx::new();
+    pub fn critical() -> TestOrg {
+        let mut fx = TestOrg::new();
         fx.config.critical.tags = vec![TagMatch {
             key: "criticality".into(),
             values: vec!["critical".into()],

@@ -65,7 +65,7 @@ pub fn run(args: AssessArgs, quiet: bool) -> anyhow::Result<ExitCode> {
 pub fn load_baseline(gates: &Gates) -> anyhow::Result<Option<analyze::history::Baseline>> {
     let Some(dir) = &gates.baseline else { return Ok(None) };
     let started = std::time::Instant::now();
-    let baseline = report::baseline::load(dir)?;
+    let baseline = report::package::baseline::load(dir)?;
     tracing::info!(findings = baseline.findings.len(), elapsed = ?started.elapsed(), "baseline read and verified");
     Ok(Some(baseline))
 }

@@ -1,4 +1,4 @@
-//! `sgaudit collect` and `sgaudit run`.
+//! `sgaudit collect`: the organization into a snapshot.
 
 use std::path::Path;
 use std::process::ExitCode;
@@ -10,11 +10,11 @@ use crate::config::LoadedConfig;
 use crate::model::{self, AccountId, Snapshot};
 use crate::report;
 
-use super::assess::{assess_and_report, load_baseline, load_config};
-use super::{exit, CollectArgs, CollectCommand, RunArgs, UsageError};
+use super::assess::load_config;
+use super::{exit, CollectArgs, CollectCommand, UsageError};
 
 /// The config file with the command line's flags on top.
-fn effective_config(args: &CollectArgs) -> anyhow::Result<LoadedConfig> {
+pub(super) fn effective_config(args: &CollectArgs) -> anyhow::Result<LoadedConfig> {
     let mut loaded = load_config(args.config.as_deref())?;
     let c = &mut loaded.config.collect;
     if let Some(v) = &args.role_name {
@@ -51,14 +51,14 @@ fn effective_config(args: &CollectArgs) -> anyhow::Result<LoadedConfig> {
 /// `sha256:<hex>` of the effective configuration as the evidence package writes it.
 fn config_digest(loaded: &LoadedConfig) -> anyhow::Result<String> {
     use sha2::Digest;
-    let text = report::evidence::config_toml(loaded)?;
+    let text = report::package::manifest::config_toml(loaded)?;
     Ok(format!(
         "sha256:{}",
-        report::output::hex(&sha2::Sha256::digest(text.as_bytes()))
+        report::package::output::hex(&sha2::Sha256::digest(text.as_bytes()))
     ))
 }
 
-fn collect_snapshot(loaded: &LoadedConfig, quiet: bool) -> anyhow::Result<Snapshot> {
+pub(super) fn collect_snapshot(loaded: &LoadedConfig, quiet: bool) -> anyhow::Result<Snapshot> {
     let digest = config_digest(loaded)?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -103,7 +103,7 @@ fn report_gaps(snapshot: &Snapshot, quiet: bool) -> bool {
     partial
 }
 
-fn summary(snapshot: &Snapshot) -> String {
+pub(super) fn summary(snapshot: &Snapshot) -> String {
     let collected = snapshot.accounts.iter().filter(|a| a.status.is_ok()).count();
     let regions: usize = snapshot
         .accounts
@@ -133,31 +133,9 @@ pub fn run(args: CollectCommand, quiet: bool) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::from(if partial { exit::PARTIAL } else { exit::OK }))
 }
 
-fn write_snapshot(path: &Path, snapshot: &Snapshot) -> anyhow::Result<()> {
+pub(super) fn write_snapshot(path: &Path, snapshot: &Snapshot) -> anyhow::Result<()> {
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
     }
     model::write_snapshot(path, snapshot).with_context(|| format!("writing the snapshot to {}", path.display()))
-}
-
-pub fn run_all(args: RunArgs, quiet: bool) -> anyhow::Result<ExitCode> {
-    let loaded = effective_config(&args.collect)?;
-    // A baseline that does not verify stops the run before any AWS call.
-    let baseline = load_baseline(&args.gates)?;
-    let snapshot = collect_snapshot(&loaded, quiet)?;
-    let path = args.out.join("snapshot.json");
-    write_snapshot(&path, &snapshot)?;
-    if !quiet {
-        eprintln!("sgaudit: {}; assessing", summary(&snapshot));
-    }
-    assess_and_report(
-        snapshot,
-        &path,
-        &loaded,
-        &args.out,
-        &args.format,
-        &args.gates,
-        baseline,
-        quiet,
-    )
 }

@@ -8,7 +8,8 @@ use anyhow::Context;
 use crate::analyze::{self, changes};
 use crate::config;
 use crate::model;
-use crate::report::{self, evidence, output::OutDir};
+use crate::report;
+use crate::report::package::{manifest, output::OutDir};
 
 use super::{exit, DiffArgs, UsageError};
 
@@ -34,8 +35,9 @@ fn package(dir: &Path) -> anyhow::Result<(model::Snapshot, config::LoadedConfig)
 }
 
 pub fn run(args: DiffArgs, quiet: bool) -> anyhow::Result<ExitCode> {
-    let baseline = report::baseline::load(&args.old).with_context(|| format!("reading {}", args.old.display()))?;
-    let check = evidence::verify(&args.new)?;
+    let baseline =
+        report::package::baseline::load(&args.old).with_context(|| format!("reading {}", args.old.display()))?;
+    let check = manifest::verify(&args.new)?;
     if !check.is_intact() {
         return Err(UsageError(format!(
             "{} does not match its manifest ({} changed, {} missing, {} added); `sgaudit verify {}` lists them",

@@ -8,6 +8,7 @@ mod assess;
 mod checks;
 mod collect;
 mod diff;
+mod run;
 mod verify;
 
 use std::path::PathBuf;
@@ -262,7 +263,7 @@ pub struct UsageError(pub String);
 
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
-        Command::Run(args) => collect::run_all(args, cli.quiet),
+        Command::Run(args) => run::run(args, cli.quiet),
         Command::Collect(args) => collect::run(args, cli.quiet),
         Command::Assess(args) => assess::run(args, cli.quiet),
         Command::Diff(args) => diff::run(args, cli.quiet),

@@ -2,12 +2,12 @@
 
 use std::process::ExitCode;
 
-use crate::report::evidence;
+use crate::report::package::manifest;
 
 use super::{exit, VerifyArgs};
 
 pub fn run(args: VerifyArgs, quiet: bool) -> anyhow::Result<ExitCode> {
-    let v = evidence::verify(&args.dir)?;
+    let v = manifest::verify(&args.dir)?;
     let dir = args.dir.display();
     if v.is_intact() {
         if !quiet {

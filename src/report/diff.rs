@@ -5,7 +5,7 @@ use tera::Context;
 use crate::analyze::changes::RuleChange;
 
 use super::json::FindingsDiff;
-use super::output::{OutDir, WrittenFile};
+use super::package::output::{OutDir, WrittenFile};
 use super::{rfc3339, template_err, ReportError};
 
 const TEMPLATE: &str = include_str!("../../templates/diff.md.tera");
@@ -72,6 +72,6 @@ pub(crate) fn write(
             format!("{}: {}", r.group_name, r.detail),
         ]
     });
-    let csv_out = super::tables::write_csv(out, "diff.csv", &header, finding_rows.chain(rule_rows))?;
+    let csv_out = super::csv::write_csv(out, "diff.csv", &header, finding_rows.chain(rule_rows))?;
     Ok(vec![json, out.write_bytes("diff.md", md.as_bytes())?, csv_out])
 }

@@ -4,7 +4,7 @@ use serde::Serialize;
 
 use crate::analyze::Assessment;
 
-use super::output::{OutDir, WrittenFile};
+use super::package::output::{OutDir, WrittenFile};
 use super::records::{FindingRecord, Names};
 use super::ReportError;
 

@@ -8,17 +8,15 @@
 //! and the config: no clock (but in the manifest), no randomness, sorted
 //! lists. Re-running on the same inputs gives the same bytes.
 
-pub mod baseline;
+mod csv;
 pub mod diff;
 pub mod escape;
-pub mod evidence;
 mod graph;
 mod html;
 pub(crate) mod json;
 mod markdown;
-pub mod output;
+pub mod package;
 pub mod records;
-mod tables;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -28,7 +26,8 @@ use crate::analyze::{AccountScore, Assessment, Finding, Severity};
 use crate::config::LoadedConfig;
 use crate::model::Snapshot;
 
-use output::{OutDir, WrittenFile};
+use package::manifest;
+use package::output::{OutDir, WrittenFile};
 use records::Names;
 
 /// An output format, as `--format` names it. The evidence package is always written.
@@ -92,12 +91,12 @@ type Job<'a> = Box<dyn FnOnce() -> Result<Vec<WrittenFile>, ReportError> + Send 
 /// if missing). Returns every file written, the manifest last.
 pub fn write(dir: &Path, inputs: &Inputs, formats: &[Format]) -> Result<Vec<WrittenFile>, ReportError> {
     let out = OutDir::create(dir)?;
-    match std::fs::remove_file(out.path(evidence::MANIFEST)) {
+    match std::fs::remove_file(out.path(manifest::MANIFEST)) {
         Ok(()) => {}
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
         Err(source) => {
             return Err(ReportError::Io {
-                path: out.path(evidence::MANIFEST),
+                path: out.path(manifest::MANIFEST),
                 source,
             })
         }
@@ -122,13 +121,13 @@ pub fn write(dir: &Path, inputs: &Inputs, formats: &[Format]) -> Result<Vec<Writ
             .collect()
     });
     let page_queue = pages.as_deref().map(crate::par::Queue::new);
-    let snapshot_file = evidence::snapshot_file_name(inputs.snapshot_path);
+    let snapshot_file = manifest::snapshot_file_name(inputs.snapshot_path);
 
     // Independent jobs, run on every core.
     let mut jobs: Vec<Job> = vec![Box::new(move || {
         Ok(vec![
-            evidence::copy_snapshot(out, inputs.snapshot_path, snapshot_file)?,
-            out.write_bytes("config.toml", evidence::config_toml(inputs.config)?.as_bytes())?,
+            manifest::copy_snapshot(out, inputs.snapshot_path, snapshot_file)?,
+            out.write_bytes("config.toml", manifest::config_toml(inputs.config)?.as_bytes())?,
         ])
     })];
     if formats.contains(&Format::Json) {
@@ -144,14 +143,9 @@ pub fn write(dir: &Path, inputs: &Inputs, formats: &[Format]) -> Result<Vec<Writ
     jobs.push(Box::new(move || Ok(vec![json::write_trend(out, a)?])));
     if formats.contains(&Format::Csv) {
         jobs.push(Box::new(move || {
-            Ok(vec![
-                tables::write_findings(out, a, names)?,
-                tables::write_scores(out, a)?,
-            ])
+            Ok(vec![csv::write_findings(out, a, names)?, csv::write_scores(out, a)?])
         }));
-        jobs.push(Box::new(move || {
-            Ok(vec![tables::write_rules(out, a, snapshot, names)?])
-        }));
+        jobs.push(Box::new(move || Ok(vec![csv::write_rules(out, a, snapshot, names)?])));
     }
     if formats.contains(&Format::Md) {
         jobs.push(Box::new(move || {
@@ -194,7 +188,7 @@ pub fn write(dir: &Path, inputs: &Inputs, formats: &[Format]) -> Result<Vec<Writ
         written.extend(r?);
     }
     written.sort();
-    let manifest = evidence::write_manifest(
+    let manifest = manifest::write_manifest(
         out,
         written.clone(),
         snapshot,

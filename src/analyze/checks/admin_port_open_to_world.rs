@@ -120,13 +120,13 @@ fn controls_for(open: &[&ServicePort], ipv6: bool) -> Vec<&'static Control> {
 
 #[cfg(test)]
 mod tests {
-    use crate::analyze::testing::Fx;
+    use crate::analyze::testing::TestOrg;
 
     const ID: &str = "SGA101";
 
     #[test]
     fn ssh_open_to_the_world_on_a_public_instance_is_critical() {
-        let mut fx = Fx::new();
+        let mut fx = TestOrg::new();
         fx.sg("sg-ssh", &["tcp 22 0.0.0.0/0"]);
         fx.instance("i-1", "subnet-public", &["sg-ssh"], Some("203.0.113.10"));
         assert_eq!(
@@ -137,7 +137,7 @@ mod tests {
 
     #[test]
     fn rdp_from_ipv6_anywhere_maps_to_the_ipv6_controls() {
-        let mut fx = Fx::new();
+        let mut fx = TestOrg::new();
         fx.sg("sg-rdp", &["tcp 3389 ::/0"]);
         fx.instance("i-1", "subnet-private", &["sg-rdp"], None);
         assert_eq!(
@@ -148,7 +148,7 @@ mod tests {
 
     #[test]
     fn ranges_and_all_traffic_that_cover_an_admin_port_count() {
-        let mut fx = Fx::new();
+        let mut fx = TestOrg::new();
         fx.sg("sg-range", &["tcp 20-25 0.0.0.0/0", "all - 0.0.0.0/0"]);
         let found = fx.run(ID);
         assert_eq!(found.len(), 2, "{found:#?}");
@@ -166,7 +166,7 @@ mod tests {
 
     #[test]
     fn a_prefix_list_holding_anywhere_is_anywhere() {
-        let mut fx = Fx::new();
+        let mut fx = TestOrg::new();
         fx.prefix_list("pl-everyone", &["0.0.0.0/0"]);
         fx.sg("sg-pl", &["tcp 22 pl-everyone"]);
         assert_eq!(fx.run(ID).len(), 1);
@@ -174,7 +174,7 @@ mod tests {
 
     #[test]
     fn near_misses_stay_quiet() {
-        let mut fx = Fx::new();
+        let mut fx = TestOrg::new();
         fx.sg(
             "sg-ok",
             &[
@@ -192,7 +192,7 @@ mod tests {
 
     #[test]
     fn configured_admin_ports_are_used() {
-        let mut fx = Fx::new();
+        let mut fx = TestOrg::new();
         fx.config.ports.admin = vec!["2222/tcp".parse().unwrap()];
         fx.sg("sg-alt", &["tcp 2222 0.0.0.0/0", "tcp 22 0.0.0.0/0"]);
         let found = fx.run(ID);

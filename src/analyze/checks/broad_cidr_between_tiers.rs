@@ -83,11 +83,11 @@ fn run(ctx: &RegionCtx, emit: &mut Emit) {
 
 #[cfg(test)]
 mod tests {
-    use crate::analyze::testing::Fx;
+    use crate::analyze::testing::TestOrg;
 
     #[test]
     fn ten_slash_eight_on_a_database_is_broad() {
-        let mut fx = Fx::new();
+        let mut fx = TestOrg::new();
         fx.sg("sg-db", &["tcp 5432 10.0.0.0/8"]);
         fx.instance("i-db", "subnet-private", &["sg-db"], None);
         assert_eq!(
@@ -98,7 +98,7 @@ mod tests {
 
     #[test]
     fn ranges_inside_the_vpc_and_references_are_fine() {
-        let mut fx = Fx::new();
+        let mut fx = TestOrg::new();
         fx.sg(
             "sg-db",
             &["tcp 5432 10.0.0.0/16", "tcp 5432 10.0.1.0/24", "tcp 5432 sg-web"],
@@ -110,7 +110,7 @@ mod tests {
 
     #[test]
     fn an_internal_load_balancer_serving_the_company_network_is_fine() {
-        let mut fx = Fx::new();
+        let mut fx = TestOrg::new();
         fx.sg("sg-lb", &["tcp 443 10.0.0.0/8"]);
         fx.load_balancer("intranet", false, &["sg-lb"], &[443]);
         assert!(fx.run("SGA204").is_empty());

@@ -49,11 +49,11 @@ fn run(ctx: &RegionCtx, emit: &mut Emit) {
 
 #[cfg(test)]
 mod tests {
-    use crate::analyze::testing::Fx;
+    use crate::analyze::testing::TestOrg;
 
     #[test]
     fn all_traffic_on_a_critical_group_is_reported_but_self_references_are_not() {
-        let mut fx = Fx::critical();
+        let mut fx = TestOrg::critical();
         fx.sg("sg-db", &["all - 10.20.0.0/16", "all - sg-web", "all - sg-db"]);
         fx.sg("sg-web", &[]);
         fx.rds("orders", false, 5432, &["sg-db"]);
@@ -69,7 +69,7 @@ mod tests {
 
     #[test]
     fn groups_of_resources_that_are_not_critical_are_not_judged() {
-        let mut fx = Fx::critical();
+        let mut fx = TestOrg::critical();
         fx.sg("sg-db", &["all - 10.20.0.0/16"]);
         fx.rds("scratch", false, 5432, &["sg-db"]);
         assert!(fx.run("SGA501").is_empty());

@@ -60,11 +60,11 @@ fn run(ctx: &RegionCtx, emit: &mut Emit) {
 
 #[cfg(test)]
 mod tests {
-    use crate::analyze::testing::Fx;
+    use crate::analyze::testing::TestOrg;
 
     #[test]
     fn a_database_group_opening_another_port_is_reported() {
-        let mut fx = Fx::critical();
+        let mut fx = TestOrg::critical();
         fx.sg("sg-db", &["tcp 3306 sg-web", "tcp 5439 sg-web"]);
         fx.sg("sg-web", &[]);
         fx.rds("orders", false, 3306, &["sg-db"]);

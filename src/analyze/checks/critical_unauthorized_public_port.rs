@@ -93,11 +93,11 @@ fn run(ctx: &RegionCtx, emit: &mut Emit) {
 
 #[cfg(test)]
 mod tests {
-    use crate::analyze::testing::Fx;
+    use crate::analyze::testing::TestOrg;
 
     #[test]
     fn only_authorized_ports_may_face_the_world() {
-        let mut fx = Fx::critical();
+        let mut fx = TestOrg::critical();
         fx.sg("sg-web", &["tcp 443 0.0.0.0/0", "tcp 8443 0.0.0.0/0", "udp 443 ::/0"]);
         fx.instance("i-web", "subnet-public", &["sg-web"], Some("203.0.113.60"));
         fx.tag_instance("i-web", "criticality", "critical");
@@ -112,7 +112,7 @@ mod tests {
 
     #[test]
     fn a_critical_load_balancer_on_its_listener_ports_is_fine() {
-        let mut fx = Fx::critical();
+        let mut fx = TestOrg::critical();
         fx.sg("sg-alb", &["tcp 443 0.0.0.0/0", "tcp 8443 0.0.0.0/0"]);
         fx.load_balancer("shop", true, &["sg-alb"], &[443, 8443]);
         fx.tag_sg(

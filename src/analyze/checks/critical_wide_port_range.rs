@@ -55,11 +55,11 @@ fn run(ctx: &RegionCtx, emit: &mut Emit) {
 
 #[cfg(test)]
 mod tests {
-    use crate::analyze::testing::Fx;
+    use crate::analyze::testing::TestOrg;
 
     #[test]
     fn a_wide_range_on_a_critical_group_is_reported() {
-        let mut fx = Fx::critical();
+        let mut fx = TestOrg::critical();
         fx.sg("sg-app", &["tcp 1024-65535 10.0.0.0/16", "tcp 8080-8089 10.0.0.0/16"]);
         fx.instance("i-app", "subnet-private", &["sg-app"], None);
         fx.tag_instance("i-app", "criticality", "critical");

@@ -66,11 +66,11 @@ fn run(ctx: &RegionCtx, emit: &mut Emit) {
 
 #[cfg(test)]
 mod tests {
-    use crate::analyze::testing::Fx;
+    use crate::analyze::testing::TestOrg;
 
     #[test]
     fn a_default_group_with_rules_is_reported_and_an_empty_one_is_not() {
-        let mut fx = Fx::new();
+        let mut fx = TestOrg::new();
         fx.sg("sg-default", &["all - sg-default", "egress all - 0.0.0.0/0"]);
         fx.rename("sg-default", "default", "default VPC security group");
         fx.instance("i-1", "subnet-private", &["sg-default"], None);
@@ -78,7 +78,7 @@ mod tests {
             fx.run("SGA902"),
             ["high sg-default: default group of vpc-main has 1 inbound and 1 outbound rule(s); 1 resource(s) use it [EC2.2 vpc-default-security-group-closed 5.4 5.5]"]
         );
-        let mut fx = Fx::new();
+        let mut fx = TestOrg::new();
         fx.sg("sg-default", &[]);
         fx.rename("sg-default", "default", "default VPC security group");
         assert!(fx.run("SGA902").is_empty());

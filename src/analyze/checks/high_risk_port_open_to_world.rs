@@ -99,11 +99,11 @@ fn controls_for(rule: &rules::Rule, open: &[&ServicePort]) -> Vec<&'static Contr
 
 #[cfg(test)]
 mod tests {
-    use crate::analyze::testing::Fx;
+    use crate::analyze::testing::TestOrg;
 
     #[test]
     fn a_public_database_port_is_critical() {
-        let mut fx = Fx::new();
+        let mut fx = TestOrg::new();
         fx.sg("sg-db", &["tcp 3306 0.0.0.0/0"]);
         fx.instance("i-db", "subnet-public", &["sg-db"], Some("203.0.113.20"));
         assert_eq!(
@@ -114,7 +114,7 @@ mod tests {
 
     #[test]
     fn udp_counts_because_the_control_names_no_protocol() {
-        let mut fx = Fx::new();
+        let mut fx = TestOrg::new();
         fx.sg("sg-u", &["udp 445 ::/0"]);
         assert_eq!(
             fx.run("SGA202"),
@@ -124,7 +124,7 @@ mod tests {
 
     #[test]
     fn admin_ports_are_left_to_the_admin_checks() {
-        let mut fx = Fx::new();
+        let mut fx = TestOrg::new();
         fx.sg(
             "sg-a",
             &["tcp 22 0.0.0.0/0", "udp 3389 0.0.0.0/0", "tcp 20-23 0.0.0.0/0"],
@@ -138,12 +138,12 @@ mod tests {
 
     #[test]
     fn a_load_balancer_listening_on_a_high_risk_port_is_its_front_door() {
-        let mut fx = Fx::new();
+        let mut fx = TestOrg::new();
         fx.sg("sg-lb", &["tcp 8080 0.0.0.0/0"]);
         fx.load_balancer("api", true, &["sg-lb"], &[8080]);
         assert!(fx.run("SGA202").is_empty());
         // but not when the range goes beyond its listeners
-        let mut fx = Fx::new();
+        let mut fx = TestOrg::new();
         fx.sg("sg-lb", &["tcp 8000-9000 0.0.0.0/0"]);
         fx.load_balancer("api", true, &["sg-lb"], &[8080]);
         assert_eq!(fx.run("SGA202").len(), 1);

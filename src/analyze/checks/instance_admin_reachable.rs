@@ -126,11 +126,11 @@ fn run(ctx: &RegionCtx, emit: &mut Emit) {
 
 #[cfg(test)]
 mod tests {
-    use crate::analyze::testing::Fx;
+    use crate::analyze::testing::TestOrg;
 
     #[test]
     fn the_bastion_pattern_is_recognised() {
-        let mut fx = Fx::new();
+        let mut fx = TestOrg::new();
         fx.sg("sg-bastion", &["tcp 22 198.51.100.7/32", "tcp 22 198.51.100.8/32"]);
         fx.sg("sg-app", &["tcp 22 sg-bastion"]);
         fx.instance("i-bastion", "subnet-public", &["sg-bastion"], Some("203.0.113.50"));
@@ -140,7 +140,7 @@ mod tests {
 
     #[test]
     fn admin_from_anywhere_on_a_public_instance_is_critical() {
-        let mut fx = Fx::new();
+        let mut fx = TestOrg::new();
         fx.sg("sg-a", &["tcp 22 0.0.0.0/0"]);
         fx.sg("sg-b", &["tcp 3389 10.0.0.0/8"]);
         fx.instance("i-1", "subnet-public", &["sg-a", "sg-b"], Some("203.0.113.51"));
@@ -152,7 +152,7 @@ mod tests {
 
     #[test]
     fn broad_networks_are_low_and_public_ranges_medium() {
-        let mut fx = Fx::new();
+        let mut fx = TestOrg::new();
         fx.sg("sg-vpn", &["tcp 22 10.8.0.0/16"]);
         fx.sg("sg-office", &["tcp 22 198.51.100.0/24"]);
         fx.instance("i-vpn", "subnet-private", &["sg-vpn"], None);

@@ -61,11 +61,11 @@ fn run(ctx: &RegionCtx, emit: &mut Emit) {
 
 #[cfg(test)]
 mod tests {
-    use crate::analyze::testing::Fx;
+    use crate::analyze::testing::TestOrg;
 
     #[test]
     fn unmanaged_running_instances_are_reported() {
-        let mut fx = Fx::new();
+        let mut fx = TestOrg::new();
         fx.sg("sg-a", &[]);
         fx.instance("i-managed", "subnet-private", &["sg-a"], None);
         fx.instance("i-unmanaged", "subnet-private", &["sg-a"], None);
@@ -80,7 +80,7 @@ mod tests {
 
     #[test]
     fn a_region_without_ssm_data_is_not_judged() {
-        let mut fx = Fx::new();
+        let mut fx = TestOrg::new();
         fx.sg("sg-a", &[]);
         fx.instance("i-1", "subnet-private", &["sg-a"], None);
         fx.gap(crate::model::Service::Ssm, "DescribeInstanceInformation");

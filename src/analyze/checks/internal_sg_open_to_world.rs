@@ -55,11 +55,11 @@ fn run(ctx: &RegionCtx, emit: &mut Emit) {
 
 #[cfg(test)]
 mod tests {
-    use crate::analyze::testing::Fx;
+    use crate::analyze::testing::TestOrg;
 
     #[test]
     fn an_internal_load_balancer_open_to_anywhere_is_flagged() {
-        let mut fx = Fx::new();
+        let mut fx = TestOrg::new();
         fx.sg("sg-int-alb", &["tcp 443 0.0.0.0/0"]);
         fx.load_balancer("int-api", false, &["sg-int-alb"], &[443]);
         assert_eq!(
@@ -70,7 +70,7 @@ mod tests {
 
     #[test]
     fn a_private_instance_open_to_anywhere_is_flagged() {
-        let mut fx = Fx::new();
+        let mut fx = TestOrg::new();
         fx.sg("sg-app", &["tcp 8080 ::/0"]);
         fx.instance("i-app", "subnet-private", &["sg-app"], None);
         assert_eq!(fx.run("SGA201").len(), 1);
@@ -78,7 +78,7 @@ mod tests {
 
     #[test]
     fn public_and_unattached_groups_and_narrow_sources_are_not_this_check() {
-        let mut fx = Fx::new();
+        let mut fx = TestOrg::new();
         fx.sg("sg-alb", &["tcp 443 0.0.0.0/0"]);
         fx.load_balancer("shop", true, &["sg-alb"], &[443]);
         fx.sg("sg-spare", &["tcp 443 0.0.0.0/0"]);
@@ -91,7 +91,7 @@ mod tests {
     fn a_public_ip_in_a_subnet_without_internet_route_is_internal() {
         // A VPC without an internet gateway beside one that has it: the public
         // IP alone does not make the instance reachable.
-        let mut fx = Fx::new();
+        let mut fx = TestOrg::new();
         fx.isolated_vpc("vpc-iso", "172.31.0.0/16", "subnet-iso");
         fx.sg("sg-iso", &["tcp 80 0.0.0.0/0"]);
         fx.instance("i-iso", "subnet-iso", &["sg-iso"], Some("198.51.100.9"));

@@ -78,11 +78,11 @@ fn run(ctx: &RegionCtx, emit: &mut Emit) {
 
 #[cfg(test)]
 mod tests {
-    use crate::analyze::testing::Fx;
+    use crate::analyze::testing::TestOrg;
 
     #[test]
     fn a_web_tier_open_to_the_world_beside_its_alb_is_a_bypass() {
-        let mut fx = Fx::new();
+        let mut fx = TestOrg::new();
         fx.sg("sg-alb", &["tcp 443 0.0.0.0/0"]);
         fx.load_balancer("shop", true, &["sg-alb"], &[443]);
         fx.sg(
@@ -99,7 +99,7 @@ mod tests {
 
     #[test]
     fn the_textbook_web_tier_is_fine() {
-        let mut fx = Fx::new();
+        let mut fx = TestOrg::new();
         fx.sg("sg-alb", &["tcp 443 0.0.0.0/0", "tcp 80 0.0.0.0/0"]);
         fx.load_balancer("shop", true, &["sg-alb"], &[80, 443]);
         fx.sg("sg-web", &["tcp 80 sg-alb", "tcp 443 sg-alb", "tcp 22 10.0.5.10/32"]);

@@ -126,11 +126,11 @@ fn first_world_match<'a>(
 
 #[cfg(test)]
 mod tests {
-    use crate::analyze::testing::Fx;
+    use crate::analyze::testing::TestOrg;
 
     #[test]
     fn the_default_allow_all_acl_on_a_public_subnet_is_medium() {
-        let mut fx = Fx::new();
+        let mut fx = TestOrg::new();
         fx.nacl("acl-default", true, &["100 allow all - 0.0.0.0/0"], &["subnet-public"]);
         let found = fx.run("SGA102");
         assert_eq!(found.len(), 1);
@@ -143,14 +143,14 @@ mod tests {
 
     #[test]
     fn an_acl_without_subnets_is_not_judged() {
-        let mut fx = Fx::new();
+        let mut fx = TestOrg::new();
         fx.nacl("acl-spare", true, &["100 allow all - 0.0.0.0/0"], &[]);
         assert!(fx.run("SGA102").is_empty());
     }
 
     #[test]
     fn an_earlier_deny_shadows_the_allow() {
-        let mut fx = Fx::new();
+        let mut fx = TestOrg::new();
         fx.nacl(
             "acl-1",
             false,
@@ -170,7 +170,7 @@ mod tests {
 
     #[test]
     fn a_later_deny_does_not_help_and_private_subnets_are_low() {
-        let mut fx = Fx::new();
+        let mut fx = TestOrg::new();
         fx.nacl(
             "acl-2",
             false,
@@ -187,7 +187,7 @@ mod tests {
 
     #[test]
     fn narrow_sources_and_web_ports_stay_quiet() {
-        let mut fx = Fx::new();
+        let mut fx = TestOrg::new();
         fx.nacl(
             "acl-3",
             false,

@@ -104,11 +104,11 @@ fn run(ctx: &RegionCtx, emit: &mut Emit) {
 
 #[cfg(test)]
 mod tests {
-    use crate::analyze::testing::Fx;
+    use crate::analyze::testing::TestOrg;
 
     #[test]
     fn a_public_database_open_to_the_world_is_critical() {
-        let mut fx = Fx::new();
+        let mut fx = TestOrg::new();
         fx.sg("sg-db", &["tcp 3306 0.0.0.0/0"]);
         fx.rds("orders", true, 3306, &["sg-db"]);
         assert_eq!(
@@ -119,7 +119,7 @@ mod tests {
 
     #[test]
     fn private_databases_or_narrow_rules_are_not_this_check() {
-        let mut fx = Fx::new();
+        let mut fx = TestOrg::new();
         fx.sg("sg-db", &["tcp 3306 0.0.0.0/0"]);
         fx.rds("internal", false, 3306, &["sg-db"]);
         fx.sg("sg-db2", &["tcp 3306 sg-web", "tcp 5432 0.0.0.0/0"]);

@@ -68,11 +68,11 @@ fn run(ctx: &RegionCtx, emit: &mut Emit) {
 
 #[cfg(test)]
 mod tests {
-    use crate::analyze::testing::Fx;
+    use crate::analyze::testing::TestOrg;
 
     #[test]
     fn udp_22_from_anywhere_is_a_low_finding_not_an_open_ssh_port() {
-        let mut fx = Fx::new();
+        let mut fx = TestOrg::new();
         fx.sg("sg-udp", &["udp 22 0.0.0.0/0"]);
         fx.instance("i-1", "subnet-public", &["sg-udp"], Some("203.0.113.10"));
         assert_eq!(
@@ -84,7 +84,7 @@ mod tests {
 
     #[test]
     fn tcp_22_is_left_to_the_admin_port_check() {
-        let mut fx = Fx::new();
+        let mut fx = TestOrg::new();
         fx.sg("sg-ssh", &["tcp 22 0.0.0.0/0", "all - ::/0", "udp 3389 0.0.0.0/0"]);
         assert!(fx.run("SGA103").is_empty());
     }

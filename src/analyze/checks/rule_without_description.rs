@@ -45,11 +45,11 @@ fn run(ctx: &RegionCtx, emit: &mut Emit) {
 
 #[cfg(test)]
 mod tests {
-    use crate::analyze::testing::Fx;
+    use crate::analyze::testing::TestOrg;
 
     #[test]
     fn undescribed_rules_are_counted_per_group() {
-        let mut fx = Fx::new();
+        let mut fx = TestOrg::new();
         fx.sg(
             "sg-a",
             &["tcp 443 10.0.0.0/16 desc=clients", "tcp 22 10.0.5.5/32", "all - sg-a"],

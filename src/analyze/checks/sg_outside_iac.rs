@@ -64,12 +64,12 @@ fn run(ctx: &RegionCtx, emit: &mut Emit) {
 
 #[cfg(test)]
 mod tests {
-    use crate::analyze::testing::Fx;
+    use crate::analyze::testing::TestOrg;
     use crate::model::Tag;
 
     #[test]
     fn console_made_groups_are_named_as_such() {
-        let mut fx = Fx::new();
+        let mut fx = TestOrg::new();
         fx.sg("sg-wiz", &[]);
         fx.rename(
             "sg-wiz",
@@ -85,7 +85,7 @@ mod tests {
 
     #[test]
     fn stack_tags_and_service_tags_count_as_managed_and_defaults_are_skipped() {
-        let mut fx = Fx::new();
+        let mut fx = TestOrg::new();
         fx.sg("sg-cfn", &[]);
         fx.tag_sg(
             "sg-cfn",

@@ -64,11 +64,11 @@ fn run(ctx: &RegionCtx, emit: &mut Emit) {
 
 #[cfg(test)]
 mod tests {
-    use crate::analyze::testing::Fx;
+    use crate::analyze::testing::TestOrg;
 
     #[test]
     fn references_to_deleted_groups_are_stale() {
-        let mut fx = Fx::new();
+        let mut fx = TestOrg::new();
         fx.sg(
             "sg-a",
             &["tcp 5432 sg-gone", "tcp 443 sg-b", "tcp 443 sg-x@999999999999"],

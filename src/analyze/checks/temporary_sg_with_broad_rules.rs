@@ -96,7 +96,7 @@ fn run(ctx: &RegionCtx, emit: &mut Emit) {
 #[cfg(test)]
 mod tests {
     use super::{has_marker, normalize};
-    use crate::analyze::testing::Fx;
+    use crate::analyze::testing::TestOrg;
 
     #[test]
     fn markers_match_whole_words() {
@@ -107,7 +107,7 @@ mod tests {
         assert!(!has_marker(&normalize("latest-api"), "test"));
         assert!(!has_marker(&normalize("contemporary"), "temp"));
         assert!(has_marker(&normalize("test"), "test"));
-        let mut fx = Fx::new();
+        let mut fx = TestOrg::new();
         fx.sg("sg-tmp", &["tcp 0-65535 0.0.0.0/0"]);
         fx.rename("sg-tmp", "tmp-debug", "ad hoc access");
         fx.sg("sg-latest", &["tcp 443 0.0.0.0/0"]);

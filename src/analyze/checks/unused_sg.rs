@@ -56,11 +56,11 @@ fn run(ctx: &RegionCtx, emit: &mut Emit) {
 
 #[cfg(test)]
 mod tests {
-    use crate::analyze::testing::Fx;
+    use crate::analyze::testing::TestOrg;
 
     #[test]
     fn a_group_nothing_uses_is_reported() {
-        let mut fx = Fx::new();
+        let mut fx = TestOrg::new();
         fx.sg("sg-old", &["tcp 22 10.0.0.0/16"]);
         assert_eq!(
             fx.run("SGA901"),
@@ -71,7 +71,7 @@ mod tests {
     /// DESIGN.md's false alarms: each of these is in use.
     #[test]
     fn groups_in_use_in_any_way_are_not_unused() {
-        let mut fx = Fx::new();
+        let mut fx = TestOrg::new();
         fx.sg("sg-referenced", &[]);
         fx.sg("sg-caller", &["tcp 5432 sg-referenced"]);
         fx.instance("i-caller", "subnet-private", &["sg-caller"], None);
@@ -95,7 +95,7 @@ mod tests {
 
     #[test]
     fn a_group_referenced_from_another_account_is_in_use() {
-        let mut fx = Fx::new();
+        let mut fx = TestOrg::new();
         fx.sg("sg-shared", &[]);
         fx.second_account_sg("sg-remote", &["tcp 443 sg-shared@111111111111"]);
         // sg-remote itself is unused; sg-shared is not.
@@ -106,7 +106,7 @@ mod tests {
 
     #[test]
     fn incomplete_regions_are_not_judged() {
-        let mut fx = Fx::new();
+        let mut fx = TestOrg::new();
         fx.sg("sg-old", &[]);
         fx.gap(crate::model::Service::Elbv2, "DescribeLoadBalancers");
         assert!(fx.run("SGA901").is_empty());

@@ -66,11 +66,11 @@ fn run(ctx: &RegionCtx, emit: &mut Emit) {
 
 #[cfg(test)]
 mod tests {
-    use crate::analyze::testing::Fx;
+    use crate::analyze::testing::TestOrg;
 
     #[test]
     fn a_cdn_slash_20_is_a_named_grant_reported_low_with_its_size() {
-        let mut fx = Fx::new();
+        let mut fx = TestOrg::new();
         fx.sg("sg-origin", &["tcp 443 52.84.0.0/20"]);
         fx.instance("i-1", "subnet-public", &["sg-origin"], Some("203.0.113.40"));
         assert_eq!(
@@ -83,7 +83,7 @@ mod tests {
 
     #[test]
     fn ssh_from_a_wide_public_range_is_medium() {
-        let mut fx = Fx::new();
+        let mut fx = TestOrg::new();
         fx.sg("sg-ssh", &["tcp 22 100.128.0.0/9"]);
         fx.instance("i-1", "subnet-public", &["sg-ssh"], Some("203.0.113.41"));
         let found = fx.run("SGA206");
@@ -99,7 +99,7 @@ mod tests {
 
     #[test]
     fn narrow_public_and_private_ranges_are_not_reported() {
-        let mut fx = Fx::new();
+        let mut fx = TestOrg::new();
         fx.sg(
             "sg-x",
             &["tcp 443 198.51.100.0/24", "tcp 443 10.0.0.0/8", "tcp 443 0.0.0.0/0"],

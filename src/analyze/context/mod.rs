@@ -275,9 +275,9 @@ impl<'s> RegionCtx<'s> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::analyze::testing::Fx;
+    use crate::analyze::testing::TestOrg;
 
-    fn exposures(fx: &Fx) -> Vec<(String, Exposure, String)> {
+    fn exposures(fx: &TestOrg) -> Vec<(String, Exposure, String)> {
         let org = OrgIndex::new(&fx.snapshot);
         let account = &fx.snapshot.accounts[0];
         let ctx = RegionCtx::new(&fx.config, &org, account, &account.regions[0]);
@@ -297,7 +297,7 @@ mod tests {
 
     #[test]
     fn exposure_follows_addresses_routes_and_fronts() {
-        let mut fx = Fx::new();
+        let mut fx = TestOrg::new();
         for sg in [
             "sg-pub",
             "sg-priv-ip",
@@ -344,7 +344,7 @@ mod tests {
 
     #[test]
     fn a_blackhole_route_does_not_reach_the_internet() {
-        let mut fx = Fx::new();
+        let mut fx = TestOrg::new();
         for r in &mut fx.region().route_tables[0].routes {
             if r.gateway_id.as_deref() == Some("igw-main") {
                 r.state = Some("blackhole".into());

@@ -10,7 +10,7 @@ use crate::analyze::{Assessment, GroupSummary};
 use crate::model::Snapshot;
 
 use super::escape;
-use super::output::{OutDir, WrittenFile};
+use super::package::output::{OutDir, WrittenFile};
 use super::records::{FindingRecord, Names};
 use super::{rfc3339, ReportError};
 

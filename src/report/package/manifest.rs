@@ -12,7 +12,7 @@ use crate::config::LoadedConfig;
 use crate::model::{CallerIdentity, Organization, Snapshot};
 
 use super::output::{digest_file, OutDir, WrittenFile};
-use super::{rfc3339, ReportError};
+use crate::report::{rfc3339, ReportError};
 
 pub const MANIFEST: &str = "manifest.json";
 

@@ -9,12 +9,12 @@ use serde::Deserialize;
 
 use crate::analyze::history::{Baseline, PastFinding, TrendEntry};
 
-use super::evidence;
+use super::manifest;
 
 #[derive(Debug, thiserror::Error)]
 pub enum BaselineError {
     #[error(transparent)]
-    Verify(#[from] evidence::VerifyError),
+    Verify(#[from] manifest::VerifyError),
     #[error(
         "the baseline {dir} does not match its manifest ({}); it was changed after it was written, so it cannot be \
          trusted as history (`sgaudit verify {dir}` lists every difference)",
@@ -76,7 +76,7 @@ fn read<T: for<'de> Deserialize<'de>>(path: &Path) -> Result<T, BaselineError> {
 /// Verify the package in `dir` and read its findings and trend.
 pub fn load(dir: &Path) -> Result<Baseline, BaselineError> {
     let started = std::time::Instant::now();
-    let v = evidence::verify(dir)?;
+    let v = manifest::verify(dir)?;
     tracing::debug!(files = v.checked, elapsed = ?started.elapsed(), "baseline verified");
     if !v.is_intact() {
         let mut problems: Vec<String> = v.changed.iter().map(|(p, _)| format!("{p} changed")).collect();

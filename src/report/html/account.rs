@@ -1,0 +1,254 @@
+//! `accounts/<id>.html`: one account's scores, findings with their evidence,
+//! remediation, and the security-group graph of each region.
+
+use std::collections::{BTreeMap, HashMap};
+
+use serde::Serialize;
+
+use crate::analyze::checks::ALL_CHECKS;
+use crate::analyze::exceptions::format_date;
+use crate::analyze::{AccountScore, Assessment, Finding, GroupSummary, Severity};
+use crate::model::{AccountSnapshot, Snapshot};
+use crate::report::graph::{self, Graph};
+use crate::report::records::Names;
+use crate::report::{header_context, template_err, ReportError};
+
+use super::cell::{cell, Cell};
+use super::{AccountSlices, Html, ATTACHMENTS_SHOWN};
+
+#[derive(Serialize)]
+struct QuestionRow<'a> {
+    code: &'static str,
+    text: &'static str,
+    cell: Cell,
+    reason: &'a str,
+    items: usize,
+    failing: usize,
+}
+
+#[derive(Serialize)]
+struct AttachmentView<'a> {
+    resource_id: &'a str,
+    kind: &'a str,
+    exposure: &'static str,
+    why: &'a str,
+    public_ips: &'a [String],
+}
+
+#[derive(Serialize)]
+struct FindingView<'a> {
+    anchor: usize,
+    severity: Severity,
+    open: bool,
+    exposure: Option<&'static str>,
+    region: Option<&'a str>,
+    group_id: Option<&'a str>,
+    group_name: Option<&'a str>,
+    /// Set when the group's evidence is listed on the page.
+    group_evidence: bool,
+    resource_ids: &'a [String],
+    summary: &'a str,
+    rule: Option<&'a crate::analyze::finding::RuleEvidence>,
+    exception: Option<&'a crate::analyze::finding::Acceptance>,
+    first_seen: String,
+    age_days: i64,
+    overdue: bool,
+    new: bool,
+    severity_was: Option<Severity>,
+}
+
+/// A group that findings are about, with what it is attached to.
+#[derive(Serialize)]
+struct GroupEvidence<'a> {
+    region: &'a str,
+    id: &'a str,
+    name: &'a str,
+    vpc_id: Option<&'a str>,
+    exposure: &'static str,
+    critical: bool,
+    attachments: Vec<AttachmentView<'a>>,
+    more_attachments: usize,
+    findings: usize,
+}
+
+#[derive(Serialize)]
+struct CheckSection<'a> {
+    id: &'static str,
+    name: &'static str,
+    title: &'static str,
+    question: &'static str,
+    severity_rule: String,
+    what: &'a str,
+    why: &'a str,
+    remediation: &'a str,
+    controls: Vec<String>,
+    open: usize,
+    findings: Vec<FindingView<'a>>,
+}
+
+/// A finding of the account, with its anchor on the page.
+type Numbered<'a> = (usize, &'a Finding);
+
+impl Html {
+    pub fn account(
+        &self,
+        a: &Assessment,
+        snapshot: &Snapshot,
+        account: &AccountSnapshot,
+        score: &AccountScore,
+        slices: &AccountSlices,
+        names: &Names,
+    ) -> Result<String, ReportError> {
+        let mut ctx = header_context(a, snapshot);
+        let id = account.account_id.as_str();
+        ctx.insert("account", score);
+        ctx.insert("overall", &cell(score.status, score.score, score.status.label().into()));
+        let questions: Vec<QuestionRow> = score
+            .questions
+            .iter()
+            .map(|q| QuestionRow {
+                code: q.question.code(),
+                text: q.question.text(),
+                cell: cell(q.status, q.score, q.reason.clone()),
+                reason: &q.reason,
+                items: q.items,
+                failing: q.failing,
+            })
+            .collect();
+        ctx.insert("questions", &questions);
+
+        let groups: &[&GroupSummary] = slices.groups.get(id).map_or(&[], Vec::as_slice);
+        let findings: &[Numbered] = slices.findings.get(id).map_or(&[], Vec::as_slice);
+        let evidence = group_evidence(groups, findings);
+        ctx.insert("sections", &self.sections(findings, &evidence, names));
+        ctx.insert("groups", &evidence.into_values().collect::<Vec<_>>());
+        ctx.insert("finding_count", &findings.len());
+        ctx.insert("graphs", &graphs(account, groups));
+        self.tera
+            .render("account.html", &ctx)
+            .map_err(template_err("account.html"))
+    }
+
+    /// The findings, grouped by check in catalogue order, each check with its texts.
+    fn sections<'a>(
+        &'a self,
+        findings: &'a [Numbered<'a>],
+        evidence: &Evidence,
+        names: &Names<'a>,
+    ) -> Vec<CheckSection<'a>> {
+        let mut by_check: HashMap<&str, Vec<&Numbered>> = HashMap::new();
+        for entry in findings {
+            by_check.entry(entry.1.check_id()).or_default().push(entry);
+        }
+        let mut sections = Vec::new();
+        for check in ALL_CHECKS {
+            let m = &check.meta;
+            let Some(of_check) = by_check.remove(m.id) else {
+                continue;
+            };
+            let texts = &self.texts[m.id];
+            sections.push(CheckSection {
+                id: m.id,
+                name: m.name,
+                title: m.title,
+                question: m.question.code(),
+                severity_rule: m.severity.describe(),
+                what: &texts[0],
+                why: &texts[1],
+                remediation: &texts[2],
+                controls: m.controls.iter().map(|c| c.label()).collect(),
+                open: of_check.iter().filter(|(_, f)| f.is_open()).count(),
+                findings: of_check
+                    .into_iter()
+                    .map(|&(anchor, f)| finding_view(anchor, f, evidence, names))
+                    .collect(),
+            });
+        }
+        sections
+    }
+}
+
+/// The groups the findings are about, each listed once with its evidence,
+/// by region and group id.
+type Evidence<'a> = BTreeMap<(&'a str, &'a str), GroupEvidence<'a>>;
+
+fn group_evidence<'a>(groups: &[&'a GroupSummary], findings: &[Numbered<'a>]) -> Evidence<'a> {
+    let group_of: HashMap<(&str, &str), &GroupSummary> = groups
+        .iter()
+        .map(|g| ((g.region.as_str(), g.group_id.as_str()), *g))
+        .collect();
+    let mut evidence = Evidence::new();
+    for (_, f) in findings {
+        let (Some(r), Some(g)) = (&f.region, &f.security_group_id) else {
+            continue;
+        };
+        let Some(group) = group_of.get(&(r.as_str(), g.as_str())) else {
+            continue;
+        };
+        evidence
+            .entry((r.as_str(), g.as_str()))
+            .or_insert_with(|| GroupEvidence {
+                region: group.region.as_str(),
+                id: group.group_id.as_str(),
+                name: &group.name,
+                vpc_id: group.vpc_id.as_ref().map(|v| v.as_str()),
+                exposure: group.exposure.label(),
+                critical: group.critical,
+                attachments: group
+                    .attachments
+                    .iter()
+                    .take(ATTACHMENTS_SHOWN)
+                    .map(|x| AttachmentView {
+                        resource_id: &x.resource_id,
+                        kind: &x.kind,
+                        exposure: x.exposure.label(),
+                        why: &x.why,
+                        public_ips: &x.public_ips,
+                    })
+                    .collect(),
+                more_attachments: group.attachments.len().saturating_sub(ATTACHMENTS_SHOWN),
+                findings: 0,
+            })
+            .findings += 1;
+    }
+    evidence
+}
+
+fn finding_view<'a>(anchor: usize, f: &'a Finding, evidence: &Evidence, names: &Names<'a>) -> FindingView<'a> {
+    let group_evidence = match (&f.region, &f.security_group_id) {
+        (Some(r), Some(g)) => evidence.contains_key(&(r.as_str(), g.as_str())),
+        _ => false,
+    };
+    FindingView {
+        anchor,
+        severity: f.severity,
+        open: f.is_open(),
+        exposure: f.exposure.map(|e| e.label()),
+        region: f.region.as_ref().map(|r| r.as_str()),
+        group_id: f.security_group_id.as_ref().map(|g| g.as_str()),
+        group_name: f.security_group_id.as_ref().and_then(|g| names.group(g.as_str())),
+        group_evidence,
+        resource_ids: &f.resource_ids,
+        summary: &f.summary,
+        rule: f.rule.as_deref(),
+        exception: f.accepted.as_deref(),
+        first_seen: format_date(f.first_seen.date()),
+        age_days: f.age_days,
+        overdue: f.overdue,
+        new: f.change == Some(crate::analyze::finding::Change::New),
+        severity_was: f.severity_was,
+    }
+}
+
+/// The security-group graph of each collected region.
+fn graphs(account: &AccountSnapshot, groups: &[&GroupSummary]) -> Vec<Graph> {
+    account
+        .regions
+        .iter()
+        .filter(|r| r.status.is_ok())
+        .map(|r| {
+            let of_region: Vec<&GroupSummary> = groups.iter().copied().filter(|g| g.region == r.region).collect();
+            graph::layout(r, &of_region)
+        })
+        .collect()
+}
