@@ -7,7 +7,9 @@ use serde::{Deserialize, Serialize};
 use crate::controls::Control;
 
 use super::checks::Check;
-use crate::model::{AccountId, InstanceId, NetworkAclId, Region, SecurityGroupId};
+use crate::model::{
+    AccountId, Cidr, InstanceId, NetworkAclId, PortRange, PrefixListId, Protocol, Region, SecurityGroupId,
+};
 
 /// The guidance's five assessment questions, plus hygiene.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -277,9 +279,63 @@ pub enum Change {
     Persisting,
 }
 
+/// What a rule is, as typed facts: the part of a finding's identity that its
+/// fingerprint hashes (never the display text, which may be reworded).
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct RuleKey {
+    pub egress: bool,
+    pub protocol: Protocol,
+    /// `None` for protocols without ports.
+    pub ports: Option<PortRange>,
+    pub source: SourceKey,
+}
+
+/// A rule's source (or destination), typed.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum SourceKey {
+    Cidr(Cidr),
+    PrefixList(PrefixListId),
+    /// A security group: its id, the account that owns it (when the rule
+    /// names one) and the peering it is reached through (when there is one).
+    Group {
+        id: Option<SecurityGroupId>,
+        account: Option<AccountId>,
+        peering: Option<String>,
+    },
+}
+
+impl RuleKey {
+    /// The canonical text the fingerprint hashes: `ingress tcp 22-22 cidr:0.0.0.0/0`,
+    /// `egress -1 - sg:sg-1@222222222222`, `ingress udp 53-53 pl:pl-1`.
+    pub fn canonical(&self) -> String {
+        let ports = match self.ports {
+            Some(p) => format!("{}-{}", p.from, p.to),
+            None => "-".into(),
+        };
+        let source = match &self.source {
+            SourceKey::Cidr(c) => format!("cidr:{c}"),
+            SourceKey::PrefixList(id) => format!("pl:{id}"),
+            SourceKey::Group { id, account, peering } => format!(
+                "sg:{}@{}{}",
+                id.as_ref().map_or("?", |i| i.as_str()),
+                account.as_ref().map_or("-", |a| a.as_str()),
+                peering.as_ref().map(|p| format!("~{p}")).unwrap_or_default()
+            ),
+        };
+        format!(
+            "{} {} {ports} {source}",
+            if self.egress { "egress" } else { "ingress" },
+            self.protocol.aws_name()
+        )
+    }
+}
+
 /// The rule a finding is about, as a person reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 pub struct RuleEvidence {
+    /// The rule as typed facts (not written out: the fields below say it in words).
+    #[serde(skip)]
+    pub key: RuleKey,
     /// `ingress` or `egress`.
     pub direction: &'static str,
     /// `tcp`, `udp`, `icmp`, `all`, …

@@ -2,28 +2,52 @@
 //! assessments, so that a periodic run can tell new from persisting from fixed.
 //!
 //! The recipe (docs/findings.md): SHA-256 over a canonical text of what the
-//! finding is about, never of where it sits in the snapshot, its severity, its
-//! wording or the run:
+//! finding is about, as typed facts, never of where it sits in the snapshot,
+//! its severity, its wording or the run:
 //!
 //! ```text
-//! sgaudit-finding/1
+//! sgaudit-finding/2
 //! <check id>
 //! <account id>
 //! <region, or ->
 //! <subject kind>:<subject id>
 //! <security group id, or ->
-//! <rule: direction protocol ports source, or ->      (checks whose identity includes the rule)
-//! <resource ids, space-separated, or ->              (checks whose identity includes the resources)
+//! <rule: RuleKey::canonical, or ->     (checks whose identity includes the rule)
+//! <resource ids, space-separated, or ->  (checks whose identity includes the resources)
 //! ```
 //!
 //! The fingerprint is the first 16 bytes of the hash, in hex (32 characters).
+//!
+//! Recipe 1 (sgaudit 0.1.0) hashed the rule's display text, whose source
+//! label is prose (`sg-… (account …)`): rewording it would have re-keyed
+//! every finding's history. A baseline written with recipe 1 is upgraded
+//! when it is read ([`upgrade`]): its own snapshot is assessed again and each
+//! finding's recipe-1 print is mapped to its recipe-2 print.
+
+use std::collections::HashMap;
 
 use sha2::{Digest, Sha256};
+
+use crate::config::Config;
+use crate::model::Snapshot;
 
 use super::checks::Identity;
 use super::finding::Finding;
 
+/// The recipe this build writes (`fingerprint_recipe` in findings.json).
+pub const RECIPE: u32 = 2;
+
 pub fn of(f: &Finding) -> String {
+    let identity = f.check.meta.identity;
+    let rule = match (identity, &f.rule) {
+        (Identity::Rule | Identity::RuleAndResources, Some(r)) => r.key.canonical(),
+        _ => "-".to_string(),
+    };
+    digest(&text(f, RECIPE, &rule))
+}
+
+/// The print recipe 1 gave `f`: kept only to upgrade old baselines.
+pub fn recipe_1(f: &Finding) -> String {
     let identity = f.check.meta.identity;
     let rule = match (identity, &f.rule) {
         (Identity::Rule | Identity::RuleAndResources, Some(r)) => {
@@ -31,31 +55,43 @@ pub fn of(f: &Finding) -> String {
         }
         _ => "-".to_string(),
     };
-    let resources = match identity {
-        Identity::RuleAndResources => {
+    digest(&text(f, 1, &rule))
+}
+
+fn text(f: &Finding, recipe: u32, rule: &str) -> String {
+    let resources = match f.check.meta.identity {
+        Identity::RuleAndResources if !f.resource_ids.is_empty() => {
             let mut ids = f.resource_ids.clone();
             ids.sort();
             ids.join(" ")
         }
         _ => "-".to_string(),
     };
-    let text = format!(
-        "sgaudit-finding/1\n{}\n{}\n{}\n{}:{}\n{}\n{}\n{}",
+    format!(
+        "sgaudit-finding/{recipe}\n{}\n{}\n{}\n{}:{}\n{}\n{rule}\n{resources}",
         f.check_id(),
         f.account_id,
         f.region.as_ref().map_or("-", |r| r.as_str()),
         f.subject.kind(),
         f.subject.id(),
         f.security_group_id.as_ref().map_or("-", |g| g.as_str()),
-        rule,
-        if resources.is_empty() {
-            "-".to_string()
-        } else {
-            resources
-        },
-    );
+    )
+}
+
+fn digest(text: &str) -> String {
     let digest = Sha256::digest(text.as_bytes());
     digest[..16].iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Recipe-1 prints of the findings of `snapshot` (assessed with `config`),
+/// each mapped to its current print. Findings this build no longer raises
+/// have no entry: in a comparison they are gone, as they should be.
+pub fn upgrade(snapshot: &Snapshot, config: &Config) -> HashMap<String, String> {
+    super::assess(snapshot, config)
+        .findings
+        .iter()
+        .map(|f| (recipe_1(f), f.fingerprint.clone()))
+        .collect()
 }
 
 #[cfg(test)]
@@ -148,5 +184,22 @@ mod tests {
         let mut other_ports = org();
         other_ports.region().security_groups[0].ip_permissions[0].to_port = Some(23);
         assert_ne!(ssh(&fx), ssh(&other_ports));
+    }
+
+    #[test]
+    fn rewording_a_finding_or_its_rule_keeps_its_print() {
+        let mut fx = org();
+        fx.second_account_sg("sg-partner", &[]);
+        fx.sg("sg-x", &["tcp 443 sg-partner@222222222222", "tcp 443 0.0.0.0/0"]);
+        let a = fx.assess();
+        for f in &a.findings {
+            let mut reworded = f.clone();
+            reworded.summary = "said another way".into();
+            if let Some(rule) = reworded.rule.as_mut() {
+                rule.source = format!("{} (in other words)", rule.source);
+                rule.protocol = rule.protocol.to_uppercase();
+            }
+            assert_eq!(super::of(&reworded), f.fingerprint, "{}", f.summary);
+        }
     }
 }

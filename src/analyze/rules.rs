@@ -8,7 +8,7 @@ use crate::model::{
     AccountId, Cidr, IpPermission, PortRange, PrefixListId, Protocol, SecurityGroup, ServicePort, UserIdGroupPair,
 };
 
-use super::finding::RuleEvidence;
+use super::finding::{RuleEvidence, RuleKey, SourceKey};
 
 /// Where a rule lets traffic come from (or go to, for egress).
 #[derive(Clone, Copy, Debug)]
@@ -93,8 +93,28 @@ impl<'s> Rule<'s> {
         }
     }
 
+    /// The rule as typed facts, for its findings' fingerprints. A group
+    /// reference without an account names the rule's own account.
+    pub fn key(&self) -> RuleKey {
+        RuleKey {
+            egress: self.egress,
+            protocol: self.protocol,
+            ports: self.ports,
+            source: match self.source {
+                Source::Cidr(c) => SourceKey::Cidr(c),
+                Source::PrefixList(id) => SourceKey::PrefixList(id.clone()),
+                Source::Group(g) => SourceKey::Group {
+                    id: g.group_id.clone(),
+                    account: g.user_id.clone().or_else(|| self.owner.cloned()),
+                    peering: g.vpc_peering_connection_id.clone(),
+                },
+            },
+        }
+    }
+
     pub fn evidence(&self) -> Box<RuleEvidence> {
         Box::new(RuleEvidence {
+            key: self.key(),
             direction: if self.egress { "egress" } else { "ingress" },
             protocol: self.protocol.label().into_owned(),
             ports: match (self.protocol, self.ports) {

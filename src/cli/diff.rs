@@ -15,17 +15,13 @@ use super::{exit, DiffArgs, UsageError};
 
 /// The snapshot copy in a package.
 fn package_snapshot(dir: &Path) -> anyhow::Result<PathBuf> {
-    ["snapshot.json", "snapshot.json.gz"]
-        .iter()
-        .map(|n| dir.join(n))
-        .find(|p| p.is_file())
-        .ok_or_else(|| {
-            UsageError(format!(
-                "{} has no snapshot.json: not an sgaudit output directory",
-                dir.display()
-            ))
-            .into()
-        })
+    report::package::snapshot_path(dir).ok_or_else(|| {
+        UsageError(format!(
+            "{} has no snapshot.json: not an sgaudit output directory",
+            dir.display()
+        ))
+        .into()
+    })
 }
 
 fn package(dir: &Path) -> anyhow::Result<(model::Snapshot, config::LoadedConfig)> {

@@ -25,6 +25,8 @@ struct FindingsHeader {
     generator: Generator,
     #[serde(with = "time::serde::rfc3339")]
     as_of: time::OffsetDateTime,
+    /// How the findings' fingerprints were computed (docs/findings.md).
+    fingerprint_recipe: u32,
     count: usize,
     open: usize,
     /// Every control the findings name, by the label they use.
@@ -44,6 +46,7 @@ pub fn write_findings(out: &OutDir, a: &Assessment, names: &Names) -> Result<Wri
         schema: "sgaudit/findings@1",
         generator: GENERATOR,
         as_of: a.as_of,
+        fingerprint_recipe: crate::analyze::fingerprint::RECIPE,
         count: a.findings.len(),
         open: a.open_findings().count(),
         controls,

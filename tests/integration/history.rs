@@ -262,3 +262,46 @@ fn fail_on_new_tolerates_the_backlog_but_not_regressions() {
     let (_, out) = assess(&sample(), &["--fail-on-new", "high"]);
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
 }
+
+/// A package written by sgaudit 0.1.0 (tests/fixtures/baseline-0.1.0: the
+/// sample assessed with `--format json`), whose fingerprints used recipe 1.
+/// Every finding this version raises that 0.1.0 raised too keeps its
+/// history: it is persisting, first seen when 0.1.0 first saw it.
+#[test]
+fn a_baseline_written_by_sgaudit_0_1_0_still_matches() {
+    let old_dir = root().join("tests/fixtures/baseline-0.1.0");
+    let old = json(&old_dir, "findings.json");
+    assert!(
+        old.get("fingerprint_recipe").is_none(),
+        "the fixture must be a recipe-1 package"
+    );
+    let baseline = old_dir.to_str().unwrap();
+    let (dir, out) = assess(&sample(), &["--baseline", baseline, "--format", "json"]);
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    let new = json(dir.path(), "findings.json");
+    // The same finding, told by what it is about rather than by its print.
+    let about = |f: &Value| {
+        format!(
+            "{} {} {} {} {}",
+            f["check_id"], f["account_id"], f["region"], f["security_group_id"], f["rule"]
+        )
+    };
+    let before: std::collections::HashMap<String, &Value> = old["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| (about(f), f))
+        .collect();
+    let mut matched = 0;
+    for f in new["findings"].as_array().unwrap() {
+        let Some(past) = before.get(&about(f)) else { continue };
+        matched += 1;
+        assert_eq!(f["change"], "persisting", "{} came back as new", f["summary"]);
+        assert_eq!(f["first_seen"], past["first_seen"]);
+        assert_ne!(
+            f["fingerprint"], past["fingerprint"],
+            "recipe 2 prints differ from recipe 1's"
+        );
+    }
+    assert!(matched >= 30, "only {matched} findings in common with 0.1.0's");
+}

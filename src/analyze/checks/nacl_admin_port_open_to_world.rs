@@ -9,7 +9,7 @@
 //! between the internet and the instance's SSH or RDP daemon.
 
 use crate::analyze::checks::*;
-use crate::analyze::finding::RuleEvidence;
+use crate::analyze::finding::{RuleEvidence, RuleKey, SourceKey};
 use crate::controls;
 use crate::model::{NetworkAclEntry, Protocol, ServicePort};
 
@@ -89,6 +89,12 @@ fn run(ctx: &RegionCtx, emit: &mut Emit) {
             .map(String::from)
             .collect();
         f.rule = Some(Box::new(RuleEvidence {
+            key: RuleKey {
+                egress: false,
+                protocol: entry.protocol,
+                ports: matches!(entry.protocol, Protocol::All | Protocol::Tcp | Protocol::Udp).then(|| entry.ports()),
+                source: SourceKey::Cidr(entry.cidr().expect("a world-wide entry has a CIDR")),
+            },
             direction: "ingress",
             protocol: entry.protocol.label().into_owned(),
             ports: if entry.protocol == Protocol::All {

@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
+use crate::analyze::fingerprint;
 use crate::analyze::history::{Baseline, PastFinding, TrendEntry};
 
 use super::manifest;
@@ -34,11 +35,26 @@ pub enum BaselineError {
 struct FindingsFile<'a> {
     #[serde(with = "time::serde::rfc3339")]
     as_of: time::OffsetDateTime,
+    /// Absent in the packages of sgaudit 0.1.0, which used recipe 1.
+    #[serde(default = "recipe_1")]
+    fingerprint_recipe: u32,
     #[serde(borrow)]
     findings: Vec<&'a serde_json::value::RawValue>,
 }
 
-fn parse_findings(path: &Path, bytes: &[u8]) -> Result<(time::OffsetDateTime, Vec<PastFinding>), BaselineError> {
+fn recipe_1() -> u32 {
+    1
+}
+
+/// A baseline's findings as its findings.json has them.
+#[derive(Debug)]
+struct Parsed {
+    as_of: time::OffsetDateTime,
+    recipe: u32,
+    findings: Vec<PastFinding>,
+}
+
+fn parse_findings(path: &Path, bytes: &[u8]) -> Result<Parsed, BaselineError> {
     let unreadable = |message: String| BaselineError::Unreadable {
         path: path.to_path_buf(),
         message,
@@ -56,7 +72,52 @@ fn parse_findings(path: &Path, bytes: &[u8]) -> Result<(time::OffsetDateTime, Ve
     for part in parts {
         findings.extend(part.map_err(unreadable)?);
     }
-    Ok((file.as_of, findings))
+    Ok(Parsed {
+        as_of: file.as_of,
+        recipe: file.fingerprint_recipe,
+        findings,
+    })
+}
+
+/// Give the findings of a package fingerprinted with an older recipe their
+/// current prints, by assessing the package's own snapshot (with its own
+/// config) again. Findings this build no longer raises keep their old print,
+/// which matches nothing: they are gone, as they should be.
+fn upgrade_fingerprints(dir: &Path, findings: &mut [PastFinding]) -> Result<(), BaselineError> {
+    let started = std::time::Instant::now();
+    let snapshot_path = super::snapshot_path(dir).ok_or_else(|| BaselineError::Unreadable {
+        path: dir.join("snapshot.json"),
+        message: "the package has no snapshot copy, which upgrading its fingerprints needs".into(),
+    })?;
+    let snapshot = crate::model::read_snapshot(&snapshot_path).map_err(|e| BaselineError::Unreadable {
+        path: snapshot_path.clone(),
+        message: e.to_string(),
+    })?;
+    // The package's config decides which findings its snapshot gives; one
+    // this version cannot read falls back to the defaults, with a warning.
+    let config = match crate::config::load(&dir.join("config.toml")) {
+        Ok(loaded) => loaded.config,
+        Err(e) => {
+            tracing::warn!("baseline config not readable, its findings are upgraded with the defaults: {e}");
+            crate::config::Config::default()
+        }
+    };
+    let upgraded = fingerprint::upgrade(&snapshot, &config);
+    let mut matched = 0;
+    for f in findings.iter_mut() {
+        if let Some(new) = upgraded.get(f.fingerprint.as_str()) {
+            f.fingerprint = new.as_str().into();
+            matched += 1;
+        }
+    }
+    tracing::info!(
+        matched,
+        of = findings.len(),
+        elapsed = ?started.elapsed(),
+        "baseline fingerprints upgraded to recipe {}",
+        fingerprint::RECIPE
+    );
+    Ok(())
 }
 
 #[derive(Deserialize)]
@@ -95,9 +156,16 @@ pub fn load(dir: &Path) -> Result<Baseline, BaselineError> {
         path: findings_path.clone(),
         message: e.to_string(),
     })?;
-    let (as_of, findings) = parse_findings(&findings_path, &bytes)?;
+    let Parsed {
+        as_of,
+        recipe,
+        mut findings,
+    } = parse_findings(&findings_path, &bytes)?;
     drop(bytes);
     tracing::debug!(findings = findings.len(), elapsed = ?started.elapsed(), "baseline findings parsed");
+    if recipe < fingerprint::RECIPE {
+        upgrade_fingerprints(dir, &mut findings)?;
+    }
     let trend_path = dir.join("trend.json");
     let trend = if trend_path.is_file() {
         read::<TrendFile>(&trend_path)?.entries
@@ -125,7 +193,8 @@ mod tests {
             r#"{{"as_of":"2026-11-01T00:00:00Z","findings":[{}]}}"#,
             list.join(",\n")
         );
-        let (as_of, findings) = super::parse_findings(Path::new("findings.json"), text.as_bytes()).unwrap();
+        let super::Parsed { as_of, findings, .. } =
+            super::parse_findings(Path::new("findings.json"), text.as_bytes()).unwrap();
         assert_eq!(as_of.date().to_string(), "2026-11-01");
         let order: Vec<&str> = findings.iter().map(|f| f.fingerprint.as_str()).collect();
         assert_eq!(order, ["fp1", "fp2", "fp3", "fp4", "fp5", "fp6", "fp7"]);

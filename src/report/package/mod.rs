@@ -6,3 +6,13 @@
 pub mod baseline;
 pub mod manifest;
 pub mod output;
+
+use std::path::{Path, PathBuf};
+
+/// The snapshot copy in the package in `dir`, if it has one.
+pub fn snapshot_path(dir: &Path) -> Option<PathBuf> {
+    ["snapshot.json", "snapshot.json.gz"]
+        .iter()
+        .map(|n| dir.join(n))
+        .find(|p| p.is_file())
+}
