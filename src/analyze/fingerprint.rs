@@ -156,12 +156,18 @@ mod tests {
                 .clone()
         };
         let mut changed = org();
-        changed.region().security_groups[0].ip_permissions[1].ip_ranges[0].cidr_ip = "10.1.0.0/16".parse().unwrap();
+        changed.set_rules(
+            "sg-ssh",
+            &["tcp 22 0.0.0.0/0", "tcp 443 10.1.0.0/16", "tcp 80 0.0.0.0/0 desc=web"],
+        );
         assert_eq!(ssh(&fx), ssh(&changed));
         // So does a new description, and a change of severity (a public IP dropped).
         let mut quieter = org();
-        quieter.region().security_groups[0].ip_permissions[0].ip_ranges[0].description = Some("vendor".into());
-        quieter.region().network_interfaces[0].association = None;
+        quieter.set_rules(
+            "sg-ssh",
+            &["tcp 22 0.0.0.0/0 desc=vendor", "tcp 443 10.0.0.0/8", "tcp 80 0.0.0.0/0 desc=web"],
+        );
+        quieter.move_instance("i-1", "subnet-public", None);
         let f = quieter.assess();
         let ssh_finding = f.findings.iter().find(|f| f.check_id() == "SGA101").unwrap();
         assert_ne!(ssh_finding.severity, crate::analyze::Severity::Critical);
@@ -179,10 +185,13 @@ mod tests {
                 .map(|f| f.fingerprint.clone())
         };
         let mut other_source = org();
-        other_source.region().security_groups[0].ip_permissions[0].ip_ranges[0].cidr_ip = "::/0".parse().unwrap();
+        other_source.set_rules("sg-ssh", &["tcp 22 ::/0", "tcp 443 10.0.0.0/8", "tcp 80 0.0.0.0/0 desc=web"]);
         assert_ne!(ssh(&fx), ssh(&other_source));
         let mut other_ports = org();
-        other_ports.region().security_groups[0].ip_permissions[0].to_port = Some(23);
+        other_ports.set_rules(
+            "sg-ssh",
+            &["tcp 22-23 0.0.0.0/0", "tcp 443 10.0.0.0/8", "tcp 80 0.0.0.0/0 desc=web"],
+        );
         assert_ne!(ssh(&fx), ssh(&other_ports));
     }
 

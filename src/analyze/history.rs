@@ -319,13 +319,8 @@ mod tests {
         month_later(&mut fx);
         // SSH closed, RDP opened; the instance becomes internet-exposed; the
         // second account was not collected this time.
-        fx.region().security_groups[0].ip_permissions[0].from_port = Some(3389);
-        fx.region().security_groups[0].ip_permissions[0].to_port = Some(3389);
-        fx.region().network_interfaces[0].subnet_id = Some("subnet-public".into());
-        fx.region().network_interfaces[0].association = Some(crate::model::PublicIpAssociation {
-            public_ip: Some("203.0.113.9".into()),
-            ..Default::default()
-        });
+        fx.set_rules("sg-a", &["tcp 3389 0.0.0.0/0", "tcp 3306 0.0.0.0/0"]);
+        fx.move_instance("i-1", "subnet-public", Some("203.0.113.9"));
         fx.snapshot.accounts[1].status = CollectionStatus::Failed {
             reason: "AccessDenied".into(),
         };

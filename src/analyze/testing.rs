@@ -231,6 +231,40 @@ impl TestOrg {
         self.region().security_groups.push(sg);
     }
 
+    /// Replace every rule of a group (both directions) with `rules`.
+    pub fn set_rules(&mut self, id: &str, rules: &[&str]) {
+        let owner = self.sg_mut(id).owner_id.clone().expect("test groups have owners");
+        let fresh = security_group(id, owner.as_str(), rules);
+        let sg = self.sg_mut(id);
+        sg.ip_permissions = fresh.ip_permissions;
+        sg.ip_permissions_egress = fresh.ip_permissions_egress;
+    }
+
+    /// Move an instance's interface to `subnet`, with `public_ip` or none.
+    pub fn move_instance(&mut self, id: &str, subnet: &str, public_ip: Option<&str>) {
+        let eni = format!("eni-{}", id.trim_start_matches("i-"));
+        let e = self
+            .region()
+            .network_interfaces
+            .iter_mut()
+            .find(|e| e.network_interface_id.as_str() == eni)
+            .unwrap_or_else(|| panic!("no interface {eni}"));
+        e.subnet_id = Some(subnet.into());
+        e.association = public_ip.map(|ip| PublicIpAssociation {
+            public_ip: Some(ip.into()),
+            ip_owner_id: Some("amazon".into()),
+            allocation_id: None,
+        });
+        let i = self
+            .region()
+            .instances
+            .iter_mut()
+            .find(|i| i.instance_id.as_str() == id)
+            .unwrap_or_else(|| panic!("no instance {id}"));
+        i.subnet_id = Some(subnet.into());
+        i.public_ip_address = public_ip.map(Into::into);
+    }
+
     pub fn rename(&mut self, id: &str, name: &str, description: &str) {
         let sg = self.sg_mut(id);
         sg.group_name = name.into();
