@@ -1216,6 +1216,7 @@ impl RegionGen<'_> {
                             vpc_id: Some(vpc_id),
                             public_ip_address: public_ip.clone(),
                             private_ip_address: Some(ip.clone()),
+                            ipv6_address: None,
                             security_groups: groups,
                             network_interfaces: vec![InstanceNetworkInterface {
                                 network_interface_id: eni_id,
@@ -1325,6 +1326,7 @@ impl RegionGen<'_> {
                 lb_type: "application".into(),
                 vpc_id: Some(net.vpc_ids[g.vpc].clone()),
                 dns_name: Some(dns),
+                ip_address_type: Some("ipv4".into()),
                 security_groups: vec![g.id.clone()],
                 availability_zones: subnets
                     .iter()
@@ -1369,12 +1371,21 @@ impl RegionGen<'_> {
                 }),
                 db_instance_port: Some(0),
                 publicly_accessible: public,
+                network_type: Some("IPV4".into()),
                 vpc_security_groups: vec![VpcSecurityGroupMembership {
                     vpc_security_group_id: g.id.clone(),
                     status: Some("active".into()),
                 }],
                 db_subnet_group: Some(DbSubnetGroup {
                     vpc_id: Some(net.vpc_ids[g.vpc].clone()),
+                    subnets: Some(
+                        [SUB_PRIVATE_A, SUB_PRIVATE_B]
+                            .iter()
+                            .map(|&s| DbSubnet {
+                                subnet_identifier: net.subnets[s].id.clone(),
+                            })
+                            .collect(),
+                    ),
                 }),
                 db_cluster_identifier: None,
                 tag_list: vec![tag("criticality", "critical")],

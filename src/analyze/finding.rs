@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 use crate::controls::Control;
 
 use super::checks::Check;
+use super::reach::ReachRecord;
 use crate::model::{
     AccountId, Cidr, InstanceId, NetworkAclId, PortRange, PrefixListId, Protocol, Region, SecurityGroupId,
 };
@@ -208,16 +209,21 @@ impl std::str::FromStr for Severity {
     }
 }
 
-/// How reachable a resource is. Ordered: unattached < internal < internet.
+/// How reachable from the internet a finding's subject is, as reachability
+/// proves it (docs/exposure.md). Ordered from the defender's best case:
+/// unattached < internal < unknown < internet-exposed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Exposure {
     /// Attached to nothing: a latent risk, live the day someone attaches it.
     Unattached,
-    /// Attached, with no public address or internet-facing front.
+    /// Attached, and no rule of the finding is reachable from the internet.
     Internal,
-    /// A public IP in a subnet routed to an internet gateway, an
-    /// internet-facing load balancer, or a publicly accessible database.
+    /// A fact the verdict needs was not collected. Severity treats it as
+    /// exposed; every output says "unverified" and what is missing.
+    Unknown,
+    /// Some rule of the finding is reachable from the internet: directly,
+    /// through a load balancer, or via inspection.
     InternetExposed,
 }
 
@@ -226,8 +232,14 @@ impl Exposure {
         match self {
             Exposure::Unattached => "unattached",
             Exposure::Internal => "internal",
+            Exposure::Unknown => "unknown",
             Exposure::InternetExposed => "internet-exposed",
         }
+    }
+
+    /// Whether severity treats it as exposed: proven, or unverified.
+    pub fn counts_as_exposed(self) -> bool {
+        matches!(self, Exposure::InternetExposed | Exposure::Unknown)
     }
 }
 
@@ -379,6 +391,9 @@ pub struct Finding {
     /// One sentence: what exactly is wrong.
     pub summary: String,
     pub rule: Option<Box<RuleEvidence>>,
+    /// Whether traffic from the internet gets to what the finding is about,
+    /// and the path that proves it (or what stops it, or what is missing).
+    pub reachability: Option<Box<ReachRecord>>,
     /// The external controls this finding fails (a subset of its check's).
     #[serde(skip)]
     pub controls: Vec<&'static Control>,
@@ -422,6 +437,7 @@ impl Finding {
             resource_ids: Vec::new(),
             summary,
             rule: None,
+            reachability: None,
             controls: Vec::new(),
             accepted: None,
             fingerprint: String::new(),

@@ -15,6 +15,7 @@ mod false_alarms;
 pub mod finding;
 pub mod fingerprint;
 pub mod history;
+pub mod reach;
 pub mod rules;
 pub mod score;
 #[cfg(test)]

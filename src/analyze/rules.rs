@@ -11,7 +11,7 @@ use crate::model::{
 use super::finding::{RuleEvidence, RuleKey, SourceKey};
 
 /// Where a rule lets traffic come from (or go to, for egress).
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy, Debug, PartialEq)]
 pub enum Source<'s> {
     Cidr(Cidr),
     PrefixList(&'s PrefixListId),
@@ -19,7 +19,7 @@ pub enum Source<'s> {
 }
 
 /// One rule: a protocol and ports from one source.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Rule<'s> {
     pub protocol: Protocol,
     /// The TCP/UDP ports it opens; every port for protocol `-1`; `None` for
@@ -30,6 +30,9 @@ pub struct Rule<'s> {
     pub egress: bool,
     /// The account that owns the rule's group.
     pub owner: Option<&'s AccountId>,
+    /// Its position among its group's rules of the same direction, one
+    /// source at a time (what [`ingress`] and [`egress`] yield in order).
+    pub index: usize,
 }
 
 impl<'s> Rule<'s> {
@@ -143,6 +146,7 @@ fn rule<'s>(perm: &'s IpPermission, side: Side<'s>, source: Source<'s>, descript
         description: description.as_deref().filter(|d| !d.trim().is_empty()),
         egress: side.egress,
         owner: side.owner,
+        index: 0,
     }
 }
 
@@ -172,7 +176,11 @@ pub fn ingress(sg: &SecurityGroup) -> impl Iterator<Item = Rule<'_>> {
         egress: false,
         owner: sg.owner_id.as_ref(),
     };
-    sg.ip_permissions.iter().flat_map(move |p| flatten(p, side))
+    numbered(sg.ip_permissions.iter().flat_map(move |p| flatten(p, side)))
+}
+
+fn numbered<'s>(rules: impl Iterator<Item = Rule<'s>>) -> impl Iterator<Item = Rule<'s>> {
+    rules.enumerate().map(|(index, rule)| Rule { index, ..rule })
 }
 
 /// Every outbound rule of a group, one destination at a time.
@@ -181,5 +189,5 @@ pub fn egress(sg: &SecurityGroup) -> impl Iterator<Item = Rule<'_>> {
         egress: true,
         owner: sg.owner_id.as_ref(),
     };
-    sg.ip_permissions_egress.iter().flat_map(move |p| flatten(p, side))
+    numbered(sg.ip_permissions_egress.iter().flat_map(move |p| flatten(p, side)))
 }

@@ -22,12 +22,15 @@ use crate::config::{Attestation, Config};
 use crate::model::{AccountSnapshot, CollectionStatus, Region, SecurityGroupId, Service};
 
 use super::exceptions::format_date;
-use super::finding::{Finding, PerQuestion, PerSeverity, Question, Severity, Subject};
+use super::finding::{Exposure, Finding, PerQuestion, PerSeverity, Question, Severity, Subject};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Status {
     Pass,
+    /// Every assessed item passes, but part of the account (or of the
+    /// organization) was not collected: never shown as a plain pass.
+    PartialCoverage,
     Partial,
     Fail,
     NotAssessed,
@@ -38,6 +41,7 @@ impl Status {
     pub fn label(self) -> &'static str {
         match self {
             Status::Pass => "pass",
+            Status::PartialCoverage => "partial coverage",
             Status::Partial => "partial",
             Status::Fail => "fail",
             Status::NotAssessed => "not assessed",
@@ -45,7 +49,17 @@ impl Status {
         }
     }
     pub fn is_assessed(self) -> bool {
-        matches!(self, Status::Pass | Status::Partial | Status::Fail)
+        matches!(self, Status::Pass | Status::PartialCoverage | Status::Partial | Status::Fail)
+    }
+
+    /// This status, or "partial coverage" if it would read "pass" while
+    /// something was not collected.
+    fn covering(self, complete: bool) -> Status {
+        if self == Status::Pass && !complete {
+            Status::PartialCoverage
+        } else {
+            self
+        }
     }
 }
 
@@ -254,6 +268,8 @@ struct Tally<'f> {
     failing: PerQuestion<HashSet<&'f Subject>>,
     /// Whether one of those findings is critical.
     critical: PerQuestion<bool>,
+    /// Open findings whose exposure could not be verified (counted as exposed).
+    unverified: PerQuestion<usize>,
 }
 
 fn tally<'f>(facts: &AccountFacts, findings: &[&'f Finding]) -> Tally<'f> {
@@ -271,6 +287,7 @@ fn tally<'f>(facts: &AccountFacts, findings: &[&'f Finding]) -> Tally<'f> {
         if f.severity >= Severity::Medium && (in_scope.contains(&f.subject) || unknown.contains(&f.subject)) {
             t.failing[q].insert(&f.subject);
             t.critical[q] |= f.severity == Severity::Critical;
+            t.unverified[q] += usize::from(f.exposure == Some(Exposure::Unknown));
         }
     }
     t
@@ -370,6 +387,12 @@ fn score_question(q: Question, facts: &AccountFacts, tally: &Tally, blocked: Opt
             why.join("; ")
         ));
     }
+    let unverified = tally.unverified[q];
+    if unverified > 0 {
+        result.reason.push_str(&format!(
+            "; {unverified} of the failing findings rest on unverified reachability (counted as exposed)"
+        ));
+    }
     result
 }
 
@@ -415,7 +438,7 @@ pub fn score_account(
         .map(|q| q.status)
         .filter(|s| s.is_assessed())
         .max()
-        .unwrap_or(Status::NotAssessed);
+        .map_or(Status::NotAssessed, |s| s.covering(collection.state == CollectionState::Complete));
 
     AccountScore {
         account_id: account.account_id.to_string(),
@@ -483,12 +506,17 @@ fn collection(account: &AccountSnapshot, facts: &AccountFacts) -> Collection {
 /// The organization's score and coverage from its accounts' scores.
 pub fn score_org(accounts: &[AccountScore]) -> OrgScore {
     let score = mean(accounts.iter().filter_map(|a| a.score));
+    // Suspended accounts are skipped on purpose; any other account that was
+    // not (wholly) collected keeps the organization from reading "pass".
+    let complete = accounts
+        .iter()
+        .all(|a| matches!(a.collection.state, CollectionState::Complete | CollectionState::Skipped));
     let status = accounts
         .iter()
         .map(|a| a.status)
         .filter(|s| s.is_assessed())
         .max()
-        .unwrap_or(Status::NotAssessed);
+        .map_or(Status::NotAssessed, |s| s.covering(complete));
     let questions = Question::SCORED
         .into_iter()
         .map(|q| (q, mean(accounts.iter().filter_map(|a| a.question(q)?.score))))
@@ -556,16 +584,16 @@ mod tests {
         assert_eq!(
             table,
             [
-                ("Q1".to_string(), Some(75.0), 4, 1, Status::Fail),
+                ("Q1".to_string(), Some(60.0), 5, 2, Status::Fail),
                 ("Q2".to_string(), Some(100.0), 4, 0, Status::Pass),
                 ("Q3".to_string(), Some(50.0), 2, 1, Status::Fail),
                 ("Q4".to_string(), Some(66.7), 3, 1, Status::Partial),
                 ("Q5".to_string(), Some(100.0), 1, 0, Status::Pass),
             ]
         );
-        assert_eq!(acc.score, Some(78.3)); // (75 + 100 + 50 + 66.7 + 100) / 5 = 78.34
+        assert_eq!(acc.score, Some(75.3)); // (60 + 100 + 50 + 66.7 + 100) / 5 = 75.34
         assert_eq!(acc.status, Status::Fail);
-        assert_eq!(a.org.score, Some(78.3));
+        assert_eq!(a.org.score, Some(75.3));
         assert_eq!(acc.signals.iac_share, Some(66.7));
         assert_eq!(acc.signals.ssm_share, Some(50.0));
     }
@@ -593,7 +621,8 @@ mod tests {
             q[4].reason
         );
         // Only Q1 and Q2 count.
-        assert_eq!(a.accounts[0].score, Some(100.0));
+        let assessed = [q[0].score.unwrap(), q[1].score.unwrap()];
+        assert_eq!(a.accounts[0].score, mean(assessed));
         assert!(a.is_partial());
     }
 

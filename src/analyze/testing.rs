@@ -3,7 +3,8 @@
 //! `TestOrg::new()` is one account (111111111111) in one region with a VPC
 //! `vpc-main` (10.0.0.0/16) whose main route table routes to `igw-main`, like
 //! a default VPC: `subnet-public` uses it; `subnet-private` has its own route
-//! table with local routes only. Rules are written as one string each:
+//! table with local routes only. Both subnets have the default network ACL
+//! `acl-main`, which allows everything in and out (a default VPC's). Rules are written as one string each:
 //! `"tcp 22 0.0.0.0/0"`, `"udp 3389 ::/0"`, `"all - sg-web"`,
 //! `"tcp 443 pl-corp"`, `"tcp 443 sg-x@222222222222"`, `"egress all - 0.0.0.0/0"`,
 //! with an optional `desc=…` at the end.
@@ -59,6 +60,58 @@ fn rt(id: &str, vpc: &str, main: bool, subnet: Option<&str>, igw: Option<&str>) 
         }],
         routes,
         tags: vec![],
+    }
+}
+
+/// A VPC's default network ACL: everything allowed, in and out, both families.
+fn allow_all_acl(id: &str, vpc: &str, subnets: &[&str]) -> NetworkAcl {
+    NetworkAcl {
+        network_acl_id: id.into(),
+        vpc_id: vpc.into(),
+        is_default: true,
+        entries: [
+            "100 allow all - 0.0.0.0/0",
+            "101 allow all - ::/0",
+            "out 100 allow all - 0.0.0.0/0",
+            "out 101 allow all - ::/0",
+        ]
+        .iter()
+        .map(|s| acl_entry(s))
+        .collect(),
+        associations: subnets
+            .iter()
+            .map(|s| NetworkAclAssociation { subnet_id: (*s).into() })
+            .collect(),
+        tags: vec![],
+    }
+}
+
+/// `"100 allow tcp 22 0.0.0.0/0"`, `"out 100 allow tcp 1024-65535 0.0.0.0/0"`,
+/// `"50 deny all - ::/0"`.
+fn acl_entry(spec: &str) -> NetworkAclEntry {
+    let mut p: Vec<&str> = spec.split_whitespace().collect();
+    let egress = p.first() == Some(&"out");
+    if egress {
+        p.remove(0);
+    }
+    let [number, action, proto, ports, cidr] = p[..] else {
+        panic!("bad entry {spec:?}")
+    };
+    let cidr: Cidr = cidr.parse().unwrap();
+    NetworkAclEntry {
+        rule_number: number.parse().unwrap(),
+        protocol: proto.parse().unwrap(),
+        rule_action: action.into(),
+        egress,
+        cidr_block: (!cidr.is_ipv6()).then_some(cidr),
+        ipv6_cidr_block: cidr.is_ipv6().then_some(cidr),
+        port_range: (ports != "-").then(|| {
+            let r: PortRange = ports.parse().unwrap();
+            NaclPortRange {
+                from: i32::from(r.from),
+                to: i32::from(r.to),
+            }
+        }),
     }
 }
 
@@ -181,6 +234,10 @@ impl TestOrg {
                     state: Some("available".into()),
                 }],
             }],
+            network_acls: vec![allow_all_acl("acl-main", "vpc-main", &["subnet-public", "subnet-private"])],
+            target_groups: Some(vec![]),
+            classic_load_balancers: Some(vec![]),
+            vpc_peering_connections: Some(vec![]),
             ..Default::default()
         };
         TestOrg {
@@ -302,10 +359,11 @@ impl TestOrg {
             })
             .collect();
         let eni = format!("eni-{}", id.trim_start_matches("i-"));
+        let vpc = self.vpc_of(subnet);
         self.region().network_interfaces.push(NetworkInterface {
             network_interface_id: eni.as_str().into(),
             subnet_id: Some(subnet.into()),
-            vpc_id: Some("vpc-main".into()),
+            vpc_id: Some(vpc.clone()),
             interface_type: Some("interface".into()),
             status: Some("in-use".into()),
             groups: groups.clone(),
@@ -326,7 +384,7 @@ impl TestOrg {
             instance_id: id.into(),
             state: InstanceState { name: "running".into() },
             subnet_id: Some(subnet.into()),
-            vpc_id: Some("vpc-main".into()),
+            vpc_id: Some(vpc),
             public_ip_address: public_ip.map(Into::into),
             security_groups: groups,
             network_interfaces: vec![InstanceNetworkInterface {
@@ -334,6 +392,15 @@ impl TestOrg {
             }],
             ..Default::default()
         });
+    }
+
+    /// The VPC of a subnet of the region (`vpc-main` for one not in it).
+    fn vpc_of(&mut self, subnet: &str) -> VpcId {
+        self.region()
+            .subnets
+            .iter()
+            .find(|s| s.subnet_id.as_str() == subnet)
+            .map_or_else(|| "vpc-main".into(), |s| s.vpc_id.clone())
     }
 
     pub fn stop(&mut self, id: &str) {
@@ -398,6 +465,11 @@ impl TestOrg {
             lb_type: "application".into(),
             vpc_id: Some("vpc-main".into()),
             security_groups: groups.iter().map(|g| (*g).into()).collect(),
+            // Internet-facing in the public subnet, internal in the private one.
+            availability_zones: vec![LoadBalancerZone {
+                zone_name: Some("eu-west-1a".into()),
+                subnet_id: Some(if internet_facing { "subnet-public" } else { "subnet-private" }.into()),
+            }],
             listeners: ports
                 .iter()
                 .map(|&p| Listener {
@@ -410,8 +482,175 @@ impl TestOrg {
         });
     }
 
+    /// A network load balancer (without groups of its own when `groups`
+    /// is empty), listening on `ports` and forwarding each to `targets`
+    /// (instance ids) on the same port.
+    pub fn nlb(&mut self, name: &str, internet_facing: bool, groups: &[&str], ports: &[u16], targets: &[&str]) {
+        self.load_balancer(name, internet_facing, groups, ports);
+        let lb = self.region().load_balancers.last_mut().expect("just added");
+        lb.lb_type = "network".into();
+        lb.load_balancer_arn = lb.load_balancer_arn.replace("/app/", "/net/");
+        for l in &mut lb.listeners {
+            l.protocol = "TCP".into();
+        }
+        for &port in ports {
+            self.target_group(name, &format!("{name}-{port}"), "TCP", port, targets);
+        }
+    }
+
+    /// A target group of load balancer `lb`, forwarding to `targets`
+    /// (instance ids, or IP addresses) on `port`.
+    pub fn target_group(&mut self, lb: &str, name: &str, protocol: &str, port: u16, targets: &[&str]) {
+        let arn = self
+            .region()
+            .load_balancers
+            .iter()
+            .find(|l| l.load_balancer_name == lb)
+            .unwrap_or_else(|| panic!("no load balancer {lb}"))
+            .load_balancer_arn
+            .clone();
+        self.region().target_groups.get_or_insert_with(Vec::new).push(TargetGroup {
+            target_group_arn: format!("arn:aws:elasticloadbalancing:eu-west-1:{ACCOUNT}:targetgroup/{name}/0123"),
+            target_group_name: name.into(),
+            protocol: Some(protocol.into()),
+            port: Some(port),
+            vpc_id: Some("vpc-main".into()),
+            target_type: Some("instance".into()),
+            load_balancer_arns: vec![arn],
+            target_health_descriptions: Some(
+                targets
+                    .iter()
+                    .map(|t| TargetHealthDescription {
+                        target: TargetDescription {
+                            id: (*t).into(),
+                            port: Some(port),
+                        },
+                        target_health: None,
+                    })
+                    .collect(),
+            ),
+        });
+    }
+
+    /// A Classic Load Balancer with `(listener port, instance port)` pairs.
+    pub fn classic_lb(&mut self, name: &str, internet_facing: bool, groups: &[&str], listeners: &[(u16, u16)], instances: &[&str]) {
+        self.region()
+            .classic_load_balancers
+            .get_or_insert_with(Vec::new)
+            .push(ClassicLoadBalancer {
+                load_balancer_name: name.into(),
+                scheme: if internet_facing { "internet-facing" } else { "internal" }.into(),
+                vpc_id: Some("vpc-main".into()),
+                subnets: vec![if internet_facing { "subnet-public" } else { "subnet-private" }.into()],
+                security_groups: groups.iter().map(|g| (*g).into()).collect(),
+                listener_descriptions: listeners
+                    .iter()
+                    .map(|&(lb_port, instance_port)| ClassicListenerDescription {
+                        listener: ClassicListener {
+                            protocol: "HTTP".into(),
+                            load_balancer_port: lb_port,
+                            instance_protocol: Some("HTTP".into()),
+                            instance_port,
+                        },
+                    })
+                    .collect(),
+                instances: instances
+                    .iter()
+                    .map(|i| ClassicInstance {
+                        instance_id: (*i).into(),
+                    })
+                    .collect(),
+                ..Default::default()
+            });
+    }
+
+    /// Give an instance's interface an IPv6 address.
+    pub fn ipv6(&mut self, instance: &str, address: &str) {
+        let eni = format!("eni-{}", instance.trim_start_matches("i-"));
+        self.region()
+            .network_interfaces
+            .iter_mut()
+            .find(|e| e.network_interface_id.as_str() == eni)
+            .unwrap_or_else(|| panic!("no interface {eni}"))
+            .ipv6_addresses
+            .push(Ipv6Address {
+                ipv6_address: address.into(),
+            });
+    }
+
+    /// Point the default routes (both families) of route table `table` at
+    /// `target` (`nat-…`, `vpce-…`, `eigw-…`), or remove them (`None`).
+    pub fn default_route(&mut self, table: &str, target: Option<&str>) {
+        let rt = self
+            .region()
+            .route_tables
+            .iter_mut()
+            .find(|t| t.route_table_id.as_str() == table)
+            .unwrap_or_else(|| panic!("no route table {table}"));
+        rt.routes.retain(|r| {
+            !r.destination_cidr_block
+                .or(r.destination_ipv6_cidr_block)
+                .is_some_and(|d| d.is_anywhere())
+        });
+        if let Some(target) = target {
+            for dest in ["0.0.0.0/0", "::/0"] {
+                let cidr: Cidr = dest.parse().unwrap();
+                let mut route = Route {
+                    destination_cidr_block: (!cidr.is_ipv6()).then_some(cidr),
+                    destination_ipv6_cidr_block: cidr.is_ipv6().then_some(cidr),
+                    state: Some("active".into()),
+                    ..Default::default()
+                };
+                match target {
+                    t if t.starts_with("nat-") => route.nat_gateway_id = Some(t.into()),
+                    t if t.starts_with("eigw-") => route.egress_only_internet_gateway_id = Some(t.into()),
+                    t => route.gateway_id = Some(t.into()),
+                }
+                rt.routes.push(route);
+            }
+        }
+    }
+
+    /// An edge route table of `gateway` sending `destination` to `target`.
+    pub fn edge_route(&mut self, table: &str, gateway: &str, destination: &str, target: &str) {
+        self.region().route_tables.push(RouteTable {
+            route_table_id: table.into(),
+            vpc_id: "vpc-main".into(),
+            associations: vec![RouteTableAssociation {
+                main: false,
+                subnet_id: None,
+                gateway_id: Some(gateway.into()),
+            }],
+            routes: vec![Route {
+                destination_cidr_block: Some(destination.parse().unwrap()),
+                gateway_id: Some(target.into()),
+                state: Some("active".into()),
+                ..Default::default()
+            }],
+            tags: vec![],
+        });
+    }
+
+    /// An RDS instance in `subnet-public` when publicly accessible, else in `subnet-private`.
     pub fn rds(&mut self, id: &str, public: bool, port: u16, groups: &[&str]) {
+        let subnet = if public { "subnet-public" } else { "subnet-private" };
+        self.rds_in(id, public, port, groups, &[subnet]);
+    }
+
+    /// An RDS instance whose DB subnet group holds `subnets`.
+    pub fn rds_in(&mut self, id: &str, public: bool, port: u16, groups: &[&str], subnets: &[&str]) {
         self.region().db_instances.push(DbInstance {
+            db_subnet_group: Some(DbSubnetGroup {
+                vpc_id: Some("vpc-main".into()),
+                subnets: Some(
+                    subnets
+                        .iter()
+                        .map(|s| DbSubnet {
+                            subnet_identifier: (*s).into(),
+                        })
+                        .collect(),
+                ),
+            }),
             db_instance_identifier: id.into(),
             engine: if port == 3306 { "mysql" } else { "postgres" }.into(),
             endpoint: Some(DbEndpoint {
@@ -461,33 +700,18 @@ impl TestOrg {
         });
     }
 
-    /// A network ACL; entries as `"100 allow tcp 22 0.0.0.0/0"` (`all -` for protocol -1).
+    /// A network ACL, associated with `subnets` (which leave the ACL they
+    /// had: a subnet has one). Entries as `"100 allow tcp 22 0.0.0.0/0"`
+    /// (`all -` for protocol -1), outbound ones with `out` in front; without
+    /// any outbound entry, everything is allowed out.
     pub fn nacl(&mut self, id: &str, is_default: bool, entries: &[&str], subnets: &[&str]) {
-        let entries = entries
-            .iter()
-            .map(|spec| {
-                let p: Vec<&str> = spec.split_whitespace().collect();
-                let [number, action, proto, ports, cidr] = p[..] else {
-                    panic!("bad entry {spec:?}")
-                };
-                let cidr: Cidr = cidr.parse().unwrap();
-                NetworkAclEntry {
-                    rule_number: number.parse().unwrap(),
-                    protocol: proto.parse().unwrap(),
-                    rule_action: action.into(),
-                    egress: false,
-                    cidr_block: (!cidr.is_ipv6()).then_some(cidr),
-                    ipv6_cidr_block: cidr.is_ipv6().then_some(cidr),
-                    port_range: (ports != "-").then(|| {
-                        let r: PortRange = ports.parse().unwrap();
-                        NaclPortRange {
-                            from: i32::from(r.from),
-                            to: i32::from(r.to),
-                        }
-                    }),
-                }
-            })
-            .collect();
+        let mut entries: Vec<NetworkAclEntry> = entries.iter().map(|s| acl_entry(s)).collect();
+        if !entries.iter().any(|e| e.egress) {
+            entries.extend(["out 100 allow all - 0.0.0.0/0", "out 101 allow all - ::/0"].map(acl_entry));
+        }
+        for acl in &mut self.region().network_acls {
+            acl.associations.retain(|a| !subnets.contains(&a.subnet_id.as_str()));
+        }
         self.region().network_acls.push(NetworkAcl {
             network_acl_id: id.into(),
             vpc_id: "vpc-main".into(),
@@ -501,9 +725,9 @@ impl TestOrg {
         });
     }
 
-    /// A second VPC with no internet gateway and no route table in the
-    /// snapshot: only a wrong "main route table of some VPC" lookup would
-    /// find `vpc-main`'s route to the internet.
+    /// A second VPC with no internet gateway: its main route table has its
+    /// local route only, and only a wrong "main route table of some VPC"
+    /// lookup would find `vpc-main`'s route to the internet.
     pub fn isolated_vpc(&mut self, vpc: &str, cidr: &str, subnet: &str) {
         self.region().vpcs.push(Vpc {
             vpc_id: vpc.into(),
@@ -516,6 +740,12 @@ impl TestOrg {
             cidr_block: Some(cidr.parse().unwrap()),
             ..Default::default()
         });
+        let mut table = rt(&format!("rtb-{vpc}"), vpc, true, None, None);
+        table.routes[0].destination_cidr_block = Some(cidr.parse().unwrap());
+        self.region().route_tables.push(table);
+        self.region()
+            .network_acls
+            .push(allow_all_acl(&format!("acl-{vpc}"), vpc, &[subnet]));
     }
 
     /// A group in a second account (222222222222), same region.
@@ -564,6 +794,16 @@ impl TestOrg {
         }
         out.iter().map(describe).collect()
     }
+}
+
+/// The worst verdict of a group's inbound rules over its attachments, as
+/// the outputs write it (`None`: no rule admits traffic from the internet).
+pub fn reach_of(fx: &TestOrg, group: &str) -> Option<super::reach::ReachRecord> {
+    let org = super::context::OrgIndex::new(&fx.snapshot);
+    let account = &fx.snapshot.accounts[0];
+    let ctx = super::context::RegionCtx::new(&fx.config, &org, account, &account.regions[0]);
+    let g = ctx.group(group).unwrap_or_else(|| panic!("no group {group}"));
+    g.reach.as_ref().map(|r| r.record())
 }
 
 pub fn describe(f: &super::Finding) -> String {

@@ -6,6 +6,7 @@
 //! failing the region: one odd value must not cost the whole collection.
 
 use aws_sdk_ec2::types as ec2;
+use aws_sdk_elasticloadbalancing::types as classic;
 use aws_sdk_elasticloadbalancingv2::types as elb;
 use aws_sdk_rds::types as rds;
 use aws_sdk_ssm::types as ssm;
@@ -120,6 +121,11 @@ pub fn route_table(v: &ec2::RouteTable) -> RouteTable {
                 egress_only_internet_gateway_id: os(r.egress_only_internet_gateway_id()),
                 transit_gateway_id: os(r.transit_gateway_id()),
                 vpc_peering_connection_id: os(r.vpc_peering_connection_id()),
+                instance_id: r.instance_id().map(Into::into),
+                network_interface_id: r.network_interface_id().map(Into::into),
+                local_gateway_id: os(r.local_gateway_id()),
+                carrier_gateway_id: os(r.carrier_gateway_id()),
+                core_network_arn: os(r.core_network_arn()),
                 state: r.state().map(|x| x.as_str().to_string()),
             })
             .collect(),
@@ -325,6 +331,7 @@ pub fn instance(v: &ec2::Instance) -> Instance {
         vpc_id: v.vpc_id().map(Into::into),
         public_ip_address: os(v.public_ip_address()),
         private_ip_address: os(v.private_ip_address()),
+        ipv6_address: os(v.ipv6_address()),
         security_groups: v.security_groups().iter().filter_map(group_identifier).collect(),
         network_interfaces: v
             .network_interfaces()
@@ -348,6 +355,7 @@ pub fn load_balancer(v: &elb::LoadBalancer) -> LoadBalancer {
         lb_type: v.r#type().map(|x| x.as_str().to_string()).unwrap_or_default(),
         vpc_id: v.vpc_id().map(Into::into),
         dns_name: os(v.dns_name()),
+        ip_address_type: v.ip_address_type().map(|x| x.as_str().to_string()),
         security_groups: v.security_groups().iter().map(|g| g.as_str().into()).collect(),
         availability_zones: v
             .availability_zones()
@@ -411,9 +419,19 @@ pub fn db_instance(v: &rds::DbInstance) -> DbInstance {
         }),
         db_instance_port: v.db_instance_port(),
         publicly_accessible: v.publicly_accessible().unwrap_or(false),
+        network_type: os(v.network_type()),
         vpc_security_groups: memberships(v.vpc_security_groups()),
         db_subnet_group: v.db_subnet_group().map(|g| DbSubnetGroup {
             vpc_id: g.vpc_id().map(Into::into),
+            subnets: Some(
+                g.subnets()
+                    .iter()
+                    .filter_map(|s| s.subnet_identifier())
+                    .map(|id| DbSubnet {
+                        subnet_identifier: id.into(),
+                    })
+                    .collect(),
+            ),
         }),
         db_cluster_identifier: os(v.db_cluster_identifier()),
         tag_list: rds_tags(v.tag_list()),
@@ -436,7 +454,100 @@ pub fn db_cluster(v: &rds::DbCluster) -> DbCluster {
                 db_instance_identifier: id.to_string(),
             })
             .collect(),
+        db_subnet_group: os(v.db_subnet_group()),
         tag_list: rds_tags(v.tag_list()),
+    }
+}
+
+pub fn target_group(v: &elb::TargetGroup) -> TargetGroup {
+    TargetGroup {
+        target_group_arn: s(v.target_group_arn()),
+        target_group_name: s(v.target_group_name()),
+        protocol: v.protocol().map(|x| x.as_str().to_string()),
+        port: v.port().and_then(|p| u16::try_from(p).ok()),
+        vpc_id: v.vpc_id().map(Into::into),
+        target_type: v.target_type().map(|x| x.as_str().to_string()),
+        load_balancer_arns: v.load_balancer_arns().to_vec(),
+        target_health_descriptions: None,
+    }
+}
+
+pub fn target_health(v: &elb::TargetHealthDescription) -> Option<TargetHealthDescription> {
+    let target = v.target()?;
+    Some(TargetHealthDescription {
+        target: TargetDescription {
+            id: target.id()?.to_string(),
+            port: target.port().and_then(|p| u16::try_from(p).ok()),
+        },
+        target_health: v.target_health().map(|h| TargetHealth {
+            state: h.state().map(|x| x.as_str().to_string()),
+        }),
+    })
+}
+
+pub fn classic_load_balancer(v: &classic::LoadBalancerDescription) -> ClassicLoadBalancer {
+    ClassicLoadBalancer {
+        load_balancer_name: s(v.load_balancer_name()),
+        dns_name: os(v.dns_name()),
+        scheme: s(v.scheme()),
+        vpc_id: v.vpc_id().map(Into::into),
+        subnets: v.subnets().iter().map(|id| id.as_str().into()).collect(),
+        security_groups: v.security_groups().iter().map(|id| id.as_str().into()).collect(),
+        listener_descriptions: v
+            .listener_descriptions()
+            .iter()
+            .filter_map(|d| d.listener())
+            .filter_map(|l| {
+                Some(ClassicListenerDescription {
+                    listener: ClassicListener {
+                        protocol: l.protocol().to_string(),
+                        load_balancer_port: u16::try_from(l.load_balancer_port()).ok()?,
+                        instance_protocol: os(l.instance_protocol()),
+                        instance_port: u16::try_from(l.instance_port()).ok()?,
+                    },
+                })
+            })
+            .collect(),
+        instances: v
+            .instances()
+            .iter()
+            .filter_map(|i| i.instance_id())
+            .map(|id| ClassicInstance {
+                instance_id: id.into(),
+            })
+            .collect(),
+    }
+}
+
+fn peering_vpc(v: &ec2::VpcPeeringConnectionVpcInfo) -> PeeringVpcInfo {
+    PeeringVpcInfo {
+        vpc_id: v.vpc_id().map(Into::into),
+        owner_id: account(v.owner_id()),
+        region: os(v.region()),
+        cidr_block: cidr(v.cidr_block(), "peered VPC block"),
+        cidr_block_set: v
+            .cidr_block_set()
+            .iter()
+            .filter_map(|c| cidr(c.cidr_block(), "peered VPC block"))
+            .map(|cidr_block| CidrBlockAssociation { cidr_block })
+            .collect(),
+        ipv6_cidr_block_set: v
+            .ipv6_cidr_block_set()
+            .iter()
+            .filter_map(|c| cidr(c.ipv6_cidr_block(), "peered VPC block"))
+            .map(|ipv6_cidr_block| Ipv6CidrBlockAssociation { ipv6_cidr_block })
+            .collect(),
+    }
+}
+
+pub fn vpc_peering_connection(v: &ec2::VpcPeeringConnection) -> VpcPeeringConnection {
+    VpcPeeringConnection {
+        vpc_peering_connection_id: s(v.vpc_peering_connection_id()),
+        accepter_vpc_info: v.accepter_vpc_info().map(peering_vpc),
+        requester_vpc_info: v.requester_vpc_info().map(peering_vpc),
+        status: v.status().map(|st| PeeringStatus {
+            code: st.code().map(|c| c.as_str().to_string()),
+        }),
     }
 }
 

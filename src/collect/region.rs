@@ -122,6 +122,7 @@ pub(crate) async fn collect_account(shared: &Arc<Shared>, target: Target) -> Acc
 pub(crate) struct RegionClients {
     pub ec2: aws_sdk_ec2::Client,
     pub elb: aws_sdk_elasticloadbalancingv2::Client,
+    pub classic: aws_sdk_elasticloadbalancing::Client,
     pub rds: aws_sdk_rds::Client,
     pub ssm: aws_sdk_ssm::Client,
 }
@@ -131,47 +132,131 @@ impl RegionClients {
         RegionClients {
             ec2: aws_sdk_ec2::Client::new(conf),
             elb: aws_sdk_elasticloadbalancingv2::Client::new(conf),
+            classic: aws_sdk_elasticloadbalancing::Client::new(conf),
             rds: aws_sdk_rds::Client::new(conf),
             ssm: aws_sdk_ssm::Client::new(conf),
         }
     }
 }
 
-/// Every call of one region. Independent calls run concurrently; a failure of
-/// DescribeSecurityGroups fails the region, any other failure is a gap.
-pub(crate) async fn collect_region(shared: &Shared, clients: &RegionClients, region: String) -> RegionSnapshot {
-    let RegionClients { ec2, elb, rds, ssm } = clients;
-    tracing::debug!(%region, "collecting region");
-    // Every item of a paginated listing, under the concurrency limit.
-    macro_rules! list_all {
-        ($request:expr) => {
-            call(
-                shared,
-                $request
-                    .into_paginator()
-                    .items()
-                    .send()
-                    .collect::<Result<Vec<_>, _>>(),
-            )
-        };
+/// Every item of a paginated listing, under the concurrency limit.
+macro_rules! list_all {
+    ($shared:expr, $request:expr) => {
+        call(
+            $shared,
+            $request
+                .into_paginator()
+                .items()
+                .send()
+                .collect::<Result<Vec<_>, _>>(),
+        )
+    };
+}
+
+/// The gaps of one region as they are found, logged once each.
+struct Gaps<'r> {
+    region: &'r str,
+    gaps: Vec<Gap>,
+}
+
+impl Gaps<'_> {
+    fn add(&mut self, service: Service, operation: &str, error: String) {
+        tracing::info!(region = self.region, %service, operation, %error, "not collected");
+        self.gaps.push(Gap {
+            service,
+            operation: operation.into(),
+            error,
+        });
     }
 
-    let (groups, interfaces, reservations, vpcs, subnets, route_tables, gateways, acls, prefix_lists) = tokio::join!(
-        list_all!(ec2.describe_security_groups()),
-        list_all!(ec2.describe_network_interfaces()),
-        list_all!(ec2.describe_instances()),
-        list_all!(ec2.describe_vpcs()),
-        list_all!(ec2.describe_subnets()),
-        list_all!(ec2.describe_route_tables()),
-        list_all!(ec2.describe_internet_gateways()),
-        list_all!(ec2.describe_network_acls()),
-        list_all!(ec2.describe_managed_prefix_lists()),
-    );
-    let (load_balancers, db_instances, db_clusters, managed) = tokio::join!(
-        list_all!(elb.describe_load_balancers()),
-        list_all!(rds.describe_db_instances()),
-        list_all!(rds.describe_db_clusters()),
-        list_all!(ssm.describe_instance_information()),
+    /// The items of a listing, or none and a gap.
+    fn items<T>(&mut self, result: Result<Vec<T>, String>, service: Service, operation: &str) -> Vec<T> {
+        result.unwrap_or_else(|e| {
+            self.add(service, operation, e);
+            Vec::new()
+        })
+    }
+
+    /// The converted items of a listing, or none and a gap.
+    fn take<T, U>(
+        &mut self,
+        result: Result<Vec<T>, String>,
+        service: Service,
+        operation: &str,
+        convert: impl Fn(&T) -> U,
+    ) -> Vec<U> {
+        self.items(result, service, operation).iter().map(convert).collect()
+    }
+
+    /// Like [`Gaps::take`], for the collections that schema 2 added, where
+    /// "not collected" (`None`) differs from "none" (an empty list).
+    fn take_known<T, U>(
+        &mut self,
+        result: Result<Vec<T>, String>,
+        service: Service,
+        operation: &str,
+        convert: impl Fn(&T) -> U,
+    ) -> Option<Vec<U>> {
+        match result {
+            Ok(items) => Some(items.iter().map(convert).collect()),
+            Err(e) => {
+                self.add(service, operation, e);
+                None
+            }
+        }
+    }
+}
+
+/// Every call of one region: the listings all at once, then the calls that
+/// need their results. A failure of DescribeSecurityGroups fails the region,
+/// any other failure is a gap.
+pub(crate) async fn collect_region(shared: &Shared, clients: &RegionClients, region: String) -> RegionSnapshot {
+    let RegionClients {
+        ec2,
+        elb,
+        classic,
+        rds,
+        ssm,
+    } = clients;
+    tracing::debug!(%region, "collecting region");
+    let (
+        groups,
+        interfaces,
+        reservations,
+        vpcs,
+        subnets,
+        route_tables,
+        gateways,
+        acls,
+        prefix_lists,
+        peerings,
+        (load_balancers, target_groups, classic_lbs),
+        (db_instances, db_clusters, managed),
+    ) = tokio::join!(
+        list_all!(shared, ec2.describe_security_groups()),
+        list_all!(shared, ec2.describe_network_interfaces()),
+        list_all!(shared, ec2.describe_instances()),
+        list_all!(shared, ec2.describe_vpcs()),
+        list_all!(shared, ec2.describe_subnets()),
+        list_all!(shared, ec2.describe_route_tables()),
+        list_all!(shared, ec2.describe_internet_gateways()),
+        list_all!(shared, ec2.describe_network_acls()),
+        list_all!(shared, ec2.describe_managed_prefix_lists()),
+        list_all!(shared, ec2.describe_vpc_peering_connections()),
+        async {
+            tokio::join!(
+                list_all!(shared, elb.describe_load_balancers()),
+                list_all!(shared, elb.describe_target_groups()),
+                list_all!(shared, classic.describe_load_balancers()),
+            )
+        },
+        async {
+            tokio::join!(
+                list_all!(shared, rds.describe_db_instances()),
+                list_all!(shared, rds.describe_db_clusters()),
+                list_all!(shared, ssm.describe_instance_information()),
+            )
+        },
     );
 
     let groups = match groups {
@@ -186,130 +271,126 @@ pub(crate) async fn collect_region(shared: &Shared, clients: &RegionClients, reg
             }
         }
     };
+    let mut gaps = Gaps {
+        region: &region,
+        gaps: Vec::new(),
+    };
+    use Service::*;
     let mut out = RegionSnapshot {
         region: region.as_str().into(),
         status: CollectionStatus::Ok,
-        ..Default::default()
+        gaps: Vec::new(),
+        security_groups: groups.iter().map(convert::security_group).collect(),
+        network_interfaces: gaps.take(
+            interfaces,
+            Ec2,
+            "DescribeNetworkInterfaces",
+            convert::network_interface,
+        ),
+        instances: gaps
+            .items(reservations, Ec2, "DescribeInstances")
+            .iter()
+            .flat_map(|r| r.instances())
+            .map(convert::instance)
+            .collect(),
+        vpcs: gaps.take(vpcs, Ec2, "DescribeVpcs", convert::vpc),
+        subnets: gaps.take(subnets, Ec2, "DescribeSubnets", convert::subnet),
+        route_tables: gaps.take(route_tables, Ec2, "DescribeRouteTables", convert::route_table),
+        internet_gateways: gaps.take(gateways, Ec2, "DescribeInternetGateways", convert::internet_gateway),
+        network_acls: gaps.take(acls, Ec2, "DescribeNetworkAcls", convert::network_acl),
+        prefix_lists: gaps.take(prefix_lists, Ec2, "DescribeManagedPrefixLists", convert::prefix_list),
+        vpc_peering_connections: gaps.take_known(
+            peerings,
+            Ec2,
+            "DescribeVpcPeeringConnections",
+            convert::vpc_peering_connection,
+        ),
+        load_balancers: gaps.take(load_balancers, Elbv2, "DescribeLoadBalancers", convert::load_balancer),
+        target_groups: gaps.take_known(target_groups, Elbv2, "DescribeTargetGroups", convert::target_group),
+        classic_load_balancers: gaps.take_known(
+            classic_lbs,
+            Elb,
+            "DescribeLoadBalancers",
+            convert::classic_load_balancer,
+        ),
+        db_instances: gaps.take(db_instances, Rds, "DescribeDBInstances", convert::db_instance),
+        db_clusters: gaps.take(db_clusters, Rds, "DescribeDBClusters", convert::db_cluster),
+        instance_information_list: gaps
+            .items(managed, Ssm, "DescribeInstanceInformation")
+            .iter()
+            .filter_map(convert::instance_information)
+            .collect(),
     };
-    let mut gap = |service: Service, operation: &str, error: String| {
-        tracing::info!(%region, %service, operation, %error, "not collected");
-        out.gaps.push(Gap {
-            service,
-            operation: operation.into(),
-            error,
-        });
-    };
-    // The items of a listing, or none and a gap.
-    macro_rules! or_gap {
-        ($result:expr, $service:expr, $op:literal) => {
-            match $result {
-                Ok(items) => items,
-                Err(e) => {
-                    gap($service, $op, e);
-                    Vec::new()
-                }
-            }
-        };
-    }
-    // The converted items of a listing, or none and a gap.
-    macro_rules! take {
-        ($result:expr, $service:expr, $op:literal, $convert:expr) => {
-            or_gap!($result, $service, $op).iter().map($convert).collect()
-        };
-    }
-    let mut security_groups: Vec<SecurityGroup> = groups.iter().map(convert::security_group).collect();
-    let mut network_interfaces: Vec<NetworkInterface> = take!(
-        interfaces,
-        Service::Ec2,
-        "DescribeNetworkInterfaces",
-        convert::network_interface
-    );
-    let mut instances: Vec<Instance> = or_gap!(reservations, Service::Ec2, "DescribeInstances")
-        .iter()
-        .flat_map(|r| r.instances())
-        .map(convert::instance)
-        .collect();
-    let mut vpcs: Vec<Vpc> = take!(vpcs, Service::Ec2, "DescribeVpcs", convert::vpc);
-    let mut subnets: Vec<Subnet> = take!(subnets, Service::Ec2, "DescribeSubnets", convert::subnet);
-    let mut route_tables: Vec<RouteTable> =
-        take!(route_tables, Service::Ec2, "DescribeRouteTables", convert::route_table);
-    let mut internet_gateways: Vec<InternetGateway> = take!(
-        gateways,
-        Service::Ec2,
-        "DescribeInternetGateways",
-        convert::internet_gateway
-    );
-    let mut network_acls: Vec<NetworkAcl> = take!(acls, Service::Ec2, "DescribeNetworkAcls", convert::network_acl);
-    let mut prefix_lists: Vec<ManagedPrefixList> = take!(
-        prefix_lists,
-        Service::Ec2,
-        "DescribeManagedPrefixLists",
-        convert::prefix_list
-    );
-    let mut load_balancers: Vec<LoadBalancer> = take!(
-        load_balancers,
-        Service::Elbv2,
-        "DescribeLoadBalancers",
-        convert::load_balancer
-    );
-    let mut db_instances: Vec<DbInstance> =
-        take!(db_instances, Service::Rds, "DescribeDBInstances", convert::db_instance);
-    let mut db_clusters: Vec<DbCluster> = take!(db_clusters, Service::Rds, "DescribeDBClusters", convert::db_cluster);
-    let mut managed: Vec<InstanceInformation> = or_gap!(managed, Service::Ssm, "DescribeInstanceInformation")
-        .iter()
-        .filter_map(convert::instance_information)
-        .collect();
+    second_round(shared, clients, &mut out, &mut gaps).await;
+    out.gaps = gaps.gaps;
+    sort(&mut out);
+    out
+}
 
-    // Second round: what depends on the first.
-    let referenced: BTreeSet<&str> = security_groups
+/// What depends on the listings: the entries of the prefix lists the groups
+/// use, the load balancers' listeners and tags, the target groups' targets.
+async fn second_round(shared: &Shared, clients: &RegionClients, out: &mut RegionSnapshot, gaps: &mut Gaps<'_>) {
+    let RegionClients { ec2, elb, .. } = clients;
+    let referenced: BTreeSet<&str> = out
+        .security_groups
         .iter()
         .flat_map(|g| g.ip_permissions.iter().chain(&g.ip_permissions_egress))
         .flat_map(|p| &p.prefix_list_ids)
         .map(|p| p.prefix_list_id.as_str())
         .collect();
     let is_referenced = |p: &ManagedPrefixList| referenced.contains(p.prefix_list_id.as_str());
-    let entry_calls = prefix_lists.iter().filter(|p| is_referenced(p)).map(|p| {
-        list_all!(ec2
-            .get_managed_prefix_list_entries()
-            .prefix_list_id(p.prefix_list_id.as_str()))
+    let entry_calls = out.prefix_lists.iter().filter(|p| is_referenced(p)).map(|p| {
+        list_all!(
+            shared,
+            ec2.get_managed_prefix_list_entries()
+                .prefix_list_id(p.prefix_list_id.as_str())
+        )
     });
-    let listener_calls = load_balancers
+    let listener_calls = out
+        .load_balancers
         .iter()
-        .map(|lb| list_all!(elb.describe_listeners().load_balancer_arn(&lb.load_balancer_arn)));
+        .map(|lb| list_all!(shared, elb.describe_listeners().load_balancer_arn(&lb.load_balancer_arn)));
     // DescribeTags takes at most 20 load balancers per call.
-    let tag_calls = load_balancers.chunks(20).map(|chunk| {
+    let tag_calls = out.load_balancers.chunks(20).map(|chunk| {
         let arns = chunk.iter().map(|lb| lb.load_balancer_arn.clone()).collect();
         call(shared, elb.describe_tags().set_resource_arns(Some(arns)).send())
     });
-    let (entries, listeners, tags) = tokio::join!(
+    let health_calls = out.target_groups.iter().flatten().map(|tg| {
+        call(
+            shared,
+            elb.describe_target_health().target_group_arn(&tg.target_group_arn).send(),
+        )
+    });
+    let (entries, listeners, tags, health) = tokio::join!(
         join_all(entry_calls.collect()),
         join_all(listener_calls.collect()),
-        join_all(tag_calls.collect())
+        join_all(tag_calls.collect()),
+        join_all(health_calls.collect()),
     );
     // join_all keeps the order of the calls: each result belongs to the item
     // at the same position.
-    for (p, result) in prefix_lists.iter_mut().filter(|p| is_referenced(p)).zip(entries) {
+    for (p, result) in out.prefix_lists.iter_mut().filter(|p| referenced.contains(p.prefix_list_id.as_str())).zip(entries) {
         match result {
             Ok(items) => {
                 let mut list: Vec<PrefixListEntry> = items.iter().filter_map(convert::prefix_list_entry).collect();
                 list.sort_by_key(|a| a.cidr);
                 p.entries = Some(list);
             }
-            Err(e) => gap(
+            Err(e) => gaps.add(
                 Service::Ec2,
                 "GetManagedPrefixListEntries",
                 format!("{}: {e}", p.prefix_list_id),
             ),
         }
     }
-    for (lb, result) in load_balancers.iter_mut().zip(listeners) {
+    for (lb, result) in out.load_balancers.iter_mut().zip(listeners) {
         match result {
             Ok(items) => {
                 lb.listeners = items.iter().filter_map(convert::listener).collect();
                 lb.listeners
                     .sort_by(|a, b| (a.port, &a.protocol).cmp(&(b.port, &b.protocol)));
             }
-            Err(e) => gap(
+            Err(e) => gaps.add(
                 Service::Elbv2,
                 "DescribeListeners",
                 format!("{}: {e}", lb.load_balancer_arn),
@@ -318,9 +399,10 @@ pub(crate) async fn collect_region(shared: &Shared, clients: &RegionClients, reg
     }
     for result in tags {
         match result {
-            Ok(out) => {
-                for d in out.tag_descriptions() {
-                    if let Some(lb) = load_balancers
+            Ok(found) => {
+                for d in found.tag_descriptions() {
+                    if let Some(lb) = out
+                        .load_balancers
                         .iter_mut()
                         .find(|lb| Some(lb.load_balancer_arn.as_str()) == d.resource_arn())
                     {
@@ -328,43 +410,63 @@ pub(crate) async fn collect_region(shared: &Shared, clients: &RegionClients, reg
                     }
                 }
             }
-            Err(e) => gap(Service::Elbv2, "DescribeTags", e),
+            Err(e) => gaps.add(Service::Elbv2, "DescribeTags", e),
         }
     }
-
-    // A stable order, whatever order the API returned: two collections of the
-    // same state give the same snapshot.
-    security_groups.sort_by(|a, b| a.group_id.cmp(&b.group_id));
-    network_interfaces.sort_by(|a, b| a.network_interface_id.cmp(&b.network_interface_id));
-    instances.sort_by(|a, b| a.instance_id.cmp(&b.instance_id));
-    vpcs.sort_by(|a, b| a.vpc_id.cmp(&b.vpc_id));
-    subnets.sort_by(|a, b| a.subnet_id.cmp(&b.subnet_id));
-    route_tables.sort_by(|a, b| a.route_table_id.cmp(&b.route_table_id));
-    internet_gateways.sort_by(|a, b| a.internet_gateway_id.cmp(&b.internet_gateway_id));
-    network_acls.sort_by(|a, b| a.network_acl_id.cmp(&b.network_acl_id));
-    prefix_lists.sort_by(|a, b| a.prefix_list_id.cmp(&b.prefix_list_id));
-    load_balancers.sort_by(|a, b| a.load_balancer_arn.cmp(&b.load_balancer_arn));
-    db_instances.sort_by(|a, b| a.db_instance_identifier.cmp(&b.db_instance_identifier));
-    db_clusters.sort_by(|a, b| a.db_cluster_identifier.cmp(&b.db_cluster_identifier));
-    managed.sort_by(|a, b| a.instance_id.cmp(&b.instance_id));
-    out.gaps.sort();
-
-    RegionSnapshot {
-        security_groups,
-        network_interfaces,
-        instances,
-        vpcs,
-        subnets,
-        route_tables,
-        internet_gateways,
-        network_acls,
-        prefix_lists,
-        load_balancers,
-        db_instances,
-        db_clusters,
-        instance_information_list: managed,
-        ..out
+    for (tg, result) in out.target_groups.iter_mut().flatten().zip(health) {
+        match result {
+            Ok(found) => {
+                let mut targets: Vec<TargetHealthDescription> = found
+                    .target_health_descriptions()
+                    .iter()
+                    .filter_map(convert::target_health)
+                    .collect();
+                targets.sort_by(|a, b| (&a.target.id, a.target.port).cmp(&(&b.target.id, b.target.port)));
+                tg.target_health_descriptions = Some(targets);
+            }
+            Err(e) => gaps.add(
+                Service::Elbv2,
+                "DescribeTargetHealth",
+                format!("{}: {e}", tg.target_group_arn),
+            ),
+        }
     }
+}
+
+/// A stable order, whatever order the API returned: two collections of the
+/// same state give the same snapshot.
+fn sort(out: &mut RegionSnapshot) {
+    out.security_groups.sort_by(|a, b| a.group_id.cmp(&b.group_id));
+    out.network_interfaces
+        .sort_by(|a, b| a.network_interface_id.cmp(&b.network_interface_id));
+    out.instances.sort_by(|a, b| a.instance_id.cmp(&b.instance_id));
+    out.vpcs.sort_by(|a, b| a.vpc_id.cmp(&b.vpc_id));
+    out.subnets.sort_by(|a, b| a.subnet_id.cmp(&b.subnet_id));
+    out.route_tables.sort_by(|a, b| a.route_table_id.cmp(&b.route_table_id));
+    out.internet_gateways
+        .sort_by(|a, b| a.internet_gateway_id.cmp(&b.internet_gateway_id));
+    out.network_acls.sort_by(|a, b| a.network_acl_id.cmp(&b.network_acl_id));
+    out.prefix_lists.sort_by(|a, b| a.prefix_list_id.cmp(&b.prefix_list_id));
+    out.load_balancers.sort_by(|a, b| a.load_balancer_arn.cmp(&b.load_balancer_arn));
+    if let Some(tgs) = &mut out.target_groups {
+        tgs.sort_by(|a, b| a.target_group_arn.cmp(&b.target_group_arn));
+    }
+    if let Some(lbs) = &mut out.classic_load_balancers {
+        lbs.sort_by(|a, b| a.load_balancer_name.cmp(&b.load_balancer_name));
+        for lb in lbs {
+            lb.instances.sort_by(|a, b| a.instance_id.cmp(&b.instance_id));
+        }
+    }
+    if let Some(p) = &mut out.vpc_peering_connections {
+        p.sort_by(|a, b| a.vpc_peering_connection_id.cmp(&b.vpc_peering_connection_id));
+    }
+    out.db_instances
+        .sort_by(|a, b| a.db_instance_identifier.cmp(&b.db_instance_identifier));
+    out.db_clusters
+        .sort_by(|a, b| a.db_cluster_identifier.cmp(&b.db_cluster_identifier));
+    out.instance_information_list
+        .sort_by(|a, b| a.instance_id.cmp(&b.instance_id));
+    out.gaps.sort();
 }
 
 /// Await every future, concurrently, keeping their order.

@@ -173,6 +173,23 @@ fn ec2_rules() -> Vec<Rule> {
                 .set_next_token(next)
                 .build()
         }),
+        mock!(C::describe_vpc_peering_connections).then_compute_output(|r| {
+            let (n, next) = page(r.next_token());
+            op::describe_vpc_peering_connections::DescribeVpcPeeringConnectionsOutput::builder()
+                .vpc_peering_connections(
+                    VpcPeeringConnection::builder()
+                        .vpc_peering_connection_id(format!("pcx-{n}"))
+                        .accepter_vpc_info(
+                            VpcPeeringConnectionVpcInfo::builder()
+                                .vpc_id("vpc-peer")
+                                .cidr_block(format!("10.10{n}.0.0/16"))
+                                .build(),
+                        )
+                        .build(),
+                )
+                .set_next_token(next)
+                .build()
+        }),
         mock!(C::get_managed_prefix_list_entries).then_compute_output(|r| {
             let (n, next) = page(r.next_token());
             op::get_managed_prefix_list_entries::GetManagedPrefixListEntriesOutput::builder()
@@ -215,6 +232,33 @@ fn elb_rules() -> Vec<Rule> {
                 .set_next_marker(next)
                 .build()
         }),
+        mock!(C::describe_target_groups).then_compute_output(|r| {
+            let (n, next) = page(r.marker());
+            op::describe_target_groups::DescribeTargetGroupsOutput::builder()
+                .target_groups(
+                    TargetGroup::builder()
+                        .target_group_arn(format!(
+                            "arn:aws:elasticloadbalancing:eu-west-1:111111111111:targetgroup/tg{n}/x"
+                        ))
+                        .target_group_name(format!("tg{n}"))
+                        .protocol(ProtocolEnum::Http)
+                        .port(8080)
+                        .load_balancer_arns("arn:aws:elasticloadbalancing:eu-west-1:111111111111:loadbalancer/app/lb1/x")
+                        .build(),
+                )
+                .set_next_marker(next)
+                .build()
+        }),
+        mock!(C::describe_target_health).then_compute_output(|r| {
+            let name = r.target_group_arn().unwrap_or_default().split('/').nth(1).unwrap_or_default().to_string();
+            op::describe_target_health::DescribeTargetHealthOutput::builder()
+                .target_health_descriptions(
+                    TargetHealthDescription::builder()
+                        .target(TargetDescription::builder().id(format!("i-{name}")).port(8080).build())
+                        .build(),
+                )
+                .build()
+        }),
         mock!(C::describe_tags).then_compute_output(|r| {
             op::describe_tags::DescribeTagsOutput::builder()
                 .set_tag_descriptions(Some(
@@ -231,6 +275,38 @@ fn elb_rules() -> Vec<Rule> {
                 .build()
         }),
     ]
+}
+
+fn classic_rules() -> Vec<Rule> {
+    use aws_sdk_elasticloadbalancing::operation as op;
+    use aws_sdk_elasticloadbalancing::types::*;
+    use aws_sdk_elasticloadbalancing::Client as C;
+    vec![mock!(C::describe_load_balancers).then_compute_output(|r| {
+        let (n, next) = page(r.marker());
+        op::describe_load_balancers::DescribeLoadBalancersOutput::builder()
+            .load_balancer_descriptions(
+                LoadBalancerDescription::builder()
+                    .load_balancer_name(format!("classic{n}"))
+                    .scheme("internet-facing")
+                    .security_groups("sg-1")
+                    .listener_descriptions(
+                        ListenerDescription::builder()
+                            .listener(
+                                Listener::builder()
+                                    .protocol("HTTP")
+                                    .load_balancer_port(80)
+                                    .instance_port(8080)
+                                    .build()
+                                    .unwrap(),
+                            )
+                            .build(),
+                    )
+                    .instances(Instance::builder().instance_id("i-1").build())
+                    .build(),
+            )
+            .set_next_marker(next)
+            .build()
+    })]
 }
 
 fn rds_rules() -> Vec<Rule> {
@@ -282,6 +358,7 @@ fn clients(ec2: Vec<Rule>, elb: Vec<Rule>, rds: Vec<Rule>, ssm: Vec<Rule>) -> Re
     RegionClients {
         ec2: client!(aws_sdk_ec2, &ec2),
         elb: client!(aws_sdk_elasticloadbalancingv2, &elb),
+        classic: client!(aws_sdk_elasticloadbalancing, &classic_rules()),
         rds: client!(aws_sdk_rds, &rds),
         ssm: client!(aws_sdk_ssm, &ssm),
     }
@@ -336,6 +413,17 @@ async fn every_region_call_reads_every_page() {
             }]
         );
     }
+    let target_groups = region.target_groups.as_ref().expect("collected");
+    assert_eq!(target_groups.len(), 3);
+    for tg in target_groups {
+        let targets = tg.target_health_descriptions.as_ref().expect("targets read");
+        assert_eq!(targets[0].target.id, format!("i-{}", tg.target_group_name));
+        assert_eq!((tg.port, targets[0].target.port), (Some(8080), Some(8080)));
+    }
+    let classic = region.classic_load_balancers.as_ref().expect("collected");
+    assert_eq!(classic.len(), 3);
+    assert_eq!(classic[0].listener_descriptions[0].listener.instance_port, 8080);
+    assert_eq!(region.vpc_peering_connections.as_ref().map(Vec::len), Some(3));
     assert_eq!(region.db_instances.len(), 3);
     assert_eq!(region.db_clusters.len(), 3);
     assert_eq!(region.instance_information_list.len(), 3);

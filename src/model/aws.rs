@@ -147,9 +147,105 @@ pub struct Route {
     pub transit_gateway_id: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub vpc_peering_connection_id: Option<String>,
+    /// An instance that routes the traffic (a NAT instance, an appliance).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub instance_id: Option<InstanceId>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub network_interface_id: Option<NetworkInterfaceId>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub local_gateway_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub carrier_gateway_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub core_network_arn: Option<String>,
     /// `active` or `blackhole`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub state: Option<String>,
+}
+
+/// Where a route sends its traffic, by the kind of target.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RouteTarget<'a> {
+    /// Inside the VPC.
+    Local,
+    /// `igw-…`: to and from the internet.
+    InternetGateway(&'a str),
+    /// `eigw-…`: IPv6 out to the internet, nothing in.
+    EgressOnlyInternetGateway(&'a str),
+    /// `vpce-…`: a Gateway Load Balancer or Network Firewall endpoint (or,
+    /// for a prefix-list destination, a gateway endpoint such as S3's).
+    VpcEndpoint(&'a str),
+    /// `vgw-…`: a VPN or Direct Connect gateway.
+    VirtualPrivateGateway(&'a str),
+    NatGateway(&'a str),
+    TransitGateway(&'a str),
+    PeeringConnection(&'a str),
+    Instance(&'a str),
+    NetworkInterface(&'a str),
+    /// A local, carrier or Cloud WAN gateway, or a gateway id of a kind sgaudit does not know.
+    Other(&'a str),
+    /// The snapshot names no target (a route of a kind recorded before schema 2).
+    Unknown,
+}
+
+impl Route {
+    /// The route's target, by kind.
+    pub fn target(&self) -> RouteTarget<'_> {
+        if let Some(g) = self.gateway_id.as_deref() {
+            return match g {
+                "local" => RouteTarget::Local,
+                g if g.starts_with("igw-") => RouteTarget::InternetGateway(g),
+                g if g.starts_with("vpce-") => RouteTarget::VpcEndpoint(g),
+                g if g.starts_with("vgw-") => RouteTarget::VirtualPrivateGateway(g),
+                g if g.starts_with("eigw-") => RouteTarget::EgressOnlyInternetGateway(g),
+                g => RouteTarget::Other(g),
+            };
+        }
+        if let Some(g) = self.egress_only_internet_gateway_id.as_deref() {
+            return RouteTarget::EgressOnlyInternetGateway(g);
+        }
+        if let Some(g) = self.nat_gateway_id.as_deref() {
+            return RouteTarget::NatGateway(g);
+        }
+        if let Some(g) = self.transit_gateway_id.as_deref() {
+            return RouteTarget::TransitGateway(g);
+        }
+        if let Some(g) = self.vpc_peering_connection_id.as_deref() {
+            return RouteTarget::PeeringConnection(g);
+        }
+        if let Some(i) = &self.network_interface_id {
+            return RouteTarget::NetworkInterface(i.as_str());
+        }
+        if let Some(i) = &self.instance_id {
+            return RouteTarget::Instance(i.as_str());
+        }
+        match (&self.local_gateway_id, &self.carrier_gateway_id, &self.core_network_arn) {
+            (Some(g), _, _) | (_, Some(g), _) | (_, _, Some(g)) => RouteTarget::Other(g),
+            _ => RouteTarget::Unknown,
+        }
+    }
+
+    /// The target's id as the console shows it (`igw-…`, `nat-…`, `local`).
+    pub fn target_label(&self) -> &str {
+        match self.target() {
+            RouteTarget::Local => "local",
+            RouteTarget::InternetGateway(g)
+            | RouteTarget::EgressOnlyInternetGateway(g)
+            | RouteTarget::VpcEndpoint(g)
+            | RouteTarget::VirtualPrivateGateway(g)
+            | RouteTarget::NatGateway(g)
+            | RouteTarget::TransitGateway(g)
+            | RouteTarget::PeeringConnection(g)
+            | RouteTarget::Instance(g)
+            | RouteTarget::NetworkInterface(g)
+            | RouteTarget::Other(g) => g,
+            RouteTarget::Unknown => "an unrecorded target",
+        }
+    }
+
+    pub fn is_blackhole(&self) -> bool {
+        self.state.as_deref() == Some("blackhole")
+    }
 }
 
 /// `DescribeInternetGateways` → `InternetGateways[]`.
@@ -415,18 +511,31 @@ impl NetworkInterface {
         ips
     }
 
-    /// The load balancer that owns the interface, by the name in the
-    /// description ELB gives its interfaces: `ELB app/<name>/<id>`,
-    /// `ELB net/<name>/<id>`, or `ELB <name>` for a Classic Load Balancer.
-    pub fn load_balancer_name(&self) -> Option<&str> {
+    /// The load balancer that owns the interface, from the description ELB
+    /// gives its interfaces: `ELB app/<name>/<id>` or `ELB net/<name>/<id>`
+    /// (the end of an ELBv2 load balancer's ARN), or `ELB <name>` (Classic).
+    pub fn load_balancer_owner(&self) -> Option<LoadBalancerOwner<'_>> {
         let d = self.description.as_deref()?.strip_prefix("ELB ")?;
-        Some(d.split('/').nth(1).unwrap_or(d))
+        Some(if d.contains('/') {
+            LoadBalancerOwner::V2(d)
+        } else {
+            LoadBalancerOwner::Classic(d)
+        })
     }
 
     /// Whether RDS owns the interface (its description is `RDSNetworkInterface`).
     pub fn is_rds_owned(&self) -> bool {
         self.description.as_deref() == Some("RDSNetworkInterface")
     }
+}
+
+/// Which load balancer owns an interface.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LoadBalancerOwner<'a> {
+    /// `app/<name>/<id>`, `net/<name>/<id>`: what follows `:loadbalancer/` in its ARN.
+    V2(&'a str),
+    /// A Classic Load Balancer's name.
+    Classic(&'a str),
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -493,6 +602,9 @@ pub struct Instance {
     pub public_ip_address: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub private_ip_address: Option<String>,
+    /// The primary IPv6 address, when the instance has one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ipv6_address: Option<String>,
     pub security_groups: Vec<GroupIdentifier>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub network_interfaces: Vec<InstanceNetworkInterface>,
@@ -546,6 +658,9 @@ pub struct LoadBalancer {
     pub vpc_id: Option<VpcId>,
     #[serde(skip_serializing_if = "Option::is_none", rename = "DNSName")]
     pub dns_name: Option<String>,
+    /// `ipv4`, `dualstack` or `dualstack-without-public-ipv4`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ip_address_type: Option<String>,
     pub security_groups: Vec<SecurityGroupId>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub availability_zones: Vec<LoadBalancerZone>,
@@ -560,6 +675,172 @@ impl LoadBalancer {
     pub fn is_internet_facing(&self) -> bool {
         self.scheme == "internet-facing"
     }
+
+    /// A Network Load Balancer: it preserves the client's address, so its
+    /// targets see the internet's addresses, not the load balancer's.
+    pub fn is_network(&self) -> bool {
+        self.lb_type == "network"
+    }
+
+    /// Whether the internet reaches it over IPv4 (every internet-facing load
+    /// balancer but `dualstack-without-public-ipv4`) and over IPv6 (dual-stack).
+    pub fn public_families(&self) -> (bool, bool) {
+        match self.ip_address_type.as_deref() {
+            Some("dualstack") => (true, true),
+            Some("dualstack-without-public-ipv4") => (false, true),
+            _ => (true, false),
+        }
+    }
+
+    /// The subnets of its nodes.
+    pub fn subnet_ids(&self) -> impl Iterator<Item = &SubnetId> {
+        self.availability_zones.iter().filter_map(|z| z.subnet_id.as_ref())
+    }
+}
+
+/// ELBv2 `DescribeTargetGroups` → `TargetGroups[]`, each with the
+/// `TargetHealthDescriptions` of `DescribeTargetHealth` added by sgaudit.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct TargetGroup {
+    pub target_group_arn: String,
+    pub target_group_name: String,
+    /// `HTTP`, `HTTPS`, `TCP`, `UDP`, `TLS`, `TCP_UDP`, `GENEVE`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub protocol: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub port: Option<u16>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub vpc_id: Option<VpcId>,
+    /// `instance`, `ip`, `lambda` or `alb`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub target_type: Option<String>,
+    /// The load balancers that forward to it.
+    pub load_balancer_arns: Vec<String>,
+    /// sgaudit addition: the registered targets. Absent when they were not read.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub target_health_descriptions: Option<Vec<TargetHealthDescription>>,
+}
+
+impl TargetGroup {
+    /// The transport the targets receive (as a listener's protocol names it).
+    pub fn transport(&self) -> Transport {
+        Listener {
+            listener_arn: None,
+            port: 0,
+            protocol: self.protocol.clone().unwrap_or_default(),
+        }
+        .transport()
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct TargetHealthDescription {
+    pub target: TargetDescription,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub target_health: Option<TargetHealth>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct TargetDescription {
+    /// An instance id, an IP address, a Lambda function's ARN or an ALB's ARN.
+    pub id: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub port: Option<u16>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct TargetHealth {
+    /// `healthy`, `unhealthy`, `initial`, `unused`, `draining`, `unavailable`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub state: Option<String>,
+}
+
+/// Classic Load Balancing `DescribeLoadBalancers` → `LoadBalancerDescriptions[]`.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct ClassicLoadBalancer {
+    pub load_balancer_name: String,
+    #[serde(skip_serializing_if = "Option::is_none", rename = "DNSName")]
+    pub dns_name: Option<String>,
+    /// `internet-facing` or `internal`.
+    pub scheme: String,
+    #[serde(rename = "VPCId", skip_serializing_if = "Option::is_none")]
+    pub vpc_id: Option<VpcId>,
+    pub subnets: Vec<SubnetId>,
+    pub security_groups: Vec<SecurityGroupId>,
+    pub listener_descriptions: Vec<ClassicListenerDescription>,
+    pub instances: Vec<ClassicInstance>,
+}
+
+impl ClassicLoadBalancer {
+    pub fn is_internet_facing(&self) -> bool {
+        self.scheme == "internet-facing"
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct ClassicListenerDescription {
+    pub listener: ClassicListener,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct ClassicListener {
+    /// `HTTP`, `HTTPS`, `TCP`, `SSL`.
+    pub protocol: String,
+    pub load_balancer_port: u16,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub instance_protocol: Option<String>,
+    pub instance_port: u16,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct ClassicInstance {
+    pub instance_id: InstanceId,
+}
+
+/// EC2 `DescribeVpcPeeringConnections` → `VpcPeeringConnections[]`.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct VpcPeeringConnection {
+    pub vpc_peering_connection_id: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub accepter_vpc_info: Option<PeeringVpcInfo>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub requester_vpc_info: Option<PeeringVpcInfo>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub status: Option<PeeringStatus>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct PeeringVpcInfo {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub vpc_id: Option<VpcId>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub owner_id: Option<AccountId>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub region: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cidr_block: Option<Cidr>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub cidr_block_set: Vec<CidrBlockAssociation>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub ipv6_cidr_block_set: Vec<Ipv6CidrBlockAssociation>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct PeeringStatus {
+    /// `active`, `pending-acceptance`, `deleted`, …
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub code: Option<String>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -618,6 +899,9 @@ pub struct DbInstance {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub db_instance_port: Option<i32>,
     pub publicly_accessible: bool,
+    /// `IPV4` or `DUAL` (dual-stack: it has IPv6 addresses too).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub network_type: Option<String>,
     pub vpc_security_groups: Vec<VpcSecurityGroupMembership>,
     #[serde(rename = "DBSubnetGroup", skip_serializing_if = "Option::is_none")]
     pub db_subnet_group: Option<DbSubnetGroup>,
@@ -628,6 +912,10 @@ pub struct DbInstance {
 }
 
 impl DbInstance {
+    pub fn is_dual_stack(&self) -> bool {
+        self.network_type.as_deref().is_some_and(|t| t.eq_ignore_ascii_case("dual"))
+    }
+
     /// The port the database listens on.
     pub fn port(&self) -> Option<u16> {
         self.endpoint
@@ -652,6 +940,15 @@ pub struct DbEndpoint {
 pub struct DbSubnetGroup {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub vpc_id: Option<VpcId>,
+    /// The group's subnets. Absent in snapshots of schema 1, which did not record them.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub subnets: Option<Vec<DbSubnet>>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct DbSubnet {
+    pub subnet_identifier: SubnetId,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -679,6 +976,9 @@ pub struct DbCluster {
     pub vpc_security_groups: Vec<VpcSecurityGroupMembership>,
     #[serde(rename = "DBClusterMembers", skip_serializing_if = "Vec::is_empty")]
     pub db_cluster_members: Vec<DbClusterMember>,
+    /// The name of its DB subnet group (its subnets are on the member instances').
+    #[serde(rename = "DBSubnetGroup", skip_serializing_if = "Option::is_none")]
+    pub db_subnet_group: Option<String>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub tag_list: Vec<Tag>,
 }

@@ -3,7 +3,7 @@
 use std::io::{BufWriter, Read, Write};
 use std::path::{Path, PathBuf};
 
-use super::snapshot::{AccountSnapshot, Snapshot, SCHEMA_VERSION};
+use super::snapshot::{AccountSnapshot, Snapshot, OLDEST_SCHEMA_VERSION, SCHEMA_VERSION};
 
 /// Why a snapshot could not be read.
 #[derive(Debug, thiserror::Error)]
@@ -24,7 +24,8 @@ pub enum SnapshotError {
         message: String,
     },
     #[error(
-        "{path}: snapshot schema_version {found} is not supported by sgaudit {} (it reads version {SCHEMA_VERSION}); \
+        "{path}: snapshot schema_version {found} is not supported by sgaudit {} (it reads versions \
+         {OLDEST_SCHEMA_VERSION} to {SCHEMA_VERSION}); \
          re-collect with this version or assess with the sgaudit version that wrote it",
         env!("CARGO_PKG_VERSION")
     )]
@@ -77,6 +78,11 @@ pub fn read_snapshot(path: &Path) -> Result<Snapshot, SnapshotError> {
     Ok(snapshot)
 }
 
+/// Whether this build reads snapshots of schema `version`.
+fn is_readable(version: u32) -> bool {
+    (OLDEST_SCHEMA_VERSION..=SCHEMA_VERSION).contains(&version)
+}
+
 /// Parse with the accounts split across threads; `None` on any error.
 fn parse_parallel(bytes: &[u8]) -> Option<Snapshot> {
     use serde_json::value::RawValue;
@@ -84,7 +90,8 @@ fn parse_parallel(bytes: &[u8]) -> Option<Snapshot> {
     use std::collections::BTreeMap;
 
     let top: BTreeMap<Cow<str>, &RawValue> = serde_json::from_slice(bytes).ok()?;
-    if top.get("schema_version").map(|v| v.get().trim()) != Some(&SCHEMA_VERSION.to_string()) {
+    let version: u32 = top.get("schema_version")?.get().trim().parse().ok()?;
+    if !is_readable(version) {
         return None;
     }
     let accounts: Vec<&RawValue> = match top.get("accounts") {
@@ -123,7 +130,8 @@ fn explain_parse_error(path: &Path, bytes: &[u8]) -> SnapshotError {
     }
     if let Ok(probe) = serde_json::from_slice::<VersionProbe>(bytes) {
         match probe.schema_version {
-            Some(serde_json::Value::Number(n)) if n.as_u64() == Some(u64::from(SCHEMA_VERSION)) => {}
+            Some(serde_json::Value::Number(n))
+                if n.as_u64().and_then(|v| u32::try_from(v).ok()).is_some_and(is_readable) => {}
             Some(v) => {
                 return SnapshotError::SchemaVersion {
                     path: path.to_path_buf(),
@@ -268,20 +276,32 @@ mod tests {
     #[test]
     fn another_schema_version_is_a_clear_error() {
         let dir = tempfile::tempdir().unwrap();
-        let v2 = MINIMAL.replace(r#""schema_version": 1"#, r#""schema_version": 2"#);
-        let err = read_snapshot(&write(dir.path(), "v2.json", &v2))
+        let v3 = MINIMAL.replace(r#""schema_version": 1"#, r#""schema_version": 3"#);
+        let err = read_snapshot(&write(dir.path(), "v3.json", &v3))
             .unwrap_err()
             .to_string();
         assert!(
-            err.contains("schema_version 2 is not supported") && err.contains("reads version 1"),
+            err.contains("schema_version 3 is not supported") && err.contains("reads versions 1 to 2"),
             "{err}"
         );
-        // even when the rest does not parse as version 1
-        let v2 = r#"{"schema_version": 2, "accounts": "a different shape"}"#;
-        let err = read_snapshot(&write(dir.path(), "v2b.json", v2))
+        // even when the rest does not parse as version 1 or 2
+        let v3 = r#"{"schema_version": 3, "accounts": "a different shape"}"#;
+        let err = read_snapshot(&write(dir.path(), "v3b.json", v3))
             .unwrap_err()
             .to_string();
-        assert!(err.contains("schema_version 2 is not supported"), "{err}");
+        assert!(err.contains("schema_version 3 is not supported"), "{err}");
+    }
+
+    #[test]
+    fn schema_1_still_reads_with_the_new_facts_not_collected() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = read_snapshot(&write(dir.path(), "v1.json", MINIMAL)).unwrap();
+        let region = &s.accounts[0].regions[0];
+        assert_eq!(s.schema_version, 1);
+        assert_eq!(
+            (&region.target_groups, &region.classic_load_balancers, &region.vpc_peering_connections),
+            (&None, &None, &None)
+        );
     }
 
     #[test]

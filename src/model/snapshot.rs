@@ -8,7 +8,11 @@ use super::ids::{AccountId, Region};
 
 /// The schema version this build reads and writes. Bump it when a field
 /// changes meaning; adding an optional field does not need a bump.
-pub const SCHEMA_VERSION: u32 = 1;
+pub const SCHEMA_VERSION: u32 = 2;
+
+/// The oldest schema version this build still reads (docs/snapshot.md says
+/// what each version lacks, and how the analysis treats it: as not collected).
+pub const OLDEST_SCHEMA_VERSION: u32 = 1;
 
 /// One collection run over an organization: the raw evidence every report is
 /// computed from. The analysis never calls AWS; everything it needs is here.
@@ -201,11 +205,26 @@ pub struct RegionSnapshot {
     pub db_clusters: Vec<DbCluster>,
     #[serde(rename = "InstanceInformationList", default)]
     pub instance_information_list: Vec<InstanceInformation>,
+    /// ELBv2 target groups with their targets. `None`: not collected (a
+    /// schema-1 snapshot, or the call failed: see `gaps`).
+    #[serde(rename = "TargetGroups", default, skip_serializing_if = "Option::is_none")]
+    pub target_groups: Option<Vec<TargetGroup>>,
+    /// Classic Load Balancers. `None`: not collected.
+    #[serde(rename = "LoadBalancerDescriptions", default, skip_serializing_if = "Option::is_none")]
+    pub classic_load_balancers: Option<Vec<ClassicLoadBalancer>>,
+    /// `None`: not collected.
+    #[serde(rename = "VpcPeeringConnections", default, skip_serializing_if = "Option::is_none")]
+    pub vpc_peering_connections: Option<Vec<VpcPeeringConnection>>,
 }
 
 impl RegionSnapshot {
     /// Whether some call of `service` failed in this region.
     pub fn has_gap(&self, service: Service) -> bool {
         self.gaps.iter().any(|g| g.service == service)
+    }
+
+    /// The gap of one operation (`DescribeRouteTables`), if it failed here.
+    pub fn gap(&self, operation: &str) -> Option<&Gap> {
+        self.gaps.iter().find(|g| g.operation == operation)
     }
 }

@@ -251,6 +251,7 @@ pub fn layout(region: &RegionSnapshot, groups: &[&GroupSummary]) -> Graph {
                         (Some(sg), Some(s)) => {
                             let class = match s.exposure {
                                 Exposure::InternetExposed => "internet-exposed",
+                                Exposure::Unknown => "unknown",
                                 Exposure::Internal => "internal",
                                 Exposure::Unattached => "unattached",
                             };

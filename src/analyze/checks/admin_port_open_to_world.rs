@@ -75,7 +75,9 @@ fn run(ctx: &RegionCtx, emit: &mut Emit) {
                 port_list(&open)
             );
             let ipv6 = ctx.is_ipv6_rule(&rule);
-            emit.rule(g, &rule, summary).controls = controls_for(&open, ipv6);
+            let services: Vec<ServicePort> = open.iter().map(|s| **s).collect();
+            let reach = ctx.rule_reach_on(g, &rule, &services);
+            emit.rule_reaching(g, &rule, reach.as_ref(), summary).controls = controls_for(&open, ipv6);
         }
     }
 }

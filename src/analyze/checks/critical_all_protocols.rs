@@ -42,7 +42,7 @@ fn run(ctx: &RegionCtx, emit: &mut Emit) {
                 Severity::High
             };
             let summary = format!("all traffic from {} to a critical resource", rule.source_label());
-            emit.group_at(g, severity, summary).rule = Some(rule.evidence());
+            emit.rule_at(g, &rule, severity, summary);
         }
     }
 }

@@ -86,7 +86,7 @@ fn run(ctx: &RegionCtx, emit: &mut Emit) {
                 if more { " and more" } else { "" },
                 authorized.iter().map(|p| p.to_string()).collect::<Vec<_>>().join(", ")
             );
-            emit.group_at(g, Severity::High, summary).rule = Some(rule.evidence());
+            emit.rule_at(g, &rule, Severity::High, summary);
         }
     }
 }

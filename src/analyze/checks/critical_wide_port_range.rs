@@ -48,7 +48,7 @@ fn run(ctx: &RegionCtx, emit: &mut Emit) {
                 rule.source_label(),
                 ports.width()
             );
-            emit.group_at(g, severity, summary).rule = Some(rule.evidence());
+            emit.rule_at(g, &rule, severity, summary);
         }
     }
 }

@@ -69,7 +69,9 @@ fn run(ctx: &RegionCtx, emit: &mut Emit) {
                 if open.len() > 1 { "s" } else { "" },
                 port_list(&open)
             );
-            emit.rule(g, &rule, summary).controls = controls_for(&rule, &open);
+            let services: Vec<ServicePort> = open.iter().map(|s| **s).collect();
+            let reach = ctx.rule_reach_on(g, &rule, &services);
+            emit.rule_reaching(g, &rule, reach.as_ref(), summary).controls = controls_for(&rule, &open);
         }
     }
 }

@@ -91,9 +91,14 @@ fn run(ctx: &RegionCtx, emit: &mut Emit) {
         if worst == Breadth::Bastion {
             continue;
         }
-        let (exposure, _) = ctx.instance_exposure(&instance.instance_id);
+        // The verdict of the widest rules on the admin ports: those from
+        // anywhere when there are, else every rule that opens one.
+        let widest = |g: &crate::analyze::context::Group, r: &rules::Rule| {
+            r.opens_any(admin) && (worst != Breadth::Anywhere || ctx.is_anywhere(r)) && !r.is_self_reference(g.sg)
+        };
+        let (exposure, reach) = ctx.instance_reach(&instance.instance_id, admin, widest);
         let severity = match worst {
-            Breadth::Anywhere if exposure == Exposure::InternetExposed => Severity::Critical,
+            Breadth::Anywhere if exposure.counts_as_exposed() => Severity::Critical,
             Breadth::Anywhere => Severity::High,
             Breadth::PublicRange => Severity::Medium,
             _ => Severity::Low,
@@ -121,6 +126,7 @@ fn run(ctx: &RegionCtx, emit: &mut Emit) {
             summary,
         );
         f.resource_ids = vec![instance.instance_id.to_string()];
+        f.reachability = reach.map(|r| Box::new(r.record()));
     }
 }
 

@@ -43,7 +43,7 @@ fn run(ctx: &RegionCtx, emit: &mut Emit) {
         if ctx.is_ssm_managed(&instance.instance_id) {
             continue;
         }
-        let (exposure, _) = ctx.instance_exposure(&instance.instance_id);
+        let (exposure, reach) = ctx.instance_exposure(&instance.instance_id);
         let name = instance.name().map(|n| format!(" ({n})")).unwrap_or_default();
         let summary = format!(
             "running instance {}{name} is not managed by Systems Manager: administering it needs an open port and keys",
@@ -56,6 +56,7 @@ fn run(ctx: &RegionCtx, emit: &mut Emit) {
             summary,
         );
         f.resource_ids = vec![instance.instance_id.to_string()];
+        f.reachability = reach.map(|r| Box::new(r.record()));
     }
 }
 

@@ -10,6 +10,7 @@
 //! internet-facing load balancer.
 
 use crate::analyze::checks::*;
+use crate::analyze::context::Target;
 use crate::analyze::rules;
 
 pub const CHECK: Check = Check {
@@ -34,16 +35,40 @@ pub const CHECK: Check = Check {
 };
 
 fn run(ctx: &RegionCtx, emit: &mut Emit) {
-    for g in ctx.groups.iter().filter(|g| g.exposure == Exposure::Internal) {
+    // Groups whose resources the internet does not reach (or not provably):
+    // a rule from anywhere that is moot on an internet-facing resource (an
+    // IPv6 rule on an IPv4-only load balancer) is not an internal application.
+    for g in ctx.groups.iter().filter(|g| g.is_attached() && g.exposure != Exposure::InternetExposed) {
         for rule in rules::ingress(g.sg) {
-            if !ctx.is_anywhere(&rule) {
+            // An internet-facing load balancer's own listeners are its front
+            // door, whatever reachability could verify.
+            let front_door = g.rule_serves_listeners(&rule)
+                && g.attachments.iter().all(|a| match a.target {
+                    Target::LoadBalancer(lb) => lb.is_internet_facing(),
+                    Target::ClassicLoadBalancer(lb) => lb.is_internet_facing(),
+                    _ => false,
+                });
+            if !ctx.is_anywhere(&rule) || front_door {
+                continue;
+            }
+            let reach = g.rule_reach(&rule);
+            let exposure = g.exposure_for(reach);
+            if exposure == Exposure::InternetExposed {
                 continue;
             }
             let mut kinds: Vec<String> = g.attachments.iter().map(|a| a.target.kind()).collect();
             kinds.sort();
             kinds.dedup();
+            let how = match (exposure, reach) {
+                (Exposure::Unknown, _) => ", whose reachability from the internet is unverified".to_string(),
+                (_, Some(r)) => match &r.blocked_by {
+                    Some(b) => format!(", which the internet does not reach ({b})"),
+                    None => String::new(),
+                },
+                _ => String::new(),
+            };
             let summary = format!(
-                "{} from {} on a group attached only to internal resources ({})",
+                "{} from {} on a group attached only to internal resources ({}){how}",
                 rule.traffic_label(),
                 rule.source_label(),
                 kinds.join(", ")
@@ -64,7 +89,7 @@ mod tests {
         fx.load_balancer("int-api", false, &["sg-int-alb"], &[443]);
         assert_eq!(
             fx.run("SGA201"),
-            ["medium sg-int-alb: tcp 443 from 0.0.0.0/0 on a group attached only to internal resources (application load balancer) []"]
+            ["medium sg-int-alb: tcp 443 from 0.0.0.0/0 on a group attached only to internal resources (application load balancer), which the internet does not reach (an internal load balancer has no public address) []"]
         );
     }
 

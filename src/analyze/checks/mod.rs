@@ -14,6 +14,7 @@ use crate::model::{AccountId, Region};
 use super::context::{Group, RegionCtx};
 use super::finding::{Exposure, Finding, Question, Severity, Subject};
 
+use super::reach::Reach;
 use super::rules::Rule;
 
 mod admin_port_open_to_world;
@@ -173,7 +174,9 @@ impl SeverityRule {
                 internal,
                 unattached,
             } => match exposure {
-                Exposure::InternetExposed => internet,
+                // Unverified is treated as exposed: never a lower severity
+                // for what was not seen.
+                Exposure::InternetExposed | Exposure::Unknown => internet,
                 Exposure::Internal => internal,
                 Exposure::Unattached => unattached,
             },
@@ -244,22 +247,72 @@ impl<'a> Emit<'a> {
 
     /// A finding about a group, at a given severity.
     pub fn group_at(&mut self, group: &Group, severity: Severity, summary: String) -> &mut Finding {
+        self.about_group(group, severity, group.exposure, group.reach.as_ref(), summary)
+    }
+
+    fn about_group(
+        &mut self,
+        group: &Group,
+        severity: Severity,
+        exposure: Exposure,
+        reach: Option<&Reach>,
+        summary: String,
+    ) -> &mut Finding {
         let f = self.finding(
             Subject::SecurityGroup(group.id().clone()),
             severity,
-            Some(group.exposure),
+            Some(exposure),
             summary,
         );
         f.security_group_id = Some(group.sg.group_id.clone());
         f.resource_ids = group.resource_ids();
+        f.reachability = reach.map(|r| Box::new(r.record()));
         f
     }
 
-    /// A finding about one rule of a group.
+    /// A finding about one rule of a group, at the severity the verdict of
+    /// the rule's traffic gives.
     pub fn rule(&mut self, group: &Group, rule: &Rule, summary: String) -> &mut Finding {
-        let f = self.group(group, summary);
+        let reach = group.rule_reach(rule).cloned();
+        self.rule_reaching(group, rule, reach.as_ref(), summary)
+    }
+
+    /// A finding about one rule of a group, with the verdict of some of its
+    /// traffic (`RegionCtx::rule_reach_on`: the admin ports of a wider rule).
+    pub fn rule_reaching(&mut self, group: &Group, rule: &Rule, reach: Option<&Reach>, summary: String) -> &mut Finding {
+        let exposure = self.rule_exposure(group, rule, reach);
+        let severity = self.check.meta.severity.for_exposure(exposure);
+        self.rule_at_with(group, rule, severity, reach, summary)
+    }
+
+    /// A finding about one rule of a group, at a given severity.
+    pub fn rule_at(&mut self, group: &Group, rule: &Rule, severity: Severity, summary: String) -> &mut Finding {
+        let reach = group.rule_reach(rule).cloned();
+        self.rule_at_with(group, rule, severity, reach.as_ref(), summary)
+    }
+
+    fn rule_at_with(
+        &mut self,
+        group: &Group,
+        rule: &Rule,
+        severity: Severity,
+        reach: Option<&Reach>,
+        summary: String,
+    ) -> &mut Finding {
+        let exposure = self.rule_exposure(group, rule, reach);
+        let f = self.about_group(group, severity, exposure, reach, summary);
         f.rule = Some(rule.evidence());
         f
+    }
+
+    /// An outbound rule is not about traffic from the internet: its
+    /// findings take the group's exposure.
+    fn rule_exposure(&self, group: &Group, rule: &Rule, reach: Option<&Reach>) -> Exposure {
+        if rule.egress {
+            group.exposure
+        } else {
+            group.exposure_for(reach)
+        }
     }
 }
 

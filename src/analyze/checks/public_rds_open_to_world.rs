@@ -10,7 +10,8 @@
 use crate::analyze::checks::*;
 use crate::analyze::rules;
 use crate::controls;
-use crate::model::{ServicePort, VpcSecurityGroupMembership};
+use crate::analyze::context::Target;
+use crate::model::ServicePort;
 
 pub const CHECK: Check = Check {
     meta: CheckMeta {
@@ -19,10 +20,17 @@ pub const CHECK: Check = Check {
         question: Question::Q2,
         identity: Identity::RuleAndResources,
         title: "Publicly accessible database open to the whole internet",
-        severity: SeverityRule::Fixed(Severity::Critical),
+        severity: SeverityRule::ByExposure {
+            internet: Severity::Critical,
+            internal: Severity::High,
+            unattached: Severity::High,
+        },
         controls: &[controls::RDS_2],
         what: "RDS DB instances (and Multi-AZ DB clusters) with `PubliclyAccessible` set, one of whose VPC security groups \
-               accepts the database port (or all traffic) from `0.0.0.0/0`, `::/0` or a prefix list holding them.",
+               accepts the database port (or all traffic) from `0.0.0.0/0`, `::/0` or a prefix list holding them. \
+               Critical when the internet reaches the database (a subnet of its subnet group routes to an internet \
+               gateway and the network ACL admits the port) or that cannot be verified; high when something named in \
+               the finding stops it: one route or ACL change away.",
         why: "Both gates are open: the database resolves to a public address and its security group lets everyone \
               connect. Only the database password is left, and database ports are scanned continuously.",
         remediation: "Turn public access off (`aws rds modify-db-instance --db-instance-identifier <id> \
@@ -34,50 +42,22 @@ pub const CHECK: Check = Check {
 };
 
 fn run(ctx: &RegionCtx, emit: &mut Emit) {
-    let mut databases: Vec<(String, &str, Option<u16>, &[VpcSecurityGroupMembership])> = ctx
-        .region
-        .db_instances
-        .iter()
-        .filter(|d| d.publicly_accessible)
-        .map(|d| {
-            (
-                d.db_instance_identifier.clone(),
-                d.engine.as_str(),
-                d.port(),
-                d.vpc_security_groups.as_slice(),
-            )
-        })
-        .collect();
-    let member_ids: std::collections::HashSet<&str> = ctx
-        .region
-        .db_instances
-        .iter()
-        .map(|d| d.db_instance_identifier.as_str())
-        .collect();
-    databases.extend(
-        ctx.region
-            .db_clusters
-            .iter()
-            .filter(|c| c.publicly_accessible == Some(true))
-            .filter(|c| {
-                !c.db_cluster_members
-                    .iter()
-                    .any(|m| member_ids.contains(m.db_instance_identifier.as_str()))
-            })
-            .map(|c| {
-                let port = c.port();
-                (
-                    c.db_cluster_identifier.clone(),
-                    c.engine.as_str(),
-                    port,
-                    c.vpc_security_groups.as_slice(),
-                )
-            }),
-    );
-    for (id, engine, port, groups) in databases {
-        for membership in groups {
-            let Some(g) = ctx.group(membership.vpc_security_group_id.as_str()) else {
-                continue;
+    for g in &ctx.groups {
+        for a in &g.attachments {
+            let (id, engine, port) = match a.target {
+                Target::DbInstance(db) if db.publicly_accessible => (&db.db_instance_identifier, &db.engine, db.port()),
+                // A cluster whose members are in the snapshot is judged through them.
+                Target::DbCluster(c)
+                    if c.publicly_accessible == Some(true)
+                        && !ctx
+                            .region
+                            .db_instances
+                            .iter()
+                            .any(|d| d.db_cluster_identifier.as_deref() == Some(c.db_cluster_identifier.as_str())) =>
+                {
+                    (&c.db_cluster_identifier, &c.engine, c.port())
+                }
+                _ => continue,
             };
             for rule in rules::ingress(g.sg) {
                 let reaches_port = match port {
@@ -87,6 +67,7 @@ fn run(ctx: &RegionCtx, emit: &mut Emit) {
                 if !ctx.is_anywhere(&rule) || !reaches_port {
                     continue;
                 }
+                let reach = ctx.network.reach(&a.target, g.sg, &rule, None);
                 let summary = format!(
                     "publicly accessible database {id} ({engine}{}) accepts {} from {} through {}",
                     port.map(|p| format!(", port {p}")).unwrap_or_default(),
@@ -94,8 +75,7 @@ fn run(ctx: &RegionCtx, emit: &mut Emit) {
                     rule.source_label(),
                     g.sg.group_id
                 );
-                let f = emit.rule(g, &rule, summary);
-                f.exposure = Some(Exposure::InternetExposed);
+                let f = emit.rule_reaching(g, &rule, reach.as_ref(), summary);
                 f.resource_ids = vec![id.clone()];
             }
         }

@@ -57,7 +57,9 @@ fn run(ctx: &RegionCtx, emit: &mut Emit) {
                 rule.protocol
             );
             let ipv6 = ctx.is_ipv6_rule(&rule);
-            emit.rule(g, &rule, summary).controls = vec![
+            let services: Vec<ServicePort> = leftover.iter().map(|&p| ServicePort::any(p)).collect();
+            let reach = ctx.rule_reach_on(g, &rule, &services);
+            emit.rule_reaching(g, &rule, reach.as_ref(), summary).controls = vec![
                 if ipv6 { &controls::EC2_54 } else { &controls::EC2_53 },
                 &controls::VPC_SG_PORT_RESTRICTION_CHECK,
                 &controls::EC2_19,

@@ -59,7 +59,7 @@ fn run(ctx: &RegionCtx, emit: &mut Emit) {
                     ""
                 }
             );
-            emit.group_at(g, severity, summary).rule = Some(rule.evidence());
+            emit.rule_at(g, &rule, severity, summary);
         }
     }
 }

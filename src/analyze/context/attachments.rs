@@ -1,5 +1,5 @@
-//! Where each security group is attached, and how exposed each attachment
-//! is: the resources behind the group's rules.
+//! Where each security group is attached: the resources behind its rules.
+//! How exposed each one is, is reachability's to say (`analyze::reach`).
 
 use std::collections::{HashMap, HashSet};
 
@@ -18,6 +18,7 @@ pub enum Target<'s> {
     /// An instance whose network interfaces are not in the snapshot.
     Instance(&'s Instance),
     LoadBalancer(&'s LoadBalancer),
+    ClassicLoadBalancer(&'s ClassicLoadBalancer),
     DbInstance(&'s DbInstance),
     DbCluster(&'s DbCluster),
 }
@@ -29,6 +30,7 @@ impl<'s> Target<'s> {
             Target::Interface { instance: Some(i), .. } | Target::Instance(i) => i.instance_id.to_string(),
             Target::Interface { eni, .. } => eni.network_interface_id.to_string(),
             Target::LoadBalancer(lb) => lb.load_balancer_name.clone(),
+            Target::ClassicLoadBalancer(lb) => lb.load_balancer_name.clone(),
             Target::DbInstance(db) => db.db_instance_identifier.clone(),
             Target::DbCluster(c) => c.db_cluster_identifier.clone(),
         }
@@ -43,6 +45,7 @@ impl<'s> Target<'s> {
                 _ => "network interface".to_string(),
             },
             Target::LoadBalancer(lb) => format!("{} load balancer", lb.lb_type),
+            Target::ClassicLoadBalancer(_) => "classic load balancer".to_string(),
             Target::DbInstance(db) => format!("RDS instance ({})", db.engine),
             Target::DbCluster(c) => format!("RDS cluster ({})", c.engine),
         }
@@ -57,7 +60,7 @@ impl<'s> Target<'s> {
     }
 
     pub fn is_load_balancer(&self) -> bool {
-        matches!(self, Target::LoadBalancer(_))
+        matches!(self, Target::LoadBalancer(_) | Target::ClassicLoadBalancer(_))
     }
 
     pub(super) fn tags(&self) -> &'s [Tag] {
@@ -65,8 +68,22 @@ impl<'s> Target<'s> {
             Target::Interface { instance: Some(i), .. } | Target::Instance(i) => &i.tags,
             Target::Interface { eni, .. } => &eni.tag_set,
             Target::LoadBalancer(lb) => &lb.tags,
+            Target::ClassicLoadBalancer(_) => &[],
             Target::DbInstance(db) => &db.tag_list,
             Target::DbCluster(c) => &c.tag_list,
+        }
+    }
+
+    /// The public addresses of the resource itself (not of what is in front of it).
+    pub fn public_ips(&self) -> Vec<String> {
+        match self {
+            Target::Interface { eni, .. } => {
+                let mut ips = eni.public_ipv4s();
+                ips.extend(eni.ipv6_addresses.iter().map(|a| a.ipv6_address.clone()));
+                ips
+            }
+            Target::Instance(i) => i.public_ip_address.iter().chain(&i.ipv6_address).cloned().collect(),
+            _ => vec![],
         }
     }
 }
@@ -75,47 +92,67 @@ impl<'s> Target<'s> {
 #[derive(Clone, Debug)]
 pub struct Attachment<'s> {
     pub target: Target<'s>,
+    /// The worst verdict of the group's rules for this resource.
     pub exposure: Exposure,
-    /// Why: `public IP 203.0.113.10 in subnet-… routed to igw-…`.
+    /// Why, with the path: `reachable (IPv4, direct): internet → igw-… → …`.
     pub why: String,
+    /// The worst verdict of the group's rules for this resource.
+    pub reach: Option<super::super::reach::Reach<'s>>,
     pub public_ips: Vec<String>,
 }
 
-/// Every group's attachments in one region, and what they say about the
-/// region's instances and load balancers.
-#[derive(Default)]
-pub(super) struct Attached<'s> {
-    pub by_group: HashMap<&'s str, Vec<Attachment<'s>>>,
-    /// The worst exposure of each instance's interfaces, and why.
-    pub instance_exposure: HashMap<&'s str, (Exposure, String)>,
-    /// Groups attached to a load balancer.
-    pub load_balancer_groups: HashSet<&'s str>,
+impl<'s> Attachment<'s> {
+    fn new(target: Target<'s>) -> Self {
+        Attachment {
+            target,
+            exposure: Exposure::Internal,
+            why: String::new(),
+            reach: None,
+            public_ips: target.public_ips(),
+        }
+    }
 }
 
-/// Attach every group of the region, resource kind by resource kind.
-pub(super) fn attach<'s>(region: &'s RegionSnapshot, routing: &HashMap<&'s str, Routing>) -> Attached<'s> {
+/// Every group's attachments in one region, by group id.
+pub(super) fn attach(region: &RegionSnapshot) -> HashMap<&str, Vec<Attachment<'_>>> {
     let mut attached = Attached::default();
-    let seen = attached.interfaces(region, routing);
-    attached.instances_without_interfaces(region, routing, &seen);
+    let seen = attached.interfaces(region);
+    attached.instances_without_interfaces(region, &seen);
     attached.load_balancers(region);
     attached.databases(region);
-    attached
+    attached.by_group
+}
+
+#[derive(Default)]
+struct Attached<'s> {
+    by_group: HashMap<&'s str, Vec<Attachment<'s>>>,
 }
 
 impl<'s> Attached<'s> {
-    fn push(&mut self, group: &'s SecurityGroupId, attachment: Attachment<'s>) {
-        self.by_group.entry(group.as_str()).or_default().push(attachment);
+    fn push(&mut self, group: &'s SecurityGroupId, target: Target<'s>) {
+        self.by_group
+            .entry(group.as_str())
+            .or_default()
+            .push(Attachment::new(target));
     }
 
     /// Network interfaces, the ground truth of attachment, except those that
     /// a load balancer or RDS owns when the owner itself is in the snapshot
     /// (it stands for them). Returns the instances seen through an interface.
-    fn interfaces(&mut self, region: &'s RegionSnapshot, routing: &HashMap<&'s str, Routing>) -> HashSet<&'s str> {
+    fn interfaces(&mut self, region: &'s RegionSnapshot) -> HashSet<&'s str> {
         let instances: HashMap<&str, &'s Instance> =
             region.instances.iter().map(|i| (i.instance_id.as_str(), i)).collect();
-        let lb_names: HashSet<&str> = region
+        // ELB names its interfaces `ELB app/<name>/<id>` (ELBv2, which is
+        // the end of the load balancer's ARN) or `ELB <name>` (Classic).
+        let v2_owners: HashSet<&str> = region
             .load_balancers
             .iter()
+            .filter_map(|lb| lb.load_balancer_arn.split_once(":loadbalancer/").map(|(_, tail)| tail))
+            .collect();
+        let classic_owners: HashSet<&str> = region
+            .classic_load_balancers
+            .iter()
+            .flatten()
             .map(|lb| lb.load_balancer_name.as_str())
             .collect();
         let db_groups: HashSet<&str> = region
@@ -135,94 +172,43 @@ impl<'s> Attached<'s> {
             if let Some(i) = instance {
                 seen.insert(i.instance_id.as_str());
             }
-            let subnet = eni.subnet_id.as_ref();
-            let v6: Vec<String> = eni.ipv6_addresses.iter().map(|a| a.ipv6_address.clone()).collect();
-            let (exposure, why, public_ips) = address_exposure(
-                subnet.and_then(|s| routing.get(s.as_str())),
-                subnet,
-                eni.public_ipv4s(),
-                v6,
-            );
-            let owned_by_known_lb = eni.load_balancer_name().is_some_and(|n| lb_names.contains(n));
+            let owned_by_known_lb = match eni.load_balancer_owner() {
+                Some(LoadBalancerOwner::V2(tail)) => v2_owners.contains(tail),
+                Some(LoadBalancerOwner::Classic(name)) => classic_owners.contains(name),
+                None => false,
+            };
             let rds_owned = eni.is_rds_owned();
             for g in &eni.groups {
                 if owned_by_known_lb || (rds_owned && db_groups.contains(g.group_id.as_str())) {
                     continue;
                 }
-                self.push(
-                    &g.group_id,
-                    Attachment {
-                        target: Target::Interface { eni, instance },
-                        exposure,
-                        why: why.clone(),
-                        public_ips: public_ips.clone(),
-                    },
-                );
-                if let Some(i) = instance {
-                    let entry = self
-                        .instance_exposure
-                        .entry(i.instance_id.as_str())
-                        .or_insert((exposure, why.clone()));
-                    if exposure > entry.0 {
-                        *entry = (exposure, why.clone());
-                    }
-                }
+                self.push(&g.group_id, Target::Interface { eni, instance });
             }
         }
         seen
     }
 
     /// Instances whose interfaces are not in the snapshot: the instance's own record.
-    fn instances_without_interfaces(
-        &mut self,
-        region: &'s RegionSnapshot,
-        routing: &HashMap<&'s str, Routing>,
-        seen: &HashSet<&'s str>,
-    ) {
+    fn instances_without_interfaces(&mut self, region: &'s RegionSnapshot, seen: &HashSet<&'s str>) {
         for i in region.instances.iter().filter(|i| !i.is_terminated()) {
             if seen.contains(i.instance_id.as_str()) {
                 continue;
             }
-            let v4: Vec<String> = i.public_ip_address.iter().cloned().collect();
-            let subnet = i.subnet_id.as_ref();
-            let (exposure, why, public_ips) =
-                address_exposure(subnet.and_then(|s| routing.get(s.as_str())), subnet, v4, vec![]);
             for g in &i.security_groups {
-                self.push(
-                    &g.group_id,
-                    Attachment {
-                        target: Target::Instance(i),
-                        exposure,
-                        why: why.clone(),
-                        public_ips: public_ips.clone(),
-                    },
-                );
+                self.push(&g.group_id, Target::Instance(i));
             }
-            self.instance_exposure.insert(i.instance_id.as_str(), (exposure, why));
         }
     }
 
     fn load_balancers(&mut self, region: &'s RegionSnapshot) {
         for lb in &region.load_balancers {
-            let (exposure, why) = if lb.is_internet_facing() {
-                (
-                    Exposure::InternetExposed,
-                    format!("internet-facing {} load balancer", lb.lb_type),
-                )
-            } else {
-                (Exposure::Internal, format!("internal {} load balancer", lb.lb_type))
-            };
             for g in &lb.security_groups {
-                self.load_balancer_groups.insert(g.as_str());
-                self.push(
-                    g,
-                    Attachment {
-                        target: Target::LoadBalancer(lb),
-                        exposure,
-                        why: why.clone(),
-                        public_ips: vec![],
-                    },
-                );
+                self.push(g, Target::LoadBalancer(lb));
+            }
+        }
+        for lb in region.classic_load_balancers.iter().flatten() {
+            for g in &lb.security_groups {
+                self.push(g, Target::ClassicLoadBalancer(lb));
             }
         }
     }
@@ -230,163 +216,17 @@ impl<'s> Attached<'s> {
     /// RDS instances and clusters, from RDS's own API (with or without their
     /// interfaces in the snapshot).
     fn databases(&mut self, region: &'s RegionSnapshot) {
-        let public_members: HashSet<&str> = region
-            .db_instances
-            .iter()
-            .filter(|d| d.publicly_accessible)
-            .filter_map(|d| d.db_cluster_identifier.as_deref())
-            .collect();
         for db in &region.db_instances {
-            let (exposure, why) = if db.publicly_accessible {
-                (
-                    Exposure::InternetExposed,
-                    "publicly accessible RDS instance".to_string(),
-                )
-            } else {
-                (Exposure::Internal, "RDS instance, not publicly accessible".to_string())
-            };
             for m in &db.vpc_security_groups {
-                self.push(
-                    &m.vpc_security_group_id,
-                    Attachment {
-                        target: Target::DbInstance(db),
-                        exposure,
-                        why: why.clone(),
-                        public_ips: vec![],
-                    },
-                );
+                self.push(&m.vpc_security_group_id, Target::DbInstance(db));
             }
         }
         for c in &region.db_clusters {
-            let public =
-                c.publicly_accessible.unwrap_or(false) || public_members.contains(c.db_cluster_identifier.as_str());
-            let (exposure, why) = if public {
-                (
-                    Exposure::InternetExposed,
-                    "RDS cluster with publicly accessible members".to_string(),
-                )
-            } else {
-                (Exposure::Internal, "RDS cluster, not publicly accessible".to_string())
-            };
             for m in &c.vpc_security_groups {
-                self.push(
-                    &m.vpc_security_group_id,
-                    Attachment {
-                        target: Target::DbCluster(c),
-                        exposure,
-                        why: why.clone(),
-                        public_ips: vec![],
-                    },
-                );
+                self.push(&m.vpc_security_group_id, Target::DbCluster(c));
             }
         }
     }
-}
-
-/// Routes of a subnet to internet gateways.
-#[derive(Clone, Debug, Default)]
-pub(super) struct Routing {
-    pub v4_igw: Option<String>,
-    pub v6_igw: Option<String>,
-}
-
-/// Exposure of a set of addresses in a subnet.
-fn address_exposure(
-    routing: Option<&Routing>,
-    subnet: Option<&SubnetId>,
-    v4: Vec<String>,
-    v6: Vec<String>,
-) -> (Exposure, String, Vec<String>) {
-    let subnet_label = subnet
-        .map(|s| s.to_string())
-        .unwrap_or_else(|| "an unknown subnet".into());
-    let mut internal_why = "no public address".to_string();
-    if let Some(ip) = v4.first() {
-        match routing {
-            Some(Routing { v4_igw: Some(igw), .. }) => {
-                return (
-                    Exposure::InternetExposed,
-                    format!("public IP {ip} in {subnet_label} routed to {igw}"),
-                    v4.into_iter().chain(v6).collect(),
-                );
-            }
-            None => {
-                return (
-                    Exposure::InternetExposed,
-                    format!("public IP {ip}; {subnet_label} is not in the snapshot, so its route is assumed"),
-                    v4.into_iter().chain(v6).collect(),
-                );
-            }
-            Some(_) => {
-                internal_why = format!("public IP {ip}, but {subnet_label} has no IPv4 route to an internet gateway")
-            }
-        }
-    }
-    if let Some(ip) = v6.first() {
-        match routing {
-            Some(Routing { v6_igw: Some(igw), .. }) => {
-                return (
-                    Exposure::InternetExposed,
-                    format!("IPv6 address {ip} in {subnet_label} routed to {igw}"),
-                    v4.into_iter().chain(v6).collect(),
-                );
-            }
-            None => {
-                return (
-                    Exposure::InternetExposed,
-                    format!("IPv6 address {ip}; {subnet_label} is not in the snapshot, so its route is assumed"),
-                    v4.into_iter().chain(v6).collect(),
-                );
-            }
-            Some(_) if v4.is_empty() => {
-                internal_why = format!("IPv6 address {ip}, but {subnet_label} has no IPv6 route to an internet gateway")
-            }
-            Some(_) => {}
-        }
-    }
-    (Exposure::Internal, internal_why, v4.into_iter().chain(v6).collect())
-}
-
-/// For every subnet: its route table (explicit association, else its own
-/// VPC's main table) and whether that routes to an internet gateway.
-pub(super) fn route_subnets(region: &RegionSnapshot) -> HashMap<&str, Routing> {
-    let mut explicit: HashMap<&str, &RouteTable> = HashMap::new();
-    let mut main: HashMap<&str, &RouteTable> = HashMap::new();
-    for rt in &region.route_tables {
-        for a in &rt.associations {
-            if let Some(s) = &a.subnet_id {
-                explicit.insert(s.as_str(), rt);
-            }
-            if a.main {
-                main.insert(rt.vpc_id.as_str(), rt);
-            }
-        }
-    }
-    region
-        .subnets
-        .iter()
-        .map(|s| {
-            let table = explicit
-                .get(s.subnet_id.as_str())
-                .or_else(|| main.get(s.vpc_id.as_str()));
-            let mut routing = Routing::default();
-            for route in table.map(|t| t.routes.as_slice()).unwrap_or_default() {
-                let Some(gw) = route.gateway_id.as_deref().filter(|g| g.starts_with("igw-")) else {
-                    continue;
-                };
-                if route.state.as_deref() == Some("blackhole") {
-                    continue;
-                }
-                if route.destination_cidr_block.is_some() {
-                    routing.v4_igw.get_or_insert_with(|| gw.to_string());
-                }
-                if route.destination_ipv6_cidr_block.is_some() {
-                    routing.v6_igw.get_or_insert_with(|| gw.to_string());
-                }
-            }
-            (s.subnet_id.as_str(), routing)
-        })
-        .collect()
 }
 
 /// The ports served by load balancers and databases, when every attachment is one.
@@ -397,9 +237,12 @@ pub(super) fn service_ports(attachments: &[Attachment]) -> Option<Vec<ServicePor
     let mut ports = Vec::new();
     for a in attachments {
         match a.target {
-            Target::LoadBalancer(lb) => {
-                ports.extend(lb.listeners.iter().map(Listener::service_port));
-            }
+            Target::LoadBalancer(lb) => ports.extend(lb.listeners.iter().map(Listener::service_port)),
+            Target::ClassicLoadBalancer(lb) => ports.extend(
+                lb.listener_descriptions
+                    .iter()
+                    .map(|d| ServicePort::tcp(d.listener.load_balancer_port)),
+            ),
             Target::DbInstance(db) => ports.extend(db.port().map(ServicePort::tcp)),
             Target::DbCluster(c) => ports.extend(c.port().map(ServicePort::tcp)),
             _ => return None,

@@ -1,28 +1,29 @@
 //! What the checks see: one account-region of the snapshot, indexed, with
-//! every security group's attachments and exposure worked out once.
+//! every security group's attachments and reachability worked out once.
 //!
-//! Exposure is decided here and only here (DESIGN.md, "Exposure model"):
-//! - an ENI is internet-exposed when it has a public IPv4 (auto-assigned or
-//!   Elastic) and its subnet routes IPv4 to an internet gateway, or an IPv6
-//!   address and its subnet routes IPv6 to one. The subnet's route table is
-//!   its explicit association, else the main route table **of its own VPC**;
-//! - a load balancer is internet-exposed when its scheme is `internet-facing`;
-//! - an RDS instance or cluster when it is `PubliclyAccessible`;
-//! - anything else attached is internal; a group attached to nothing is
-//!   unattached.
+//! Exposure is reachability's verdict (`analyze::reach`, docs/exposure.md),
+//! and nothing here decides it: a rule's exposure is the worst verdict of
+//! its traffic over the group's attachments (internet-exposed when
+//! reachable, unknown when unverified, internal when attached and
+//! blocked); a group's is the worst over its inbound rules. When the
+//! region's network interfaces were not collected, what is not proven
+//! reachable is unknown, never internal or unattached: a group may be on
+//! interfaces that were not seen.
 
 mod attachments;
 mod org;
 
+use std::cell::RefCell;
 use std::collections::{HashMap, HashSet};
 
 use crate::config::Config;
 use crate::model::*;
 
 use super::finding::Exposure;
-use super::rules::{Rule, Source};
+use super::reach::{Family, Hop, Network, Reach, Verdict};
+use super::rules::{self, Rule, Source};
 
-use attachments::{route_subnets, service_ports, Routing};
+use attachments::service_ports;
 pub use attachments::{Attachment, Target};
 pub use org::OrgIndex;
 
@@ -30,8 +31,14 @@ pub use org::OrgIndex;
 pub struct Group<'s> {
     pub sg: &'s SecurityGroup,
     pub attachments: Vec<Attachment<'s>>,
-    /// The worst exposure of its attachments.
+    /// The worst verdict of its inbound rules over its attachments.
     pub exposure: Exposure,
+    /// The path behind `exposure`, when one of its rules admits traffic
+    /// from the internet.
+    pub reach: Option<Reach<'s>>,
+    /// Per inbound rule (by `Rule::index`): its worst verdict over the
+    /// attachments, or `None` when it admits nothing from the internet.
+    rule_reach: Vec<Option<Reach<'s>>>,
     /// Attached to a critical resource, tagged critical, or in a critical account.
     pub critical: bool,
     /// When every attachment is a load balancer or a database: the ports
@@ -39,6 +46,9 @@ pub struct Group<'s> {
     pub service_ports: Option<Vec<ServicePort>>,
     /// Attached only to load balancers.
     pub load_balancer_only: bool,
+    index: usize,
+    /// Whether it may be on interfaces that were not collected.
+    unseen: bool,
 }
 
 impl<'s> Group<'s> {
@@ -63,6 +73,28 @@ impl<'s> Group<'s> {
         format!("{} ({})", self.sg.group_name, self.sg.group_id)
     }
 
+    /// The verdict of an inbound rule's whole traffic over the attachments.
+    pub fn rule_reach(&self, rule: &Rule) -> Option<&Reach<'s>> {
+        if rule.egress {
+            return None;
+        }
+        self.rule_reach.get(rule.index).and_then(Option::as_ref)
+    }
+
+    /// What a verdict makes of a finding about this group: internet-exposed
+    /// when reachable, unknown when unverified; otherwise internal when the
+    /// group is attached (unknown if the region's interfaces were not
+    /// collected), unattached when it is not.
+    pub fn exposure_for(&self, reach: Option<&Reach>) -> Exposure {
+        match reach.map(|r| r.verdict) {
+            Some(Verdict::Reachable) => Exposure::InternetExposed,
+            Some(Verdict::Unknown) => Exposure::Unknown,
+            _ if self.unseen => Exposure::Unknown,
+            _ if self.is_attached() => Exposure::Internal,
+            _ => Exposure::Unattached,
+        }
+    }
+
     /// Whether `rule` only opens ports that this group's load balancers
     /// listen on: the intended front door, not an exposure.
     pub fn rule_serves_listeners(&self, rule: &Rule) -> bool {
@@ -79,6 +111,9 @@ impl<'s> Group<'s> {
     }
 }
 
+/// What restricted-traffic verdicts are cached by: group, rule, the ports.
+type ReachKey = (usize, usize, Vec<ServicePort>);
+
 /// One account-region, indexed for the checks.
 pub struct RegionCtx<'s> {
     pub config: &'s Config,
@@ -86,16 +121,18 @@ pub struct RegionCtx<'s> {
     pub account: &'s AccountSnapshot,
     pub region: &'s RegionSnapshot,
     pub groups: Vec<Group<'s>>,
+    /// The region's network, for reachability.
+    pub network: Network<'s>,
     group_index: HashMap<&'s str, usize>,
     vpcs: HashMap<&'s str, &'s Vpc>,
-    subnet_routing: HashMap<&'s str, Routing>,
     prefix_lists: HashMap<&'s str, &'s ManagedPrefixList>,
     /// Group indexes of each instance (through its interfaces).
     instance_groups: HashMap<&'s str, Vec<usize>>,
-    instance_exposure: HashMap<&'s str, (Exposure, String)>,
     ssm_managed: HashSet<&'s str>,
-    /// Groups attached to a load balancer.
-    load_balancer_groups: HashSet<&'s str>,
+    /// Why attachments may be missing: the region's network interfaces were
+    /// not collected.
+    attachments_missing: Option<String>,
+    restricted: RefCell<HashMap<ReachKey, Option<Reach<'s>>>>,
 }
 
 impl<'s> RegionCtx<'s> {
@@ -106,7 +143,6 @@ impl<'s> RegionCtx<'s> {
         region: &'s RegionSnapshot,
     ) -> Self {
         let vpcs = region.vpcs.iter().map(|v| (v.vpc_id.as_str(), v)).collect();
-        let subnet_routing = route_subnets(region);
         let prefix_lists = region
             .prefix_lists
             .iter()
@@ -117,20 +153,26 @@ impl<'s> RegionCtx<'s> {
             .iter()
             .map(|i| i.instance_id.as_str())
             .collect();
+        let attachments_missing = region.gap("DescribeNetworkInterfaces").map(|g| {
+            format!(
+                "network interfaces not collected ({} {}: {})",
+                g.service, g.operation, g.error
+            )
+        });
         let mut ctx = RegionCtx {
             config,
             org,
             account,
             region,
             groups: Vec::with_capacity(region.security_groups.len()),
+            network: Network::new(region),
             group_index: HashMap::with_capacity(region.security_groups.len()),
             vpcs,
-            subnet_routing,
             prefix_lists,
             instance_groups: HashMap::new(),
-            instance_exposure: HashMap::new(),
             ssm_managed,
-            load_balancer_groups: HashSet::new(),
+            attachments_missing,
+            restricted: RefCell::new(HashMap::new()),
         };
         ctx.build_groups();
         ctx
@@ -157,7 +199,7 @@ impl<'s> RegionCtx<'s> {
     }
 
     pub fn is_load_balancer_group(&self, id: &SecurityGroupId) -> bool {
-        self.load_balancer_groups.contains(id.as_str())
+        self.network.balancers.is_load_balancer_group(id.as_str())
     }
 
     /// Whether Systems Manager data was collected for this region.
@@ -176,14 +218,6 @@ impl<'s> RegionCtx<'s> {
             .into_iter()
             .flatten()
             .map(|&i| &self.groups[i])
-    }
-
-    /// The worst exposure of an instance's interfaces, and why.
-    pub fn instance_exposure(&self, instance: &InstanceId) -> (Exposure, &str) {
-        self.instance_exposure
-            .get(instance.as_str())
-            .map(|(e, w)| (*e, w.as_str()))
-            .unwrap_or((Exposure::Internal, "no network interface in the snapshot"))
     }
 
     /// Whether a resource with these tags is critical by configuration.
@@ -223,18 +257,88 @@ impl<'s> RegionCtx<'s> {
             .map(|e| e.cidr)
     }
 
-    /// Whether the subnet's route table sends IPv4 or IPv6 traffic to an internet gateway.
-    pub fn subnet_routes_to_internet(&self, subnet: &SubnetId) -> bool {
-        self.subnet_routing
-            .get(subnet.as_str())
-            .is_some_and(|r| r.v4_igw.is_some() || r.v6_igw.is_some())
+    /// "Unverified: network interfaces not collected", when they were not:
+    /// the group may be on interfaces that were not seen.
+    fn unseen(&self, reach: Option<Reach<'s>>) -> Option<Reach<'s>> {
+        match &self.attachments_missing {
+            Some(why) if reach.as_ref().is_none_or(|r| r.verdict != Verdict::Reachable) => Reach::worst(
+                reach,
+                Some(Reach::unknown(Family::Ipv4, vec![Hop::Internet], why.clone())),
+            ),
+            _ => reach,
+        }
+    }
+
+    /// The verdict of `rule`'s traffic on the service ports `only` (for a
+    /// finding about some ports of a wider rule), over the group's attachments.
+    pub fn rule_reach_on(&self, group: &Group<'s>, rule: &Rule<'s>, only: &[ServicePort]) -> Option<Reach<'s>> {
+        if rule.egress {
+            return None;
+        }
+        let key = (group.index, rule.index, only.to_vec());
+        if let Some(hit) = self.restricted.borrow().get(&key) {
+            return hit.clone();
+        }
+        let reach = group
+            .attachments
+            .iter()
+            .map(|a| self.network.reach(&a.target, group.sg, rule, Some(only)))
+            .fold(None, Reach::worst);
+        let reach = self.unseen(reach);
+        self.restricted.borrow_mut().insert(key, reach.clone());
+        reach
+    }
+
+    /// The worst verdict for an instance over every rule of its groups, and the path.
+    pub fn instance_exposure(&self, instance: &InstanceId) -> (Exposure, Option<Reach<'s>>) {
+        let best = self
+            .instance_attachments(instance)
+            .map(|(_, a)| a.reach.clone())
+            .fold(None, Reach::worst);
+        self.instance_verdict(best)
+    }
+
+    /// The worst verdict for an instance over the rules of its groups that
+    /// `keep` selects, on the service ports `only`.
+    pub fn instance_reach(
+        &self,
+        instance: &InstanceId,
+        only: &[ServicePort],
+        keep: impl Fn(&Group<'s>, &Rule<'s>) -> bool,
+    ) -> (Exposure, Option<Reach<'s>>) {
+        let mut best: Option<Reach<'s>> = None;
+        for (g, a) in self.instance_attachments(instance) {
+            for rule in rules::ingress(g.sg).filter(|r| keep(g, r)) {
+                best = Reach::worst(best, self.network.reach(&a.target, g.sg, &rule, Some(only)));
+            }
+        }
+        self.instance_verdict(best)
+    }
+
+    fn instance_attachments<'a>(&'a self, instance: &'a InstanceId) -> impl Iterator<Item = (&'a Group<'s>, &'a Attachment<'s>)> {
+        self.instance_groups(instance).flat_map(move |g| {
+            g.attachments
+                .iter()
+                .filter(move |a| a.target.instance().is_some_and(|i| i.instance_id == *instance))
+                .map(move |a| (g, a))
+        })
+    }
+
+    fn instance_verdict(&self, best: Option<Reach<'s>>) -> (Exposure, Option<Reach<'s>>) {
+        let exposure = match best.as_ref().map(|r| r.verdict) {
+            Some(Verdict::Reachable) => Exposure::InternetExposed,
+            Some(Verdict::Unknown) => Exposure::Unknown,
+            _ if self.attachments_missing.is_some() => Exposure::Unknown,
+            _ => Exposure::Internal,
+        };
+        (exposure, best)
     }
 
     fn build_groups(&mut self) {
         let region = self.region;
-        let mut attached = attachments::attach(region, &self.subnet_routing);
+        let mut attached = attachments::attach(region);
         for (index, sg) in region.security_groups.iter().enumerate() {
-            let attachments = attached.by_group.remove(sg.group_id.as_str()).unwrap_or_default();
+            let attachments = attached.remove(sg.group_id.as_str()).unwrap_or_default();
             for a in &attachments {
                 if let Some(i) = a.target.instance() {
                     let list = self.instance_groups.entry(i.instance_id.as_str()).or_default();
@@ -243,32 +347,58 @@ impl<'s> RegionCtx<'s> {
                     }
                 }
             }
-            let group = self.make_group(sg, attachments);
+            let group = self.make_group(index, sg, attachments);
             self.group_index.insert(sg.group_id.as_str(), index);
             self.groups.push(group);
         }
-        self.instance_exposure = attached.instance_exposure;
-        self.load_balancer_groups = attached.load_balancer_groups;
     }
 
-    /// A group and what its attachments make of it.
-    fn make_group(&self, sg: &'s SecurityGroup, attachments: Vec<Attachment<'s>>) -> Group<'s> {
-        let exposure = attachments
-            .iter()
-            .map(|a| a.exposure)
-            .max()
-            .unwrap_or(Exposure::Unattached);
+    /// A group, its rules' verdicts over its attachments, and what they make of it.
+    fn make_group(&self, index: usize, sg: &'s SecurityGroup, mut attachments: Vec<Attachment<'s>>) -> Group<'s> {
+        let mut rule_reach = Vec::new();
+        let mut per_attachment: Vec<Option<Reach<'s>>> = vec![None; attachments.len()];
+        for rule in rules::ingress(sg) {
+            let mut worst = None;
+            for (a, best) in attachments.iter().zip(per_attachment.iter_mut()) {
+                let r = self.network.reach(&a.target, sg, &rule, None);
+                *best = Reach::worst(best.take(), r.clone());
+                worst = Reach::worst(worst, r);
+            }
+            rule_reach.push(self.unseen(worst));
+        }
+        for (a, reach) in attachments.iter_mut().zip(per_attachment) {
+            a.exposure = match reach.as_ref().map(|r| r.verdict) {
+                Some(Verdict::Reachable) => Exposure::InternetExposed,
+                Some(Verdict::Unknown) => Exposure::Unknown,
+                _ => Exposure::Internal,
+            };
+            a.why = match &reach {
+                Some(r) => {
+                    let record = r.record();
+                    format!("{}: {}", record.summary(), record.path_line())
+                }
+                None => "no rule of the group admits traffic from the internet".into(),
+            };
+            a.reach = reach;
+        }
+        let reach = rule_reach.iter().cloned().fold(None, Reach::worst);
         let critical = self.is_critical(&sg.tags) || attachments.iter().any(|a| self.is_critical(a.target.tags()));
         let service_ports = service_ports(&attachments);
         let load_balancer_only = !attachments.is_empty() && attachments.iter().all(|a| a.target.is_load_balancer());
-        Group {
+        let mut group = Group {
             sg,
             attachments,
-            exposure,
+            exposure: Exposure::Unattached,
+            reach,
+            rule_reach,
             critical,
             service_ports,
             load_balancer_only,
-        }
+            index,
+            unseen: self.attachments_missing.is_some(),
+        };
+        group.exposure = group.exposure_for(group.reach.as_ref());
+        group
     }
 }
 
@@ -277,81 +407,31 @@ mod tests {
     use super::*;
     use crate::analyze::testing::TestOrg;
 
-    fn exposures(fx: &TestOrg) -> Vec<(String, Exposure, String)> {
+    #[test]
+    fn a_groups_exposure_is_the_worst_verdict_of_its_rules_and_each_rule_keeps_its_own() {
+        let mut fx = TestOrg::new();
+        fx.sg("sg-web", &["tcp 22 0.0.0.0/0", "tcp 443 0.0.0.0/0", "tcp 5432 10.0.0.0/16"]);
+        fx.instance("i-1", "subnet-public", &["sg-web"], Some("54.12.3.10"));
+        fx.nacl(
+            "acl-web",
+            false,
+            &["50 deny tcp 22 0.0.0.0/0", "100 allow all - 0.0.0.0/0"],
+            &["subnet-public"],
+        );
+        fx.sg("sg-spare", &["tcp 443 0.0.0.0/0"]);
         let org = OrgIndex::new(&fx.snapshot);
         let account = &fx.snapshot.accounts[0];
         let ctx = RegionCtx::new(&fx.config, &org, account, &account.regions[0]);
-        ctx.groups
-            .iter()
-            .map(|g| {
-                let why = g
-                    .attachments
-                    .iter()
-                    .map(|a| a.why.clone())
-                    .collect::<Vec<_>>()
-                    .join("; ");
-                (g.id().to_string(), g.exposure, why)
-            })
-            .collect()
-    }
-
-    #[test]
-    fn exposure_follows_addresses_routes_and_fronts() {
-        let mut fx = TestOrg::new();
-        for sg in [
-            "sg-pub",
-            "sg-priv-ip",
-            "sg-noip",
-            "sg-alb",
-            "sg-int",
-            "sg-rds",
-            "sg-none",
-            "sg-v6",
-            "sg-iso",
-        ] {
-            fx.sg(sg, &[]);
-        }
-        fx.instance("i-pub", "subnet-public", &["sg-pub"], Some("203.0.113.1"));
-        // A public IP in a subnet whose own table has no internet route.
-        fx.instance("i-priv", "subnet-private", &["sg-priv-ip"], Some("203.0.113.2"));
-        fx.instance("i-noip", "subnet-public", &["sg-noip"], None);
-        fx.load_balancer("web", true, &["sg-alb"], &[443]);
-        fx.load_balancer("int", false, &["sg-int"], &[443]);
-        fx.rds("db", true, 5432, &["sg-rds"]);
-        fx.interface("eni-v6", "interface", "subnet-public", &["sg-v6"]);
-        fx.region().network_interfaces.last_mut().unwrap().ipv6_addresses = vec![Ipv6Address {
-            ipv6_address: "2001:db8::10".into(),
-        }];
-        fx.isolated_vpc("vpc-iso", "172.31.0.0/16", "subnet-iso");
-        fx.instance("i-iso", "subnet-iso", &["sg-iso"], Some("203.0.113.3"));
-        let e = exposures(&fx);
-        let get = |id: &str| e.iter().find(|x| x.0 == id).cloned().unwrap();
-        assert_eq!(get("sg-pub").1, Exposure::InternetExposed);
-        assert_eq!(
-            get("sg-pub").2,
-            "public IP 203.0.113.1 in subnet-public routed to igw-main"
-        );
-        assert_eq!(get("sg-priv-ip").1, Exposure::Internal);
-        assert!(get("sg-priv-ip").2.contains("has no IPv4 route to an internet gateway"));
-        assert_eq!(get("sg-noip").1, Exposure::Internal);
-        assert_eq!(get("sg-alb").1, Exposure::InternetExposed);
-        assert_eq!(get("sg-int").1, Exposure::Internal);
-        assert_eq!(get("sg-rds").1, Exposure::InternetExposed);
-        assert_eq!(get("sg-none").1, Exposure::Unattached);
-        assert_eq!(get("sg-v6").1, Exposure::InternetExposed);
-        assert_eq!(get("sg-iso").1, Exposure::Internal, "{:?}", get("sg-iso"));
-    }
-
-    #[test]
-    fn a_blackhole_route_does_not_reach_the_internet() {
-        let mut fx = TestOrg::new();
-        for r in &mut fx.region().route_tables[0].routes {
-            if r.gateway_id.as_deref() == Some("igw-main") {
-                r.state = Some("blackhole".into());
-            }
-        }
-        fx.sg("sg-a", &[]);
-        fx.instance("i-1", "subnet-public", &["sg-a"], Some("203.0.113.4"));
-        assert_eq!(exposures(&fx)[0].1, Exposure::Internal);
+        let web = ctx.group("sg-web").unwrap();
+        assert_eq!(web.exposure, Exposure::InternetExposed);
+        let verdicts: Vec<Option<Verdict>> = rules::ingress(web.sg)
+            .map(|r| web.rule_reach(&r).map(|x| x.verdict))
+            .collect();
+        assert_eq!(verdicts, [Some(Verdict::Blocked), Some(Verdict::Reachable), None]);
+        let ssh = rules::ingress(web.sg).next().unwrap();
+        assert_eq!(web.exposure_for(web.rule_reach(&ssh)), Exposure::Internal);
+        assert_eq!(web.attachments[0].exposure, Exposure::InternetExposed);
+        assert!(web.attachments[0].why.starts_with("reachable (IPv4, direct): internet → igw-main"));
+        assert_eq!(ctx.group("sg-spare").unwrap().exposure, Exposure::Unattached);
     }
 }

@@ -47,6 +47,7 @@ impl Cell {
 pub(super) fn cell(status: Status, score: Option<f64>, title: String) -> Cell {
     let (glyph, class) = match status {
         Status::Pass => ("✔", "pass"),
+        Status::PartialCoverage => ("◔", "partial"),
         Status::Partial => ("◐", "partial"),
         Status::Fail => ("✖", "fail"),
         Status::NotAssessed => ("?", "nx"),
