@@ -52,6 +52,7 @@ class Region:
             "NetworkAcls": [], "SecurityGroups": [], "PrefixLists": [],
             "NetworkInterfaces": [], "Instances": [], "LoadBalancers": [],
             "DBInstances": [], "DBClusters": [], "InstanceInformationList": [],
+            "TargetGroups": [], "LoadBalancerDescriptions": [], "VpcPeeringConnections": [],
         }
 
     def id(self, prefix, name, n=17):
@@ -204,12 +205,23 @@ class Region:
                 "InstanceId": instance_id, "PingStatus": "Online", "PlatformType": "Windows" if platform else "Linux"})
         return instance_id
 
-    def load_balancer(self, name, scheme, vpc, subnets, groups, listeners, tags=()):
+    def load_balancer(self, name, scheme, vpc, subnets, groups, listeners, tags=(), targets=()):
+        """targets: (protocol, port, [instance ids]) of its target groups."""
         suffix = hashlib.sha256(name.encode()).hexdigest()[:16]
         arn = f"arn:aws:elasticloadbalancing:{self.name}:{self.account}:loadbalancer/app/{name}/{suffix}"
+        for protocol, port, instances in targets:
+            tg = f"{name}-{port}"
+            self.data["TargetGroups"].append({
+                "TargetGroupArn": f"arn:aws:elasticloadbalancing:{self.name}:{self.account}:targetgroup/{tg}/{suffix}",
+                "TargetGroupName": tg, "Protocol": protocol, "Port": port, "VpcId": vpc["id"], "TargetType": "instance",
+                "LoadBalancerArns": [arn],
+                "TargetHealthDescriptions": [{"Target": {"Id": i, "Port": port}, "TargetHealth": {"State": "healthy"}}
+                                             for i in instances],
+            })
         self.data["LoadBalancers"].append({
             "LoadBalancerArn": arn, "LoadBalancerName": name, "Scheme": scheme, "Type": "application",
             "VpcId": vpc["id"], "DNSName": f"{'internal-' if scheme == 'internal' else ''}{name}-1234567890.{self.name}.elb.amazonaws.com",
+            "IpAddressType": "ipv4",
             "SecurityGroups": groups,
             "AvailabilityZones": [{"ZoneName": self.name + az, "SubnetId": s} for az, s in zip("abc", subnets)],
             "Listeners": [{"ListenerArn": arn.replace(":loadbalancer/", ":listener/") + f"/{port:016x}", "Port": port, "Protocol": proto}
@@ -229,15 +241,16 @@ class Region:
                 eni["Association"] = {"PublicIp": public_ip(self, f"{name}/{i}"), "IpOwnerId": "amazon"}
             self.data["NetworkInterfaces"].append(eni)
 
-    def database(self, name, engine, port, subnet, vpc, groups, public=False, tags=()):
+    def database(self, name, engine, port, subnet, vpc, groups, public=False, tags=(), subnets=None):
+        """subnets: those of its DB subnet group (its own subnet by default)."""
         self.data["DBInstances"].append({
             "DBInstanceIdentifier": name,
             "DBInstanceArn": f"arn:aws:rds:{self.name}:{self.account}:db:{name}",
             "Engine": engine, "DBInstanceStatus": "available",
             "Endpoint": {"Address": f"{name}.c0ffee123456.{self.name}.rds.amazonaws.com", "Port": port},
-            "PubliclyAccessible": public,
+            "PubliclyAccessible": public, "NetworkType": "IPV4",
             "VpcSecurityGroups": [{"VpcSecurityGroupId": g, "Status": "active"} for g in groups],
-            "DBSubnetGroup": {"VpcId": vpc["id"]},
+            "DBSubnetGroup": {"VpcId": vpc["id"], "Subnets": [{"SubnetIdentifier": s} for s in (subnets or [subnet])]},
             "TagList": [{"Key": k, "Value": v} for k, v in tags],
         })
         eni = {
@@ -350,10 +363,12 @@ def shop_prod():
          egress=[("tcp", 3306, 3306, db, "to the orders database"), ("tcp", 443, 443, "0.0.0.0/0", "package updates via NAT")])
     r.sg(vpc, "shop-db", "Orders database, reachable only from the web tier", sg_id=db, tags=cfn("shop-data"),
          ingress=[("tcp", 3306, 3306, web, "MySQL from the web tier only")], egress=[])
-    r.load_balancer("shop-web", "internet-facing", vpc, public, [alb], [(80, "HTTP"), (443, "HTTPS")], tags=[("criticality", "critical")])
+    web_instances = [r.id("i", f"shop-web-{az}") for az in "ab"]
+    r.load_balancer("shop-web", "internet-facing", vpc, public, [alb], [(80, "HTTP"), (443, "HTTPS")], tags=[("criticality", "critical")],
+                    targets=[("HTTP", 80, web_instances), ("HTTPS", 443, web_instances)])
     for az, s in zip("ab", app):
         r.instance(f"shop-web-{az}", s, vpc, [web], tags=[("criticality", "critical")], ssm=True)
-    r.database("shop-orders", "mysql", 3306, data[0], vpc, [db], tags=[("criticality", "critical")])
+    r.database("shop-orders", "mysql", 3306, data[0], vpc, [db], tags=[("criticality", "critical")], subnets=data)
     a["regions"].append(r.data)
     # The disaster-recovery region: its default VPC was deleted, as it should be.
     a["regions"].append(Region(a["account_id"], "us-east-1").data)
@@ -427,8 +442,9 @@ def data_platform():
     r.instance("api-b", private[1], vpc, [api, admin], ssm=True)
     r.instance("search-1", private[0], vpc, [search, admin], ssm=True, tags=[("criticality", "critical")])
     r.instance("dashboard", private[1], vpc, [r.id("sg", "ops-dashboard")], ssm=True)
-    r.load_balancer("data-api", "internal", vpc, private, [alb], [(443, "HTTPS")])
-    r.database("analytics", "postgres", 5432, private[0], vpc, [db], tags=[("criticality", "critical")])
+    r.load_balancer("data-api", "internal", vpc, private, [alb], [(443, "HTTPS")],
+                    targets=[("HTTP", 8080, [r.id("i", "api-a"), r.id("i", "api-b")])])
+    r.database("analytics", "postgres", 5432, private[0], vpc, [db], tags=[("criticality", "critical")], subnets=private)
     a["regions"].append(r.data)
     a["regions"].append(Region(a["account_id"], "us-east-1").data)
     # partner-ingest refers to shop-web and to a partner group; quick-fix and
@@ -463,7 +479,8 @@ def media_cdn():
     feed = r.sg(vpc, "partner-feed", "Partner content upload", tags=tf,
                 ingress=[("tcp", 21, 21, "203.0.113.0/24", "partner FTP control"),
                          ("tcp", 22, 22, "3.0.0.0/9", "partner SFTP from their cloud range")])
-    r.load_balancer("media-origin", "internet-facing", vpc, public, [origin], [(443, "HTTPS"), (8443, "HTTPS")], tags=[("criticality", "critical")])
+    r.load_balancer("media-origin", "internet-facing", vpc, public, [origin], [(443, "HTTPS"), (8443, "HTTPS")], tags=[("criticality", "critical")],
+                    targets=[("HTTPS", 443, [r.id("i", "transcoder-a"), r.id("i", "transcoder-b")])])
     r.instance("transcoder-a", private[0], vpc, [tx])
     r.instance("transcoder-b", private[1], vpc, [tx])
     r.instance("ingest", public[0], vpc, [feed], public_ip="203.0.113.61")
@@ -481,7 +498,7 @@ def suspended():
 
 def main():
     snapshot = {
-        "schema_version": 1,
+        "schema_version": 2,
         "tool": {"name": "sgaudit", "version": "0.1.0"},
         "started_at": "2026-11-02T06:00:00Z",
         "finished_at": "2026-11-02T06:03:41Z",

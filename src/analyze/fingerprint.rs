@@ -165,7 +165,11 @@ mod tests {
         let mut quieter = org();
         quieter.set_rules(
             "sg-ssh",
-            &["tcp 22 0.0.0.0/0 desc=vendor", "tcp 443 10.0.0.0/8", "tcp 80 0.0.0.0/0 desc=web"],
+            &[
+                "tcp 22 0.0.0.0/0 desc=vendor",
+                "tcp 443 10.0.0.0/8",
+                "tcp 80 0.0.0.0/0 desc=web",
+            ],
         );
         quieter.move_instance("i-1", "subnet-public", None);
         let f = quieter.assess();
@@ -185,7 +189,10 @@ mod tests {
                 .map(|f| f.fingerprint.clone())
         };
         let mut other_source = org();
-        other_source.set_rules("sg-ssh", &["tcp 22 ::/0", "tcp 443 10.0.0.0/8", "tcp 80 0.0.0.0/0 desc=web"]);
+        other_source.set_rules(
+            "sg-ssh",
+            &["tcp 22 ::/0", "tcp 443 10.0.0.0/8", "tcp 80 0.0.0.0/0 desc=web"],
+        );
         assert_ne!(ssh(&fx), ssh(&other_source));
         let mut other_ports = org();
         other_ports.set_rules(

@@ -4,8 +4,10 @@
 //! checks reason about one (protocol, ports, source) triple at a time, which is
 //! also how a person reads a rule and how the console lists them.
 
+use crate::config::Networks;
 use crate::model::{
-    AccountId, Cidr, IpPermission, PortRange, PrefixListId, Protocol, SecurityGroup, ServicePort, UserIdGroupPair,
+    AccountId, Cidr, IpPermission, PortRange, PrefixListEntry, PrefixListId, Protocol, SecurityGroup, ServicePort,
+    UserIdGroupPair,
 };
 
 use super::finding::{RuleEvidence, RuleKey, SourceKey};
@@ -16,6 +18,42 @@ pub enum Source<'s> {
     Cidr(Cidr),
     PrefixList(&'s PrefixListId),
     Group(&'s UserIdGroupPair),
+}
+
+/// How wide a rule's source is, as every check and every drawing reads it.
+/// Ordered from the narrowest.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Breadth {
+    /// Another security group.
+    Group,
+    /// Private, shared, loopback or link-local space only.
+    Private,
+    /// Public addresses, narrower than `[networks] wide_public_prefix_*`.
+    Public,
+    /// A public range at least that wide, short of everything.
+    WidePublic,
+    /// `0.0.0.0/0` or `::/0`.
+    Anywhere,
+}
+
+impl Breadth {
+    /// The breadth of one CIDR.
+    pub fn of(cidr: Cidr, networks: &Networks) -> Breadth {
+        if cidr.is_anywhere() {
+            Breadth::Anywhere
+        } else if cidr.is_private() {
+            Breadth::Private
+        } else if cidr.prefix_len() <= networks.broad_prefix(cidr) {
+            Breadth::WidePublic
+        } else {
+            Breadth::Public
+        }
+    }
+
+    /// Whether it stands for the internet in the reports' drawings.
+    pub fn is_internet(self) -> bool {
+        matches!(self, Breadth::Anywhere | Breadth::WidePublic)
+    }
 }
 
 /// One rule: a protocol and ports from one source.
@@ -55,6 +93,27 @@ impl<'s> Rule<'s> {
         match self.source {
             Source::Cidr(c) => Some(c),
             _ => None,
+        }
+    }
+
+    /// The breadth of the rule's source; a prefix list is as wide as its
+    /// widest entry (and public when its entries are unknown).
+    pub fn breadth<'p>(
+        &self,
+        prefix_list: impl Fn(&PrefixListId) -> Option<&'p [PrefixListEntry]>,
+        networks: &Networks,
+    ) -> Breadth {
+        match self.source {
+            Source::Cidr(c) => Breadth::of(c, networks),
+            Source::Group(_) => Breadth::Group,
+            Source::PrefixList(id) => match prefix_list(id) {
+                Some(entries) => entries
+                    .iter()
+                    .map(|e| Breadth::of(e.cidr, networks))
+                    .max()
+                    .unwrap_or(Breadth::Private),
+                None => Breadth::Public,
+            },
         }
     }
 

@@ -49,7 +49,10 @@ impl Status {
         }
     }
     pub fn is_assessed(self) -> bool {
-        matches!(self, Status::Pass | Status::PartialCoverage | Status::Partial | Status::Fail)
+        matches!(
+            self,
+            Status::Pass | Status::PartialCoverage | Status::Partial | Status::Fail
+        )
     }
 
     /// This status, or "partial coverage" if it would read "pass" while
@@ -438,7 +441,9 @@ pub fn score_account(
         .map(|q| q.status)
         .filter(|s| s.is_assessed())
         .max()
-        .map_or(Status::NotAssessed, |s| s.covering(collection.state == CollectionState::Complete));
+        .map_or(Status::NotAssessed, |s| {
+            s.covering(collection.state == CollectionState::Complete)
+        });
 
     AccountScore {
         account_id: account.account_id.to_string(),

@@ -234,7 +234,11 @@ impl TestOrg {
                     state: Some("available".into()),
                 }],
             }],
-            network_acls: vec![allow_all_acl("acl-main", "vpc-main", &["subnet-public", "subnet-private"])],
+            network_acls: vec![allow_all_acl(
+                "acl-main",
+                "vpc-main",
+                &["subnet-public", "subnet-private"],
+            )],
             target_groups: Some(vec![]),
             classic_load_balancers: Some(vec![]),
             vpc_peering_connections: Some(vec![]),
@@ -468,7 +472,14 @@ impl TestOrg {
             // Internet-facing in the public subnet, internal in the private one.
             availability_zones: vec![LoadBalancerZone {
                 zone_name: Some("eu-west-1a".into()),
-                subnet_id: Some(if internet_facing { "subnet-public" } else { "subnet-private" }.into()),
+                subnet_id: Some(
+                    if internet_facing {
+                        "subnet-public"
+                    } else {
+                        "subnet-private"
+                    }
+                    .into(),
+                ),
             }],
             listeners: ports
                 .iter()
@@ -509,31 +520,41 @@ impl TestOrg {
             .unwrap_or_else(|| panic!("no load balancer {lb}"))
             .load_balancer_arn
             .clone();
-        self.region().target_groups.get_or_insert_with(Vec::new).push(TargetGroup {
-            target_group_arn: format!("arn:aws:elasticloadbalancing:eu-west-1:{ACCOUNT}:targetgroup/{name}/0123"),
-            target_group_name: name.into(),
-            protocol: Some(protocol.into()),
-            port: Some(port),
-            vpc_id: Some("vpc-main".into()),
-            target_type: Some("instance".into()),
-            load_balancer_arns: vec![arn],
-            target_health_descriptions: Some(
-                targets
-                    .iter()
-                    .map(|t| TargetHealthDescription {
-                        target: TargetDescription {
-                            id: (*t).into(),
-                            port: Some(port),
-                        },
-                        target_health: None,
-                    })
-                    .collect(),
-            ),
-        });
+        self.region()
+            .target_groups
+            .get_or_insert_with(Vec::new)
+            .push(TargetGroup {
+                target_group_arn: format!("arn:aws:elasticloadbalancing:eu-west-1:{ACCOUNT}:targetgroup/{name}/0123"),
+                target_group_name: name.into(),
+                protocol: Some(protocol.into()),
+                port: Some(port),
+                vpc_id: Some("vpc-main".into()),
+                target_type: Some("instance".into()),
+                load_balancer_arns: vec![arn],
+                target_health_descriptions: Some(
+                    targets
+                        .iter()
+                        .map(|t| TargetHealthDescription {
+                            target: TargetDescription {
+                                id: (*t).into(),
+                                port: Some(port),
+                            },
+                            target_health: None,
+                        })
+                        .collect(),
+                ),
+            });
     }
 
     /// A Classic Load Balancer with `(listener port, instance port)` pairs.
-    pub fn classic_lb(&mut self, name: &str, internet_facing: bool, groups: &[&str], listeners: &[(u16, u16)], instances: &[&str]) {
+    pub fn classic_lb(
+        &mut self,
+        name: &str,
+        internet_facing: bool,
+        groups: &[&str],
+        listeners: &[(u16, u16)],
+        instances: &[&str],
+    ) {
         self.region()
             .classic_load_balancers
             .get_or_insert_with(Vec::new)
@@ -541,7 +562,12 @@ impl TestOrg {
                 load_balancer_name: name.into(),
                 scheme: if internet_facing { "internet-facing" } else { "internal" }.into(),
                 vpc_id: Some("vpc-main".into()),
-                subnets: vec![if internet_facing { "subnet-public" } else { "subnet-private" }.into()],
+                subnets: vec![if internet_facing {
+                    "subnet-public"
+                } else {
+                    "subnet-private"
+                }
+                .into()],
                 security_groups: groups.iter().map(|g| (*g).into()).collect(),
                 listener_descriptions: listeners
                     .iter()

@@ -512,9 +512,7 @@ pub fn classic_load_balancer(v: &classic::LoadBalancerDescription) -> ClassicLoa
             .instances()
             .iter()
             .filter_map(|i| i.instance_id())
-            .map(|id| ClassicInstance {
-                instance_id: id.into(),
-            })
+            .map(|id| ClassicInstance { instance_id: id.into() })
             .collect(),
     }
 }

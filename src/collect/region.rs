@@ -144,11 +144,7 @@ macro_rules! list_all {
     ($shared:expr, $request:expr) => {
         call(
             $shared,
-            $request
-                .into_paginator()
-                .items()
-                .send()
-                .collect::<Result<Vec<_>, _>>(),
+            $request.into_paginator().items().send().collect::<Result<Vec<_>, _>>(),
         )
     };
 }
@@ -281,12 +277,7 @@ pub(crate) async fn collect_region(shared: &Shared, clients: &RegionClients, reg
         status: CollectionStatus::Ok,
         gaps: Vec::new(),
         security_groups: groups.iter().map(convert::security_group).collect(),
-        network_interfaces: gaps.take(
-            interfaces,
-            Ec2,
-            "DescribeNetworkInterfaces",
-            convert::network_interface,
-        ),
+        network_interfaces: gaps.take(interfaces, Ec2, "DescribeNetworkInterfaces", convert::network_interface),
         instances: gaps
             .items(reservations, Ec2, "DescribeInstances")
             .iter()
@@ -346,10 +337,12 @@ async fn second_round(shared: &Shared, clients: &RegionClients, out: &mut Region
                 .prefix_list_id(p.prefix_list_id.as_str())
         )
     });
-    let listener_calls = out
-        .load_balancers
-        .iter()
-        .map(|lb| list_all!(shared, elb.describe_listeners().load_balancer_arn(&lb.load_balancer_arn)));
+    let listener_calls = out.load_balancers.iter().map(|lb| {
+        list_all!(
+            shared,
+            elb.describe_listeners().load_balancer_arn(&lb.load_balancer_arn)
+        )
+    });
     // DescribeTags takes at most 20 load balancers per call.
     let tag_calls = out.load_balancers.chunks(20).map(|chunk| {
         let arns = chunk.iter().map(|lb| lb.load_balancer_arn.clone()).collect();
@@ -358,7 +351,9 @@ async fn second_round(shared: &Shared, clients: &RegionClients, out: &mut Region
     let health_calls = out.target_groups.iter().flatten().map(|tg| {
         call(
             shared,
-            elb.describe_target_health().target_group_arn(&tg.target_group_arn).send(),
+            elb.describe_target_health()
+                .target_group_arn(&tg.target_group_arn)
+                .send(),
         )
     });
     let (entries, listeners, tags, health) = tokio::join!(
@@ -369,7 +364,12 @@ async fn second_round(shared: &Shared, clients: &RegionClients, out: &mut Region
     );
     // join_all keeps the order of the calls: each result belongs to the item
     // at the same position.
-    for (p, result) in out.prefix_lists.iter_mut().filter(|p| referenced.contains(p.prefix_list_id.as_str())).zip(entries) {
+    for (p, result) in out
+        .prefix_lists
+        .iter_mut()
+        .filter(|p| referenced.contains(p.prefix_list_id.as_str()))
+        .zip(entries)
+    {
         match result {
             Ok(items) => {
                 let mut list: Vec<PrefixListEntry> = items.iter().filter_map(convert::prefix_list_entry).collect();
@@ -447,7 +447,8 @@ fn sort(out: &mut RegionSnapshot) {
         .sort_by(|a, b| a.internet_gateway_id.cmp(&b.internet_gateway_id));
     out.network_acls.sort_by(|a, b| a.network_acl_id.cmp(&b.network_acl_id));
     out.prefix_lists.sort_by(|a, b| a.prefix_list_id.cmp(&b.prefix_list_id));
-    out.load_balancers.sort_by(|a, b| a.load_balancer_arn.cmp(&b.load_balancer_arn));
+    out.load_balancers
+        .sort_by(|a, b| a.load_balancer_arn.cmp(&b.load_balancer_arn));
     if let Some(tgs) = &mut out.target_groups {
         tgs.sort_by(|a, b| a.target_group_arn.cmp(&b.target_group_arn));
     }

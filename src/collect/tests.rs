@@ -243,14 +243,22 @@ fn elb_rules() -> Vec<Rule> {
                         .target_group_name(format!("tg{n}"))
                         .protocol(ProtocolEnum::Http)
                         .port(8080)
-                        .load_balancer_arns("arn:aws:elasticloadbalancing:eu-west-1:111111111111:loadbalancer/app/lb1/x")
+                        .load_balancer_arns(
+                            "arn:aws:elasticloadbalancing:eu-west-1:111111111111:loadbalancer/app/lb1/x",
+                        )
                         .build(),
                 )
                 .set_next_marker(next)
                 .build()
         }),
         mock!(C::describe_target_health).then_compute_output(|r| {
-            let name = r.target_group_arn().unwrap_or_default().split('/').nth(1).unwrap_or_default().to_string();
+            let name = r
+                .target_group_arn()
+                .unwrap_or_default()
+                .split('/')
+                .nth(1)
+                .unwrap_or_default()
+                .to_string();
             op::describe_target_health::DescribeTargetHealthOutput::builder()
                 .target_health_descriptions(
                     TargetHealthDescription::builder()

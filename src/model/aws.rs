@@ -913,7 +913,9 @@ pub struct DbInstance {
 
 impl DbInstance {
     pub fn is_dual_stack(&self) -> bool {
-        self.network_type.as_deref().is_some_and(|t| t.eq_ignore_ascii_case("dual"))
+        self.network_type
+            .as_deref()
+            .is_some_and(|t| t.eq_ignore_ascii_case("dual"))
     }
 
     /// The port the database listens on.

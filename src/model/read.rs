@@ -299,7 +299,11 @@ mod tests {
         let region = &s.accounts[0].regions[0];
         assert_eq!(s.schema_version, 1);
         assert_eq!(
-            (&region.target_groups, &region.classic_load_balancers, &region.vpc_peering_connections),
+            (
+                &region.target_groups,
+                &region.classic_load_balancers,
+                &region.vpc_peering_connections
+            ),
             (&None, &None, &None)
         );
     }

@@ -210,7 +210,11 @@ pub struct RegionSnapshot {
     #[serde(rename = "TargetGroups", default, skip_serializing_if = "Option::is_none")]
     pub target_groups: Option<Vec<TargetGroup>>,
     /// Classic Load Balancers. `None`: not collected.
-    #[serde(rename = "LoadBalancerDescriptions", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "LoadBalancerDescriptions",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub classic_load_balancers: Option<Vec<ClassicLoadBalancer>>,
     /// `None`: not collected.
     #[serde(rename = "VpcPeeringConnections", default, skip_serializing_if = "Option::is_none")]

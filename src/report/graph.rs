@@ -1,7 +1,7 @@
 //! The security-group reference graph of an account-region, laid out for SVG.
 //!
-//! Nodes are security groups (plus "Internet" for every public source, and
-//! groups of other accounts); an edge `a → b` says "b allows traffic from a".
+//! Nodes are security groups (plus "Internet" for sources of anywhere and
+//! wide public ranges, and groups of other accounts); an edge `a → b` says "b allows traffic from a".
 //! Nodes are placed in columns by their longest distance from the internet,
 //! so the guidance's tiers read left to right: Internet → load balancer group
 //! → web group → database group.
@@ -12,7 +12,8 @@ use serde::Serialize;
 
 use crate::analyze::rules::{self, Source};
 use crate::analyze::{Exposure, GroupSummary};
-use crate::model::{RegionSnapshot, SecurityGroup};
+use crate::config::Networks;
+use crate::model::{PrefixListEntry, RegionSnapshot, SecurityGroup};
 
 /// A coordinate in whole pixels, rounded as `{:.0}` would (ties to even),
 /// without the exact-decimal float formatting that `{:.0}` pays for.
@@ -108,31 +109,24 @@ fn shorten(s: &str, n: usize) -> String {
     }
 }
 
-/// Lay out the graph of one region. `groups` are the region's summaries.
-pub fn layout(region: &RegionSnapshot, groups: &[&GroupSummary]) -> Graph {
-    let by_id: HashMap<&str, &SecurityGroup> = region
-        .security_groups
-        .iter()
-        .map(|g| (g.group_id.as_str(), g))
-        .collect();
-    let summary: HashMap<&str, &GroupSummary> = groups.iter().map(|g| (g.group_id.as_str(), *g)).collect();
-    let prefix_anywhere: BTreeSet<&str> = region
+/// Edges `source → target` with the traffic they allow, and the owners of
+/// groups referenced from other accounts.
+type Edges<'a> = BTreeMap<(Key<'a>, Key<'a>), BTreeSet<String>>;
+
+/// Every inbound rule as an edge: from the internet (anywhere, or a wide
+/// public range, as `analyze` classes them) or from another group.
+fn edges<'a>(region: &'a RegionSnapshot, networks: &Networks) -> (Edges<'a>, HashMap<&'a str, &'a str>) {
+    let lists: HashMap<&str, &[PrefixListEntry]> = region
         .prefix_lists
         .iter()
-        .filter(|p| p.entries.iter().flatten().any(|e| e.cidr.is_anywhere()))
-        .map(|p| p.prefix_list_id.as_str())
+        .filter_map(|p| Some((p.prefix_list_id.as_str(), p.entries.as_deref()?)))
         .collect();
-
-    // Edges: source → target, with the traffic they allow.
-    let mut edges: BTreeMap<(Key, Key), BTreeSet<String>> = BTreeMap::new();
-    // Groups referenced from outside the region, with the account that owns them.
+    let mut edges: Edges = BTreeMap::new();
     let mut owners: HashMap<&str, &str> = HashMap::new();
     for sg in &region.security_groups {
         let target = Key::Group(sg.group_id.as_str());
         for rule in rules::ingress(sg) {
             let source = match rule.source {
-                Source::Cidr(c) if !c.is_private() => Key::Internet,
-                Source::PrefixList(p) if prefix_anywhere.contains(p.as_str()) => Key::Internet,
                 Source::Group(pair) => match pair.group_id.as_ref() {
                     Some(id) if *id != sg.group_id => {
                         if let Some(user) = pair.user_id.as_ref().filter(|u| sg.owner_id.as_ref() != Some(*u)) {
@@ -142,36 +136,23 @@ pub fn layout(region: &RegionSnapshot, groups: &[&GroupSummary]) -> Graph {
                     }
                     _ => continue,
                 },
+                _ if rule
+                    .breadth(|id| lists.get(id.as_str()).copied(), networks)
+                    .is_internet() =>
+                {
+                    Key::Internet
+                }
                 _ => continue,
             };
             edges.entry((source, target)).or_default().insert(rule.traffic_label());
         }
     }
-    let mut keys: BTreeSet<Key> = BTreeSet::new();
-    for (a, b) in edges.keys() {
-        keys.insert(*a);
-        keys.insert(*b);
-    }
-    let not_drawn = region.security_groups.len()
-        - keys
-            .iter()
-            .filter(|k| matches!(k, Key::Group(id) if by_id.contains_key(id)))
-            .count();
-    let region_name = region.region.to_string();
-    if keys.len() > MAX_NODES {
-        return Graph {
-            region: region_name,
-            width: 0.0,
-            height: 0.0,
-            nodes: vec![],
-            edges: vec![],
-            not_drawn,
-            too_large: Some(keys.len()),
-        };
-    }
+    (edges, owners)
+}
 
-    // Columns: the longest path from the internet (0); groups nothing drawn
-    // points at start in column 1. Cycles stop growing after |nodes| rounds.
+/// Columns: the longest path from the internet (0); groups nothing drawn
+/// points at start in column 1. Cycles stop growing after |nodes| rounds.
+fn layers<'a>(keys: &BTreeSet<Key<'a>>, edges: &Edges<'a>) -> BTreeMap<Key<'a>, usize> {
     let mut layer: BTreeMap<Key, usize> = keys
         .iter()
         .map(|k| (*k, if *k == Key::Internet { 0 } else { 1 }))
@@ -192,12 +173,17 @@ pub fn layout(region: &RegionSnapshot, groups: &[&GroupSummary]) -> Graph {
             break;
         }
     }
+    layer
+}
+
+/// Each column's nodes, ordered by the mean row of their predecessors
+/// (fewer crossings), and every node's row.
+fn rows<'a>(layer: &BTreeMap<Key<'a>, usize>, edges: &Edges<'a>) -> (Vec<Vec<Key<'a>>>, HashMap<Key<'a>, f64>) {
     let columns = layer.values().max().map_or(0, |m| m + 1);
     let mut column_nodes: Vec<Vec<Key>> = vec![Vec::new(); columns];
-    for (k, l) in &layer {
+    for (k, l) in layer {
         column_nodes[*l].push(*k);
     }
-    // Order each column by the mean row of its predecessors (fewer crossings).
     let mut row: HashMap<Key, f64> = HashMap::new();
     for col in column_nodes.iter_mut() {
         let mut scored: Vec<(f64, Key)> = col
@@ -222,141 +208,186 @@ pub fn layout(region: &RegionSnapshot, groups: &[&GroupSummary]) -> Graph {
             row.insert(*k, i as f64);
         }
     }
+    (column_nodes, row)
+}
+
+/// The box of one node.
+fn node(
+    k: &Key,
+    (x, y): (f64, f64),
+    by_id: &HashMap<&str, &SecurityGroup>,
+    summary: &HashMap<&str, &GroupSummary>,
+    owners: &HashMap<&str, &str>,
+) -> Node {
+    let (label, sub, title, class) = match k {
+        Key::Internet => (
+            "Internet".to_string(),
+            "0.0.0.0/0, ::/0, wide public ranges".to_string(),
+            "Every address (0.0.0.0/0, ::/0) and wide public ranges".to_string(),
+            "internet",
+        ),
+        Key::Group(id) => {
+            let (name, class, title) = match (by_id.get(id), summary.get(id)) {
+                (Some(sg), Some(s)) => {
+                    let class = match s.exposure {
+                        Exposure::InternetExposed => "internet-exposed",
+                        Exposure::Unknown => "unknown",
+                        Exposure::Internal => "internal",
+                        Exposure::Unattached => "unattached",
+                    };
+                    (
+                        sg.group_name.clone(),
+                        class,
+                        format!(
+                            "{} ({id}): {}, {} attachment(s)",
+                            sg.group_name,
+                            s.exposure,
+                            s.attachments.len()
+                        ),
+                    )
+                }
+                _ => match owners.get(id) {
+                    Some(owner) => (
+                        format!("(account {owner})"),
+                        "external",
+                        format!("{id}: a group of account {owner}"),
+                    ),
+                    None => (
+                        String::from("(not in the snapshot)"),
+                        "external",
+                        format!("{id}: not in this region's groups: deleted, or across a peering"),
+                    ),
+                },
+            };
+            (shorten(&name, 26), id.to_string(), title, class)
+        }
+    };
+    Node {
+        x,
+        y,
+        w: NODE_W,
+        h: NODE_H,
+        label,
+        sub,
+        title,
+        class,
+    }
+}
+
+/// The curve of one edge, with its label's position: forward one column,
+/// over the columns it skips, or looping below for backward edges.
+fn edge(
+    (a, b): (&Key, &Key),
+    traffic: &BTreeSet<String>,
+    pos: impl Fn(&Key) -> (f64, f64),
+    span: i64,
+    top: f64,
+) -> Edge {
+    let (ax, ay) = pos(a);
+    let (bx, by) = pos(b);
+    let (x1, y1) = (ax + NODE_W, ay + NODE_H / 2.0);
+    let (x2, y2) = (bx, by + NODE_H / 2.0);
+    let (mut lx, mut ly) = ((x1 + x2) / 2.0, (y1 + y2) / 2.0 - 4.0);
+    let d = if span == 1 {
+        let mid = px((x1 + x2) / 2.0);
+        let (x1, y1, x2, y2) = (px(x1), px(y1), px(x2), px(y2));
+        format!("M{x1},{y1} C{mid},{y1} {mid},{y2} {x2},{y2}")
+    } else if span > 1 {
+        // Over the columns it skips, so that it does not run behind their boxes.
+        let arc = (top - 30.0 - 6.0 * (span - 2) as f64).max(-20.0);
+        // The curve's highest point (t = 1/2), where its label goes.
+        ly = (y1 + y2) / 8.0 + 0.75 * arc - 3.0;
+        lx = (x1 + x2) / 2.0;
+        format!(
+            "M{},{} C{},{arc} {},{arc} {},{}",
+            px(x1),
+            px(y1),
+            px(x1 + COLUMN * 0.4),
+            px(x2 - COLUMN * 0.4),
+            px(x2),
+            px(y2),
+            arc = px(arc),
+        )
+    } else {
+        // Backwards or within a column: loop below the nodes.
+        let low = ay.max(by) + NODE_H + 14.0;
+        format!(
+            "M{},{} C{},{low} {},{low} {},{}",
+            px(x1),
+            px(y1),
+            px(x1 + 40.0),
+            px(x2 - 40.0),
+            px(x2),
+            px(y2),
+            low = px(low),
+        )
+    };
+    let shown: Vec<&str> = traffic.iter().map(String::as_str).take(3).collect();
+    let more = traffic.len().saturating_sub(3);
+    let extra = if more > 0 { format!(" +{more}") } else { String::new() };
+    Edge {
+        d,
+        lx,
+        ly,
+        label: format!("{}{extra}", shown.join(", ")),
+        class: if *a == Key::Internet { "world" } else { "ref" },
+    }
+}
+
+/// Lay out the graph of one region. `groups` are the region's summaries.
+pub fn layout(region: &RegionSnapshot, groups: &[&GroupSummary], networks: &Networks) -> Graph {
+    let by_id: HashMap<&str, &SecurityGroup> = region
+        .security_groups
+        .iter()
+        .map(|g| (g.group_id.as_str(), g))
+        .collect();
+    let summary: HashMap<&str, &GroupSummary> = groups.iter().map(|g| (g.group_id.as_str(), *g)).collect();
+    let (edges, owners) = edges(region, networks);
+    let mut keys: BTreeSet<Key> = BTreeSet::new();
+    for (a, b) in edges.keys() {
+        keys.insert(*a);
+        keys.insert(*b);
+    }
+    let not_drawn = region.security_groups.len()
+        - keys
+            .iter()
+            .filter(|k| matches!(k, Key::Group(id) if by_id.contains_key(id)))
+            .count();
+    let region_name = region.region.to_string();
+    if keys.len() > MAX_NODES {
+        return Graph {
+            region: region_name,
+            width: 0.0,
+            height: 0.0,
+            nodes: vec![],
+            edges: vec![],
+            not_drawn,
+            too_large: Some(keys.len()),
+        };
+    }
+    let layer = layers(&keys, &edges);
+    let (column_nodes, row) = rows(&layer, &edges);
     let rows = column_nodes.iter().map(Vec::len).max().unwrap_or(0);
     let skips = edges.keys().any(|(a, b)| layer[b] > layer[a] + 1);
     let top = MARGIN + if skips { ARC_ROOM } else { 0.0 };
-    let pos = |k: &Key| -> (f64, f64) {
-        let x = MARGIN + layer[k] as f64 * COLUMN;
-        let y = top + row[k] * ROW;
-        (x, y)
-    };
-
+    let pos = |k: &Key| -> (f64, f64) { (MARGIN + layer[k] as f64 * COLUMN, top + row[k] * ROW) };
     let nodes = keys
         .iter()
-        .map(|k| {
-            let (x, y) = pos(k);
-            match k {
-                Key::Internet => Node {
-                    x,
-                    y,
-                    w: NODE_W,
-                    h: NODE_H,
-                    label: "Internet".into(),
-                    sub: "0.0.0.0/0, ::/0, public ranges".into(),
-                    title: "Every public source: 0.0.0.0/0, ::/0 and public address ranges".into(),
-                    class: "internet",
-                },
-                Key::Group(id) => {
-                    let (name, class, title) = match (by_id.get(id), summary.get(id)) {
-                        (Some(sg), Some(s)) => {
-                            let class = match s.exposure {
-                                Exposure::InternetExposed => "internet-exposed",
-                                Exposure::Unknown => "unknown",
-                                Exposure::Internal => "internal",
-                                Exposure::Unattached => "unattached",
-                            };
-                            (
-                                sg.group_name.clone(),
-                                class,
-                                format!(
-                                    "{} ({id}): {}, {} attachment(s)",
-                                    sg.group_name,
-                                    s.exposure,
-                                    s.attachments.len()
-                                ),
-                            )
-                        }
-                        _ => match owners.get(id) {
-                            Some(owner) => (
-                                format!("(account {owner})"),
-                                "external",
-                                format!("{id}: a group of account {owner}"),
-                            ),
-                            None => (
-                                String::from("(not in the snapshot)"),
-                                "external",
-                                format!("{id}: not in this region's groups: deleted, or across a peering"),
-                            ),
-                        },
-                    };
-                    Node {
-                        x,
-                        y,
-                        w: NODE_W,
-                        h: NODE_H,
-                        label: shorten(&name, 26),
-                        sub: id.to_string(),
-                        title,
-                        class,
-                    }
-                }
-            }
-        })
+        .map(|k| node(k, pos(k), &by_id, &summary, &owners))
         .collect();
-
-    let edges = edges
+    let drawn = edges
         .iter()
         .map(|((a, b), traffic)| {
-            let (ax, ay) = pos(a);
-            let (bx, by) = pos(b);
-            let (x1, y1) = (ax + NODE_W, ay + NODE_H / 2.0);
-            let (x2, y2) = (bx, by + NODE_H / 2.0);
             let span = layer[b] as i64 - layer[a] as i64;
-            let (mut lx, mut ly) = ((x1 + x2) / 2.0, (y1 + y2) / 2.0 - 4.0);
-            let d = if span == 1 {
-                let mid = px((x1 + x2) / 2.0);
-                let (x1, y1, x2, y2) = (px(x1), px(y1), px(x2), px(y2));
-                format!("M{x1},{y1} C{mid},{y1} {mid},{y2} {x2},{y2}")
-            } else if span > 1 {
-                // Over the columns it skips, so that it does not run behind their boxes.
-                let arc = (top - 30.0 - 6.0 * (span - 2) as f64).max(-20.0);
-                // The curve's highest point (t = 1/2), where its label goes.
-                ly = (y1 + y2) / 8.0 + 0.75 * arc - 3.0;
-                lx = (x1 + x2) / 2.0;
-                format!(
-                    "M{},{} C{},{arc} {},{arc} {},{}",
-                    px(x1),
-                    px(y1),
-                    px(x1 + COLUMN * 0.4),
-                    px(x2 - COLUMN * 0.4),
-                    px(x2),
-                    px(y2),
-                    arc = px(arc),
-                )
-            } else {
-                // Backwards or within a column: loop below the nodes.
-                let low = ay.max(by) + NODE_H + 14.0;
-                format!(
-                    "M{},{} C{},{low} {},{low} {},{}",
-                    px(x1),
-                    px(y1),
-                    px(x1 + 40.0),
-                    px(x2 - 40.0),
-                    px(x2),
-                    px(y2),
-                    low = px(low),
-                )
-            };
-            let shown: Vec<&str> = traffic.iter().map(String::as_str).take(3).collect();
-            let more = traffic.len().saturating_sub(3);
-            let extra = if more > 0 { format!(" +{more}") } else { String::new() };
-            let text = format!("{}{extra}", shown.join(", "));
-            Edge {
-                d,
-                lx,
-                ly,
-                label: text,
-                class: if *a == Key::Internet { "world" } else { "ref" },
-            }
+            edge((a, b), traffic, pos, span, top)
         })
         .collect();
-
     Graph {
         region: region_name,
-        width: MARGIN * 2.0 + columns.saturating_sub(1) as f64 * COLUMN + NODE_W,
+        width: MARGIN * 2.0 + column_nodes.len().saturating_sub(1) as f64 * COLUMN + NODE_W,
         height: top + MARGIN + rows as f64 * ROW + 20.0,
         nodes,
-        edges,
+        edges: drawn,
         not_drawn,
         too_large: None,
     }

@@ -48,8 +48,30 @@ const FINDINGS_PER_ACCOUNT: usize = 50;
 #[derive(Serialize)]
 struct AccountSection<'a> {
     score: &'a crate::analyze::AccountScore,
-    findings: Vec<FindingRecord<'a>>,
+    findings: Vec<Listed<'a>>,
     more: usize,
+}
+
+/// A finding as an account's table lists it, with its verdict in words.
+#[derive(Serialize)]
+struct Listed<'a> {
+    #[serde(flatten)]
+    record: FindingRecord<'a>,
+    /// `reachable (IPv4, direct)`, `blocked: …`, `unverified: …`
+    reach: Option<String>,
+    /// The path, hop by hop.
+    path: Option<String>,
+}
+
+impl<'a> Listed<'a> {
+    fn new(f: &'a crate::analyze::Finding, names: &Names<'a>) -> Self {
+        let r = f.reachability.as_ref();
+        Listed {
+            record: FindingRecord::new(f, names),
+            reach: r.map(|r| r.summary()),
+            path: r.filter(|r| !r.path.is_empty()).map(|r| r.path_line()),
+        }
+    }
 }
 
 #[derive(Serialize)]
@@ -134,7 +156,7 @@ pub fn render(a: &Assessment, snapshot: &Snapshot, names: &Names) -> Result<Stri
                 findings: all
                     .iter()
                     .take(FINDINGS_PER_ACCOUNT)
-                    .map(|f| FindingRecord::new(f, names))
+                    .map(|f| Listed::new(f, names))
                     .collect(),
                 more: all.len().saturating_sub(FINDINGS_PER_ACCOUNT),
             }

@@ -168,7 +168,7 @@ pub fn write(dir: &Path, inputs: &Inputs, formats: &[Format]) -> Result<Vec<Writ
             jobs.push(Box::new(move || {
                 let mut files = Vec::new();
                 while let Some((_, &(acc, score))) = queue.take() {
-                    let page = html.account(a, snapshot, acc, score, slices, names)?;
+                    let page = html.account(a, snapshot, acc, score, slices, names, &inputs.config.config.networks)?;
                     files.push(out.write_bytes(&format!("accounts/{}.html", acc.account_id), page.as_bytes())?);
                 }
                 Ok(files)
@@ -233,7 +233,31 @@ pub fn top_risks(a: &Assessment, n: usize) -> Vec<&Finding> {
 /// findings by severity, worst first; the open, accepted and overdue totals;
 /// whether there is a baseline and, against it, the fixed findings (the 10
 /// worst listed) and how many are unknown.
+/// Open findings by the verdict of their reachability: proven reachable,
+/// public but blocked, unverified.
+#[derive(serde::Serialize)]
+pub(crate) struct ReachCounts {
+    reachable: usize,
+    blocked: usize,
+    unverified: usize,
+}
+
+pub(crate) fn reach_counts(a: &Assessment) -> ReachCounts {
+    use crate::analyze::reach::Verdict;
+    let count = |v: Verdict| {
+        a.open_findings()
+            .filter(|f| f.reachability.as_ref().is_some_and(|r| r.verdict == v))
+            .count()
+    };
+    ReachCounts {
+        reachable: count(Verdict::Reachable),
+        blocked: count(Verdict::Blocked),
+        unverified: count(Verdict::Unknown),
+    }
+}
+
 pub(crate) fn insert_counts(ctx: &mut tera::Context, a: &Assessment) {
+    ctx.insert("reach", &reach_counts(a));
     let by_severity: Vec<(&str, usize)> = open_by_severity(a).into_iter().map(|(s, n)| (s.label(), n)).collect();
     ctx.insert("severity_counts", &by_severity);
     let open = a.open_findings().count();

@@ -5,6 +5,7 @@ use std::collections::HashMap;
 use serde::Serialize;
 
 use crate::analyze::finding::{Acceptance, RuleEvidence};
+use crate::analyze::reach::ReachRecord;
 use crate::analyze::{Exposure, Finding, Severity};
 use crate::controls::Control;
 use crate::model::Snapshot;
@@ -74,6 +75,8 @@ pub struct FindingRecord<'a> {
     pub resource_ids: &'a [String],
     pub summary: &'a str,
     pub rule: Option<&'a RuleEvidence>,
+    /// Whether the internet reaches what the finding is about, with the path.
+    pub reachability: Option<&'a ReachRecord>,
     /// Labels such as `Security Hub EC2.13` or `CIS v3.0.0 5.2`; the
     /// document's `controls` table describes each.
     pub controls: Vec<String>,
@@ -107,6 +110,7 @@ impl<'a> FindingRecord<'a> {
             resource_ids: &f.resource_ids,
             summary: &f.summary,
             rule: f.rule.as_deref(),
+            reachability: f.reachability.as_deref(),
             controls: f.controls.iter().map(|c| c.label()).collect(),
             exception: f.accepted.as_deref(),
             fingerprint: &f.fingerprint,

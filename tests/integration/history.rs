@@ -90,7 +90,7 @@ fn a_second_run_tells_new_fixed_persisting_changed_and_unknown() {
         keys(&diff["new"]),
         [
             "SGA101 tcp 22 from 0.0.0.0/0 opens admin port 22/tcp",
-            "SGA201 tcp 22 from 0.0.0.0/0 on a group attached only to internal resources (instance)",
+            "SGA201 tcp 22 from 0.0.0.0/0 on a group attached only to internal resources (instance), which the internet does not reach (no public IPv4 address)",
             "SGA302 instance i-04e2e3aa04e818d37 (search-1) answers on admin port 22/tcp to 0.0.0.0/0 although Systems Manager manages it",
             "SGA503 tcp 22 from 0.0.0.0/0 opens 22/tcp to the world on a critical resource; authorized: 80/tcp, 443/tcp",
             "SGA904 1 of 2 inbound rule(s) of search have no description",
@@ -100,7 +100,7 @@ fn a_second_run_tells_new_fixed_persisting_changed_and_unknown() {
         keys(&diff["resolved"]),
         [
             "SGA101 tcp 3389 from ::/0 opens admin port 3389/tcp",
-            "SGA201 tcp 8080 from 0.0.0.0/0 on a group attached only to internal resources (instance)",
+            "SGA201 tcp 8080 from 0.0.0.0/0 on a group attached only to internal resources (instance), which the internet does not reach (no public IPv4 address)",
         ]
     );
     let changed: Vec<String> = diff["severity_changed"]

@@ -38,7 +38,11 @@ fn run(ctx: &RegionCtx, emit: &mut Emit) {
     // Groups whose resources the internet does not reach (or not provably):
     // a rule from anywhere that is moot on an internet-facing resource (an
     // IPv6 rule on an IPv4-only load balancer) is not an internal application.
-    for g in ctx.groups.iter().filter(|g| g.is_attached() && g.exposure != Exposure::InternetExposed) {
+    for g in ctx
+        .groups
+        .iter()
+        .filter(|g| g.is_attached() && g.exposure != Exposure::InternetExposed)
+    {
         for rule in rules::ingress(g.sg) {
             // An internet-facing load balancer's own listeners are its front
             // door, whatever reachability could verify.

@@ -279,7 +279,13 @@ impl<'a> Emit<'a> {
 
     /// A finding about one rule of a group, with the verdict of some of its
     /// traffic (`RegionCtx::rule_reach_on`: the admin ports of a wider rule).
-    pub fn rule_reaching(&mut self, group: &Group, rule: &Rule, reach: Option<&Reach>, summary: String) -> &mut Finding {
+    pub fn rule_reaching(
+        &mut self,
+        group: &Group,
+        rule: &Rule,
+        reach: Option<&Reach>,
+        summary: String,
+    ) -> &mut Finding {
         let exposure = self.rule_exposure(group, rule, reach);
         let severity = self.check.meta.severity.for_exposure(exposure);
         self.rule_at_with(group, rule, severity, reach, summary)

@@ -8,9 +8,9 @@
 //! the data.
 
 use crate::analyze::checks::*;
+use crate::analyze::context::Target;
 use crate::analyze::rules;
 use crate::controls;
-use crate::analyze::context::Target;
 use crate::model::ServicePort;
 
 pub const CHECK: Check = Check {

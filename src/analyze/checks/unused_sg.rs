@@ -34,9 +34,13 @@ pub const CHECK: Check = Check {
 };
 
 fn run(ctx: &RegionCtx, emit: &mut Emit) {
-    if [Service::Ec2, Service::Elbv2, Service::Rds]
+    // A group may be in use where sgaudit did not look: on interfaces, load
+    // balancers or databases that were not read, or referenced by a group
+    // of an account that was not collected. Then "unused" cannot be said.
+    if [Service::Ec2, Service::Elb, Service::Elbv2, Service::Rds]
         .into_iter()
         .any(|s| ctx.region.has_gap(s))
+        || ctx.org.references_unseen(ctx.region_name().as_str()).is_some()
     {
         return;
     }

@@ -21,7 +21,7 @@ use crate::model::*;
 
 use super::finding::Exposure;
 use super::reach::{Family, Hop, Network, Reach, Verdict};
-use super::rules::{self, Rule, Source};
+use super::rules::{self, Breadth, Rule, Source};
 
 use attachments::service_ports;
 pub use attachments::{Attachment, Target};
@@ -229,11 +229,15 @@ impl<'s> RegionCtx<'s> {
     /// Whether the rule's source is every address: `0.0.0.0/0`, `::/0`, or a
     /// prefix list containing one of them.
     pub fn is_anywhere(&self, rule: &Rule) -> bool {
-        match rule.source {
-            Source::Cidr(c) => c.is_anywhere(),
-            Source::PrefixList(id) => self.prefix_list_cidrs(id).any(|c| c.is_anywhere()),
-            Source::Group(_) => false,
-        }
+        self.breadth(rule) == Breadth::Anywhere
+    }
+
+    /// How wide the rule's source is ([`Breadth`]).
+    pub fn breadth(&self, rule: &Rule) -> Breadth {
+        rule.breadth(
+            |id| self.prefix_list(id).and_then(|p| p.entries.as_deref()),
+            &self.config.networks,
+        )
     }
 
     /// Whether the rule's "anywhere" is `::/0` rather than `0.0.0.0/0`.
@@ -315,7 +319,10 @@ impl<'s> RegionCtx<'s> {
         self.instance_verdict(best)
     }
 
-    fn instance_attachments<'a>(&'a self, instance: &'a InstanceId) -> impl Iterator<Item = (&'a Group<'s>, &'a Attachment<'s>)> {
+    fn instance_attachments<'a>(
+        &'a self,
+        instance: &'a InstanceId,
+    ) -> impl Iterator<Item = (&'a Group<'s>, &'a Attachment<'s>)> {
         self.instance_groups(instance).flat_map(move |g| {
             g.attachments
                 .iter()
@@ -410,7 +417,10 @@ mod tests {
     #[test]
     fn a_groups_exposure_is_the_worst_verdict_of_its_rules_and_each_rule_keeps_its_own() {
         let mut fx = TestOrg::new();
-        fx.sg("sg-web", &["tcp 22 0.0.0.0/0", "tcp 443 0.0.0.0/0", "tcp 5432 10.0.0.0/16"]);
+        fx.sg(
+            "sg-web",
+            &["tcp 22 0.0.0.0/0", "tcp 443 0.0.0.0/0", "tcp 5432 10.0.0.0/16"],
+        );
         fx.instance("i-1", "subnet-public", &["sg-web"], Some("54.12.3.10"));
         fx.nacl(
             "acl-web",
@@ -431,7 +441,9 @@ mod tests {
         let ssh = rules::ingress(web.sg).next().unwrap();
         assert_eq!(web.exposure_for(web.rule_reach(&ssh)), Exposure::Internal);
         assert_eq!(web.attachments[0].exposure, Exposure::InternetExposed);
-        assert!(web.attachments[0].why.starts_with("reachable (IPv4, direct): internet → igw-main"));
+        assert!(web.attachments[0]
+            .why
+            .starts_with("reachable (IPv4, direct): internet → igw-main"));
         assert_eq!(ctx.group("sg-spare").unwrap().exposure, Exposure::Unattached);
     }
 }

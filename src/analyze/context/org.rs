@@ -15,6 +15,10 @@ pub struct OrgIndex<'s> {
     all_groups: HashSet<&'s str>,
     /// Collected regions, by account and region.
     collected: HashSet<(&'s str, &'s str)>,
+    /// Whether some account was not collected at all (it may reference any
+    /// region's groups), and the regions some account's copy of which was not.
+    account_missing: bool,
+    regions_missing: HashSet<&'s str>,
 }
 
 impl<'s> OrgIndex<'s> {
@@ -22,6 +26,17 @@ impl<'s> OrgIndex<'s> {
         let mut referenced = HashSet::new();
         let mut all_groups = HashSet::new();
         let mut collected = HashSet::new();
+        let account_missing = snapshot
+            .accounts
+            .iter()
+            .any(|a| matches!(a.status, CollectionStatus::Failed { .. }));
+        let regions_missing = snapshot
+            .accounts
+            .iter()
+            .flat_map(|a| &a.regions)
+            .filter(|r| matches!(r.status, CollectionStatus::Failed { .. }))
+            .map(|r| r.region.as_str())
+            .collect();
         for account in snapshot.accounts.iter().filter(|a| a.status.is_ok()) {
             for region in account.regions.iter().filter(|r| r.status.is_ok()) {
                 collected.insert((account.account_id.as_str(), region.region.as_str()));
@@ -41,6 +56,20 @@ impl<'s> OrgIndex<'s> {
             referenced,
             all_groups,
             collected,
+            account_missing,
+            regions_missing,
+        }
+    }
+
+    /// Why references to groups of `region` may be missing: an account, or
+    /// that region of one, was not collected (its groups may reference ours).
+    pub fn references_unseen(&self, region: &str) -> Option<&'static str> {
+        if self.account_missing {
+            Some("an account of the organization was not collected")
+        } else if self.regions_missing.contains(region) {
+            Some("this region of another account was not collected")
+        } else {
+            None
         }
     }
 

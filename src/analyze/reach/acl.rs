@@ -127,7 +127,13 @@ mod tests {
     use crate::model::{Cidr, NaclPortRange};
     use proptest::prelude::*;
 
-    fn entry(rule_number: i32, allow: bool, protocol: Protocol, ports: Option<(u16, u16)>, cidr: &str) -> NetworkAclEntry {
+    fn entry(
+        rule_number: i32,
+        allow: bool,
+        protocol: Protocol,
+        ports: Option<(u16, u16)>,
+        cidr: &str,
+    ) -> NetworkAclEntry {
         let cidr: Cidr = cidr.parse().unwrap();
         NetworkAclEntry {
             rule_number,

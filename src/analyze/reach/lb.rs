@@ -167,7 +167,9 @@ impl<'s> Balancers<'s> {
                         continue;
                     };
                     for t in targets {
-                        let Some(port) = t.target.port.or(tg.port) else { continue };
+                        let Some(port) = t.target.port.or(tg.port) else {
+                            continue;
+                        };
                         for lb in &fronts {
                             b.forwards.entry(t.target.id.as_str()).or_default().push(Forward {
                                 front: Front::V2(lb),

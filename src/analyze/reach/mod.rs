@@ -98,7 +98,10 @@ fn packets(rule: &Rule, only: Option<&[ServicePort]>, source: Cidr) -> Vec<Packe
         match only {
             None => out.push(packet),
             Some(services) => {
-                for s in services.iter().filter(|s| s.transport.passes(protocol) && protocol.has_ports()) {
+                for s in services
+                    .iter()
+                    .filter(|s| s.transport.passes(protocol) && protocol.has_ports())
+                {
                     out.extend(packet.on(s.ports));
                 }
             }
@@ -242,9 +245,7 @@ impl<'s> Network<'s> {
     fn evaluate_subnet(&self, subnet: &'s SubnetId, vpc: Option<&'s str>, packet: Packet) -> Option<SubnetPath<'s>> {
         let table = self.tables.of_subnet(subnet.as_str(), vpc);
         let acl = self.acl_of_subnet.get(subnet.as_str()).map(|&i| &self.acls[i]);
-        let mut blocks: Vec<Cidr> = table
-            .map(|t| routes::blocks(t, &self.prefix_lists))
-            .unwrap_or_default();
+        let mut blocks: Vec<Cidr> = table.map(|t| routes::blocks(t, &self.prefix_lists)).unwrap_or_default();
         if let Some(acl) = acl {
             blocks.extend(acl.inbound.iter().chain(&acl.outbound).filter_map(|e| e.cidr()));
         }
@@ -304,7 +305,10 @@ impl<'s> Network<'s> {
                     match route.target() {
                         _ if route.is_blackhole() => blocked = Some(hop),
                         RouteTarget::InternetGateway(g) => {
-                            let attached = self.gateway_vpcs.get(g).is_some_and(|v| vpc.is_some_and(|x| v.contains(&x)));
+                            let attached = self
+                                .gateway_vpcs
+                                .get(g)
+                                .is_some_and(|v| vpc.is_some_and(|x| v.contains(&x)));
                             if self.gateways_known && !attached {
                                 blocked = Some(Hop::Note(format!("{hop}: {g} is not attached to the VPC")));
                             } else {
@@ -391,9 +395,12 @@ impl<'s> Network<'s> {
     /// The internet gateway's edge route back into an inspection endpoint,
     /// for a subnet whose default route goes to one.
     fn edge_route(&self, subnet: &'s SubnetId, vpc: Option<&'s str>) -> Result<(&'s str, Hop<'s>), String> {
-        let gateway = vpc
-            .and_then(|v| self.gateway_of_vpc.get(v).copied())
-            .ok_or_else(|| format!("the internet gateway of {} is not in the snapshot", vpc.unwrap_or("the VPC")))?;
+        let gateway = vpc.and_then(|v| self.gateway_of_vpc.get(v).copied()).ok_or_else(|| {
+            format!(
+                "the internet gateway of {} is not in the snapshot",
+                vpc.unwrap_or("the VPC")
+            )
+        })?;
         let asymmetric = || format!("{gateway} has no edge route to {subnet} through an inspection endpoint");
         let edge = self.tables.of_gateway(gateway).ok_or_else(asymmetric)?;
         let address = self
@@ -445,7 +452,11 @@ impl<'s> Network<'s> {
             rule: *rule,
         };
         let direct = match self.sources(rule) {
-            Err(missing) => Some(Reach::unknown(Family::Ipv4, vec![Hop::Internet, rule_hop.clone()], missing)),
+            Err(missing) => Some(Reach::unknown(
+                Family::Ipv4,
+                vec![Hop::Internet, rule_hop.clone()],
+                missing,
+            )),
             Ok(sources) => sources
                 .iter()
                 .flat_map(|&s| packets(rule, only, s))
@@ -456,7 +467,11 @@ impl<'s> Network<'s> {
             Target::Interface { eni, instance } => {
                 let mut keys: Vec<&str> = instance.iter().map(|i| i.instance_id.as_str()).collect();
                 keys.extend(eni.private_ip_address.as_deref());
-                keys.extend(eni.private_ip_addresses.iter().filter_map(|p| p.private_ip_address.as_deref()));
+                keys.extend(
+                    eni.private_ip_addresses
+                        .iter()
+                        .filter_map(|p| p.private_ip_address.as_deref()),
+                );
                 let address = eni.private_ip_address.as_deref();
                 let endpoint = Hop::Interface {
                     eni: &eni.network_interface_id,
@@ -466,8 +481,20 @@ impl<'s> Network<'s> {
                 self.through_balancers(&keys, eni.subnet_id.as_ref(), sg, rule, only, &rule_hop, endpoint)
             }
             Target::Instance(i) => {
-                let endpoint = Hop::Note(format!("{} {}", i.instance_id, i.private_ip_address.as_deref().unwrap_or("")));
-                self.through_balancers(&[i.instance_id.as_str()], i.subnet_id.as_ref(), sg, rule, only, &rule_hop, endpoint)
+                let endpoint = Hop::Note(format!(
+                    "{} {}",
+                    i.instance_id,
+                    i.private_ip_address.as_deref().unwrap_or("")
+                ));
+                self.through_balancers(
+                    &[i.instance_id.as_str()],
+                    i.subnet_id.as_ref(),
+                    sg,
+                    rule,
+                    only,
+                    &rule_hop,
+                    endpoint,
+                )
             }
             _ => None,
         };
@@ -480,19 +507,31 @@ impl<'s> Network<'s> {
         let family = packet.family();
         match *target {
             Target::Interface { eni, instance } => {
-                let v4 = eni.association.as_ref().and_then(|a| a.public_ip.as_deref()).or_else(|| {
-                    eni.private_ip_addresses
-                        .iter()
-                        .filter_map(|p| p.association.as_ref()?.public_ip.as_deref())
-                        .next()
-                });
+                let v4 = eni
+                    .association
+                    .as_ref()
+                    .and_then(|a| a.public_ip.as_deref())
+                    .or_else(|| {
+                        eni.private_ip_addresses
+                            .iter()
+                            .filter_map(|p| p.association.as_ref()?.public_ip.as_deref())
+                            .next()
+                    });
                 let v6 = eni.ipv6_addresses.first().map(|a| a.ipv6_address.as_str());
                 let endpoint = |address| Hop::Interface {
                     eni: &eni.network_interface_id,
                     instance: instance.map(|i| &i.instance_id),
                     address,
                 };
-                self.to_address(eni.subnet_id.as_ref(), eni.vpc_id.as_ref(), v4, v6, endpoint, packet, rule_hop)
+                self.to_address(
+                    eni.subnet_id.as_ref(),
+                    eni.vpc_id.as_ref(),
+                    v4,
+                    v6,
+                    endpoint,
+                    packet,
+                    rule_hop,
+                )
             }
             Target::Instance(i) => {
                 let endpoint = |address: Option<&'s str>| {
@@ -527,7 +566,11 @@ impl<'s> Network<'s> {
                         id: &c.db_cluster_identifier,
                     };
                     return Some(if c.publicly_accessible == Some(true) {
-                        Reach::unknown(family, vec![hop], "no member instance of the cluster is in the snapshot".into())
+                        Reach::unknown(
+                            family,
+                            vec![hop],
+                            "no member instance of the cluster is in the snapshot".into(),
+                        )
                     } else {
                         Reach::blocked(family, vec![hop], Hop::Note("not publicly accessible".into()))
                     });
@@ -617,7 +660,11 @@ impl<'s> Network<'s> {
         let listeners = front.listeners();
         let subnets = front.subnets();
         if subnets.is_empty() {
-            return Some(Reach::unknown(family, vec![hop(None)], "its subnets are not recorded".into()));
+            return Some(Reach::unknown(
+                family,
+                vec![hop(None)],
+                "its subnets are not recorded".into(),
+            ));
         }
         let mut best: Option<Reach> = None;
         for (service, protocol) in &listeners {
@@ -626,7 +673,9 @@ impl<'s> Network<'s> {
             }
             let Some(p) = packet.on(service.ports) else { continue };
             for &subnet in &subnets {
-                let Some(sp) = self.subnet_path(subnet, front.vpc().map(|v| v.as_str()), p) else { continue };
+                let Some(sp) = self.subnet_path(subnet, front.vpc().map(|v| v.as_str()), p) else {
+                    continue;
+                };
                 let mut reach = sp.reach;
                 if let Some(r) = rule_hop {
                     reach.path.push(r.clone());
@@ -642,7 +691,11 @@ impl<'s> Network<'s> {
                 vec![hop(None)],
                 Hop::Note(format!(
                     "it listens on {} only",
-                    if ports.is_empty() { "no port".into() } else { ports.join(", ") }
+                    if ports.is_empty() {
+                        "no port".into()
+                    } else {
+                        ports.join(", ")
+                    }
                 )),
             ))
         })
@@ -662,7 +715,11 @@ impl<'s> Network<'s> {
                     .listeners()
                     .iter()
                     .map(|(s, _)| Packet {
-                        protocol: if s.transport == Transport::Udp { Protocol::Udp } else { Protocol::Tcp },
+                        protocol: if s.transport == Transport::Udp {
+                            Protocol::Udp
+                        } else {
+                            Protocol::Tcp
+                        },
                         ports: Some(s.ports),
                         source: c,
                     })
@@ -737,7 +794,11 @@ impl<'s> Network<'s> {
             reach.via = (reach.verdict == Verdict::Reachable).then_some(Via::LoadBalancer);
             reach.path.push(Hop::TargetGroup {
                 name: f.target_group.unwrap_or("instances"),
-                protocol: if f.port.transport == Transport::Udp { Protocol::Udp } else { Protocol::Tcp },
+                protocol: if f.port.transport == Transport::Udp {
+                    Protocol::Udp
+                } else {
+                    Protocol::Tcp
+                },
                 port: f.port.ports.from,
             });
             // The target's subnet ACL, for what arrives from the load
@@ -758,7 +819,14 @@ impl<'s> Network<'s> {
         if best.as_ref().is_none_or(|r| r.verdict != Verdict::Reachable) {
             if let Some(why) = self.balancers.unknown_targets.first() {
                 if self.could_admit_a_balancer(sg, rule) {
-                    best = Reach::worst(best, Some(Reach::unknown(Family::Ipv4, vec![Hop::Internet, rule_hop.clone()], why.clone())));
+                    best = Reach::worst(
+                        best,
+                        Some(Reach::unknown(
+                            Family::Ipv4,
+                            vec![Hop::Internet, rule_hop.clone()],
+                            why.clone(),
+                        )),
+                    );
                 }
             }
         }
@@ -802,15 +870,27 @@ impl<'s> Network<'s> {
     fn target_acl(&self, subnet: Option<&'s SubnetId>, f: &Forward<'s>, from: &[Cidr]) -> Option<Reach<'s>> {
         let family = Family::Ipv4;
         let Some(subnet) = subnet else {
-            return Some(Reach::unknown(family, vec![], "the target's subnet is not recorded".into()));
+            return Some(Reach::unknown(
+                family,
+                vec![],
+                "the target's subnet is not recorded".into(),
+            ));
         };
         if let Some(why) = &self.acls_missing {
             return Some(Reach::unknown(family, vec![], why.clone()));
         }
         let Some(acl) = self.acl_of_subnet.get(subnet.as_str()).map(|&i| &self.acls[i]) else {
-            return Some(Reach::unknown(family, vec![], format!("no network ACL of {subnet} in the snapshot")));
+            return Some(Reach::unknown(
+                family,
+                vec![],
+                format!("no network ACL of {subnet} in the snapshot"),
+            ));
         };
-        let protocol = if f.port.transport == Transport::Udp { Protocol::Udp } else { Protocol::Tcp };
+        let protocol = if f.port.transport == Transport::Udp {
+            Protocol::Udp
+        } else {
+            Protocol::Tcp
+        };
         let mut best: Option<Reach> = None;
         for block in from {
             let family = Family::of(block);
@@ -893,15 +973,26 @@ impl<'s> Network<'s> {
             id: &db.db_instance_identifier,
         };
         if !db.publicly_accessible {
-            return Some(Reach::blocked(family, vec![hop], Hop::Note("not publicly accessible".into())));
+            return Some(Reach::blocked(
+                family,
+                vec![hop],
+                Hop::Note("not publicly accessible".into()),
+            ));
         }
         if family == Family::Ipv6 && !db.is_dual_stack() {
-            return Some(Reach::blocked(family, vec![hop], Hop::Note("no IPv6 address (IPv4 only)".into())));
+            return Some(Reach::blocked(
+                family,
+                vec![hop],
+                Hop::Note("no IPv6 address (IPv4 only)".into()),
+            ));
         }
         let Some(port) = db.port() else {
             return Some(Reach::unknown(family, vec![hop], "its port is not recorded".into()));
         };
-        let Some(on_port) = packet.on(PortRange::single(port)).filter(|p| p.protocol == Protocol::Tcp) else {
+        let Some(on_port) = packet
+            .on(PortRange::single(port))
+            .filter(|p| p.protocol == Protocol::Tcp)
+        else {
             return Some(Reach::blocked(
                 family,
                 vec![hop],
@@ -915,17 +1006,27 @@ impl<'s> Network<'s> {
                 "the subnets of its DB subnet group were not collected".into(),
             ));
         };
-        let vpc = db.db_subnet_group.as_ref().and_then(|g| g.vpc_id.as_ref()).map(|v| v.as_str());
+        let vpc = db
+            .db_subnet_group
+            .as_ref()
+            .and_then(|g| g.vpc_id.as_ref())
+            .map(|v| v.as_str());
         let mut best = None;
         for s in subnets {
-            let Some(sp) = self.subnet_path(&s.subnet_identifier, vpc, on_port) else { continue };
+            let Some(sp) = self.subnet_path(&s.subnet_identifier, vpc, on_port) else {
+                continue;
+            };
             let mut reach = sp.reach;
             reach.path.push(rule_hop.clone());
             reach.path.push(hop.clone());
             best = Reach::worst(best, Some(reach));
         }
         best.or_else(|| {
-            Some(Reach::unknown(family, vec![hop], "its DB subnet group has no subnet".into()))
+            Some(Reach::unknown(
+                family,
+                vec![hop],
+                "its DB subnet group has no subnet".into(),
+            ))
         })
     }
 }

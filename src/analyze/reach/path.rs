@@ -164,11 +164,7 @@ impl fmt::Display for Hop<'_> {
                 }
             }
             Hop::Rule { group, rule } => write!(f, "{group} {} from {}", rule.traffic_label(), rule.source_label()),
-            Hop::Interface {
-                eni,
-                instance,
-                address,
-            } => {
+            Hop::Interface { eni, instance, address } => {
                 match instance {
                     Some(i) => write!(f, "{i} ({eni})")?,
                     None => write!(f, "{eni}")?,

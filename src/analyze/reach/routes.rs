@@ -57,7 +57,10 @@ impl<'s> Tables<'s> {
 /// The route a packet to `addr` takes in `table`.
 #[derive(Clone, Copy, Debug)]
 pub enum Lookup<'s> {
-    Route { route: &'s Route, destination: Cidr },
+    Route {
+        route: &'s Route,
+        destination: Cidr,
+    },
     /// No route matches: the packet is dropped.
     NoRoute,
     /// A route whose destination is a prefix list with unread entries might

@@ -102,7 +102,11 @@ fn an_ipv6_only_rule_on_an_ipv4_only_instance_is_blocked_no_ipv6_address() {
     assert_eq!(said(&fx, "sg-v6"), "blocked: no IPv6 address | i-1 (eni-1)");
     // With an IPv6 address it is reachable, over IPv6.
     fx.ipv6("i-1", "2001:db8:1::10");
-    assert!(said(&fx, "sg-v6").starts_with("reachable (IPv6, direct)"), "{}", said(&fx, "sg-v6"));
+    assert!(
+        said(&fx, "sg-v6").starts_with("reachable (IPv6, direct)"),
+        "{}",
+        said(&fx, "sg-v6")
+    );
 }
 
 #[test]
@@ -172,7 +176,11 @@ fn route_tables_missing_make_it_unknown_never_internal() {
     );
     // But a known ACL that denies the port still blocks it.
     fx.nacl("acl-deny", false, &["50 deny tcp 22 0.0.0.0/0"], &["subnet-public"]);
-    assert!(said(&fx, "sg-ssh").starts_with("blocked: acl-deny #50"), "{}", said(&fx, "sg-ssh"));
+    assert!(
+        said(&fx, "sg-ssh").starts_with("blocked: acl-deny #50"),
+        "{}",
+        said(&fx, "sg-ssh")
+    );
 }
 
 #[test]
@@ -251,7 +259,9 @@ fn an_nlb_without_groups_in_front_of_a_private_instance_reaches_it_on_the_listen
         .map(|f| f.reachability.as_ref().map(|r| r.verdict))
         .collect::<Vec<_>>();
     assert!(
-        open_9000.iter().all(|v| *v != Some(crate::analyze::reach::Verdict::Reachable)),
+        open_9000
+            .iter()
+            .all(|v| *v != Some(crate::analyze::reach::Verdict::Reachable)),
         "{open_9000:?}"
     );
 }
@@ -266,7 +276,10 @@ fn an_alb_reaches_its_targets_when_their_group_admits_the_albs_group_on_the_targ
     fx.target_group("shop", "shop-web", "HTTP", 8080, &["i-web"]);
     let s = said(&fx, "sg-web");
     assert!(s.starts_with("reachable (IPv4, through a load balancer)"), "{s}");
-    assert!(s.contains("sg-alb tcp 443 from 0.0.0.0/0 -> application load balancer shop (HTTPS 443)"), "{s}");
+    assert!(
+        s.contains("sg-alb tcp 443 from 0.0.0.0/0 -> application load balancer shop (HTTPS 443)"),
+        "{s}"
+    );
     assert!(s.ends_with("sg-web tcp 8080 from sg-alb -> i-web (eni-web)"), "{s}");
 }
 

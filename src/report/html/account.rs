@@ -7,7 +7,9 @@ use serde::Serialize;
 
 use crate::analyze::checks::ALL_CHECKS;
 use crate::analyze::exceptions::format_date;
+use crate::analyze::reach::Verdict;
 use crate::analyze::{AccountScore, Assessment, Finding, GroupSummary, Severity};
+use crate::config::Networks;
 use crate::model::{AccountSnapshot, Snapshot};
 use crate::report::graph::{self, Graph};
 use crate::report::records::Names;
@@ -55,6 +57,12 @@ struct FindingView<'a> {
     overdue: bool,
     new: bool,
     severity_was: Option<Severity>,
+    /// `reachable`, `blocked` or `unknown`, when the finding has a verdict.
+    verdict: Option<&'static str>,
+    /// `reachable (IPv4, direct)`, `blocked: …`, `unverified: …`
+    reach: Option<String>,
+    /// `internet → igw-… → … → eni-… 54.12.3.4`
+    path: Option<String>,
 }
 
 /// A group that findings are about, with what it is attached to.
@@ -98,6 +106,7 @@ impl Html {
         score: &AccountScore,
         slices: &AccountSlices,
         names: &Names,
+        networks: &Networks,
     ) -> Result<String, ReportError> {
         let mut ctx = header_context(a, snapshot);
         let id = account.account_id.as_str();
@@ -123,7 +132,8 @@ impl Html {
         ctx.insert("sections", &self.sections(findings, &evidence, names));
         ctx.insert("groups", &evidence.into_values().collect::<Vec<_>>());
         ctx.insert("finding_count", &findings.len());
-        ctx.insert("graphs", &graphs(account, groups));
+        ctx.insert("blocked", &public_but_blocked(findings));
+        ctx.insert("graphs", &graphs(account, groups, networks));
         self.tera
             .render("account.html", &ctx)
             .map_err(template_err("account.html"))
@@ -237,18 +247,54 @@ fn finding_view<'a>(anchor: usize, f: &'a Finding, evidence: &Evidence, names: &
         overdue: f.overdue,
         new: f.change == Some(crate::analyze::finding::Change::New),
         severity_was: f.severity_was,
+        verdict: f.reachability.as_ref().map(|r| r.verdict.label()),
+        reach: f.reachability.as_ref().map(|r| r.summary()),
+        path: f
+            .reachability
+            .as_ref()
+            .filter(|r| !r.path.is_empty())
+            .map(|r| r.path_line()),
     }
 }
 
+/// A finding that a public path leads to but something stops: one route or
+/// ACL change from being exposed.
+#[derive(Serialize)]
+struct Blocked<'a> {
+    anchor: usize,
+    severity: Severity,
+    check_id: &'static str,
+    summary: &'a str,
+    blocked_by: String,
+}
+
+/// The findings about a rule from anywhere (or a wide range) whose verdict
+/// is blocked, in page order.
+fn public_but_blocked<'a>(findings: &[Numbered<'a>]) -> Vec<Blocked<'a>> {
+    findings
+        .iter()
+        .filter_map(|&(anchor, f)| {
+            let r = f.reachability.as_ref()?;
+            (r.verdict == Verdict::Blocked && f.is_open()).then(|| Blocked {
+                anchor,
+                severity: f.severity,
+                check_id: f.check_id(),
+                summary: &f.summary,
+                blocked_by: r.blocked_by.clone().unwrap_or_default(),
+            })
+        })
+        .collect()
+}
+
 /// The security-group graph of each collected region.
-fn graphs(account: &AccountSnapshot, groups: &[&GroupSummary]) -> Vec<Graph> {
+fn graphs(account: &AccountSnapshot, groups: &[&GroupSummary], networks: &Networks) -> Vec<Graph> {
     account
         .regions
         .iter()
         .filter(|r| r.status.is_ok())
         .map(|r| {
             let of_region: Vec<&GroupSummary> = groups.iter().copied().filter(|g| g.region == r.region).collect();
-            graph::layout(r, &of_region)
+            graph::layout(r, &of_region, networks)
         })
         .collect()
 }
