@@ -328,6 +328,79 @@ fn run_against_a_seeded_organization_finds_what_was_seeded_and_only_reads() {
         .iter()
         .any(|x| x["account_id"] == shop_id && x["check_id"] == "SGA102"));
 
+    // Reachability, proven from what moto returned.
+    let edge = ids["edge-lab"].as_str().unwrap();
+    let verdict = |check: &str, group: &str, summary: &str| -> Value {
+        f.iter()
+            .find(|x| {
+                x["account_id"] == edge
+                    && x["check_id"] == check
+                    && x["security_group_name"] == group
+                    && x["summary"].as_str().unwrap().contains(summary)
+            })
+            .unwrap_or_else(|| panic!("no {check} on {group} ({summary}): {f:#?}"))["reachability"]
+            .clone()
+    };
+    // A public instance with SSH from anywhere, the subnet's ACL denying 22 at #50.
+    let ssh = verdict("SGA101", "ssh-behind-acl", "tcp 22");
+    assert_eq!(ssh["verdict"], "blocked", "{ssh}");
+    let acl = seeded["network_acls"]["edge-lab"]["eu-west-1"]["edge-public"]
+        .as_str()
+        .unwrap();
+    assert_eq!(ssh["blocked_by"], format!("{acl} #50 deny tcp 22 from 0.0.0.0/0"));
+    // An internet-facing NLB without groups in front of a private instance:
+    // the group is reachable through it, on the listener's port (the unit
+    // tests of analyze::reach show that 9000, which nothing forwards, is not).
+    let through = verdict("SGA401", "nlb-app", "no infrastructure-as-code tag");
+    assert_eq!(through["via"], "load-balancer", "{through}");
+    let hops = through["path"].to_string();
+    assert!(
+        hops.contains("network load balancer edge-nlb (TCP 8443)")
+            && hops.contains("target group edge-8443 (tcp 8443)"),
+        "{through}"
+    );
+    assert!(hops.contains("tcp 8443 from 0.0.0.0/0"), "{through}");
+    // A publicly accessible database in private subnets: blocked, so high, not critical.
+    let db = f
+        .iter()
+        .find(|x| x["account_id"] == edge && x["check_id"] == "SGA203")
+        .expect("SGA203 on reports-db");
+    assert_eq!(db["severity"], "high", "{db}");
+    assert_eq!(db["reachability"]["verdict"], "blocked");
+    assert!(
+        db["reachability"]["blocked_by"]
+            .as_str()
+            .unwrap()
+            .starts_with("no route to an internet gateway"),
+        "{db}"
+    );
+    // IPv6: reachable on the instance with an address, blocked on the one without.
+    let groups_exposure = |name: &str| -> String {
+        f.iter()
+            .filter(|x| x["account_id"] == edge && x["security_group_name"] == name)
+            .map(|x| {
+                format!(
+                    "{} {}",
+                    x["check_id"].as_str().unwrap_or(""),
+                    x["reachability"]["verdict"].as_str().unwrap_or("-")
+                )
+            })
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    assert!(
+        groups_exposure("v4-only-web").contains("SGA201 blocked"),
+        "{}",
+        groups_exposure("v4-only-web")
+    );
+    assert!(
+        !groups_exposure("web-v6").contains("SGA201"),
+        "{:#?}",
+        f.iter()
+            .filter(|x| x["security_group_name"] == "web-v6")
+            .collect::<Vec<_>>()
+    );
+
     // Read-only: every request was a List/Describe/Get, AssumeRole or
     // GetCallerIdentity, and each is in the shipped IAM policy.
     let requests = recorded(&log);
@@ -435,4 +508,74 @@ fn an_account_whose_role_cannot_be_assumed_is_recorded_and_the_run_goes_on() {
         "{}",
         stderr(&out)
     );
+}
+
+/// A region whose route tables could not be read: its findings are
+/// unverified (and treated as exposed), never internal, and the account's
+/// questions do not read "pass".
+#[test]
+fn route_tables_denied_in_one_account_region_make_its_verdicts_unknown() {
+    let Some(py) = require_python() else { return };
+    let moto = moto(&py);
+    let seeded = seed(&py, &moto, &["--scenario", "textbook"]);
+    let edge = seeded["accounts"]["edge-lab"].as_str().unwrap().to_string();
+    let tmp = tempfile::tempdir().unwrap();
+    let deny = format!("DescribeRouteTables:eu-west-1:{edge}");
+    let proxy = proxy(&py, &moto, &["--deny", &deny]);
+    let (dir, out) = run(&proxy.url, tmp.path(), "run");
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    let snapshot = json(&dir, "snapshot.json");
+    let eu = region(account(&snapshot, &edge), "eu-west-1");
+    assert!(
+        eu["gaps"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|g| g["operation"] == "DescribeRouteTables"),
+        "{}",
+        eu["gaps"]
+    );
+    let f = findings(&dir);
+    // HTTPS from anywhere on a public instance whose subnet's ACL admits it:
+    // only the route could tell, and it was not read.
+    let https = f
+        .iter()
+        .find(|x| {
+            x["account_id"] == edge.as_str()
+                && x["security_group_name"] == "ssh-behind-acl"
+                && x["summary"].as_str().unwrap().contains("tcp 443")
+        })
+        .expect("the world-open 443 rule is a finding: internal cannot be proven");
+    assert_eq!(https["exposure"], "unknown", "{https}");
+    assert_eq!(https["reachability"]["verdict"], "unknown");
+    assert!(
+        https["reachability"]["missing"][0]
+            .as_str()
+            .unwrap()
+            .starts_with("route tables not collected"),
+        "{https}"
+    );
+    // Known facts still decide: the ACL's deny of SSH stops it whatever the routes.
+    let ssh = f
+        .iter()
+        .find(|x| x["account_id"] == edge.as_str() && x["check_id"] == "SGA101")
+        .unwrap();
+    assert_eq!(ssh["reachability"]["verdict"], "blocked", "{ssh}");
+    let scores = json(&dir, "scores.json");
+    let account = scores["accounts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["account_id"] == edge.as_str())
+        .unwrap();
+    for q in account["questions"].as_array().unwrap().iter().take(2) {
+        assert_ne!(q["status"], "pass", "{q}");
+    }
+    assert_ne!(account["status"], "pass");
+    // Another account's region, whose route tables were read, is not affected.
+    let shop = seeded["accounts"]["shop-prod"].as_str().unwrap();
+    assert!(f
+        .iter()
+        .filter(|x| x["account_id"] == shop)
+        .all(|x| x["exposure"] != "unknown"));
 }

@@ -4,7 +4,7 @@ integration tests.
 
     python tests/moto/proxy.py --upstream http://127.0.0.1:MOTO_PORT [--listen-host 127.0.0.1]
         [--fault-rate 0.0] [--latency-ms 0] [--deny-assume-role ACCOUNT_ID ...]
-        [--record FILE] [--seed N]
+        [--deny ACTION:REGION:ACCOUNT_ID ...] [--record FILE] [--seed N]
 
 Point the client at it as its endpoint (AWS_ENDPOINT_URL=http://127.0.0.1:PORT).
 It binds a free port and prints `PORT <n>` as the first line of stdout once it
@@ -15,6 +15,11 @@ except that the proxy may answer itself:
   --deny-assume-role ID  an STS AssumeRole whose RoleArn contains ":ID:" gets a
                          bare 403 with an empty body (a denial whose error the
                          SDK cannot parse).
+  --deny A:R:ID          action A in region R by account ID gets EC2's
+                         UnauthorizedOperation (403). The proxy learns which
+                         account an access key acts in from the AssumeRole
+                         answers it relays; any other key is moto's default
+                         account 123456789012.
   --fault-rate R         about a fraction R of distinct requests fail the first
                          time they are seen, alternately with the service's
                          throttling error and a 500 server error; the same
@@ -178,16 +183,23 @@ class ProxyHandler(BaseHTTPRequestHandler):
             time.sleep(cfg.latency_ms / 1000)
         injected = "latency" if cfg.latency_ms > 0 else None
         denied = self.denied(call)
-        fault = None if denied or call.moto_api else self.server.faults.decide(call)
+        forbidden = self.forbidden(call)
+        fault = None if denied or forbidden or call.moto_api else self.server.faults.decide(call)
         if denied:
             status, injected = 403, "deny"
             self.reply(status, {}, b"")
+        elif forbidden:
+            status, injected = 403, "deny"
+            body = ('<?xml version="1.0" encoding="UTF-8"?>\n<Response><Errors><Error>'
+                    "<Code>UnauthorizedOperation</Code><Message>You are not authorized to perform this operation."
+                    f"</Message></Error></Errors><RequestID>{self.request_id(call)}</RequestID></Response>")
+            self.reply(status, {"Content-Type": "text/xml"}, body.encode())
         elif fault:
             status, headers, payload = fault_response(fault, call.protocol, self.request_id(call), call.content_type)
             injected = fault
             self.reply(status, headers, payload)
         else:
-            status = self.forward(path, body)
+            status = self.forward(path, body, call)
         self.server.record(call, status, injected)
 
     do_GET = do_POST = do_PUT = do_DELETE = do_HEAD = do_PATCH = do_OPTIONS = do_request
@@ -219,11 +231,18 @@ class ProxyHandler(BaseHTTPRequestHandler):
         role_arn = (call.form.get("RoleArn") or [""])[0]
         return any(f":{account}:" in role_arn for account in self.server.config.deny_assume_role)
 
+    def forbidden(self, call):
+        """Whether --deny names this call's action, region and account."""
+        if not self.server.config.deny or call.moto_api:
+            return False
+        account = self.server.account_of(call.access_key)
+        return f"{call.action}:{call.region}:{account}" in self.server.config.deny
+
     def request_id(self, call):
         h = call.key()
         return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:32]}"
 
-    def forward(self, path, body):
+    def forward(self, path, body, call):
         """Sends the request upstream and relays the answer; returns the status."""
         upstream = self.server.upstream
         conn = http.client.HTTPConnection(upstream.hostname, upstream.port or 80, timeout=UPSTREAM_TIMEOUT)
@@ -241,6 +260,8 @@ class ProxyHandler(BaseHTTPRequestHandler):
             headers = [(k, v) for k, v in resp.getheaders()
                        if k.lower() not in HOP_BY_HOP and k.lower() != "content-length"]
             status = resp.status
+            if call.action == "AssumeRole" and status == 200:
+                self.server.learn(call, payload)
         except (OSError, http.client.HTTPException) as e:
             status, headers, payload = 502, [("Content-Type", "text/plain")], f"upstream failed: {e}\n".encode()
         finally:
@@ -279,6 +300,21 @@ class ProxyServer(ThreadingHTTPServer):
         self.faults = Faults(config.fault_rate, config.seed)
         self.record_lock = threading.Lock()
         self.record_file = open(config.record, "a", encoding="utf-8") if config.record else None
+        self.accounts = {}  # access key -> the account it acts in
+        self.accounts_lock = threading.Lock()
+
+    def learn(self, call, payload):
+        """The account of the temporary key an AssumeRole answer hands out."""
+        role_arn = (call.form.get("RoleArn") or [""])[0]
+        account = re.search(r":iam::(\d{12}):", role_arn)
+        key = re.search(rb"<AccessKeyId>([^<]+)</AccessKeyId>", payload)
+        if account and key:
+            with self.accounts_lock:
+                self.accounts[key.group(1).decode()] = account.group(1)
+
+    def account_of(self, access_key):
+        with self.accounts_lock:
+            return self.accounts.get(access_key or "", "123456789012")
 
     def record(self, call, status, injected):
         line = json.dumps({"service": call.service, "region": call.region, "action": call.action,
@@ -304,6 +340,8 @@ def main():
     p.add_argument("--latency-ms", type=float, default=0, help="delay before every request")
     p.add_argument("--deny-assume-role", nargs="+", action="extend", default=[], metavar="ACCOUNT_ID",
                    help="answer AssumeRole into these accounts with a bare 403")
+    p.add_argument("--deny", nargs="+", action="extend", default=[], metavar="ACTION:REGION:ACCOUNT_ID",
+                   help="answer this action in this region for this account with UnauthorizedOperation")
     p.add_argument("--record", metavar="FILE", help="append one JSON line per request")
     p.add_argument("--seed", type=int, default=42, help="seed of the fault decisions")
     config = p.parse_args()

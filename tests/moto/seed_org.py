@@ -12,7 +12,10 @@ Scenarios:
             emulate it: shop-prod (the guidance's ALB -> web -> DB tiers),
             data-platform (internal patterns, a prefix list, a cross-account
             reference, an unused group), legacy-dev (SSH/RDP/MySQL open to the
-            world, a default group in use), sandbox-ml (empty).
+            world, a default group in use), sandbox-ml (empty), and edge-lab
+            (reachability: an ACL that denies SSH in a public subnet, an
+            internet-facing NLB without groups in front of a private instance,
+            a publicly accessible database in private subnets, an IPv6 VPC).
   bulk      N accounts x regions x M groups of generated rules, for benchmarks.
 
 The same --seed on a fresh moto gives the same ids (moto's random generator is
@@ -107,6 +110,7 @@ class Seeder:
             "instances": {},
             "db_instances": {},
             "prefix_lists": {},
+            "network_acls": {},
         }
         self.root_id = None
 
@@ -317,9 +321,11 @@ def textbook(seeder):
     data = seeder.create_account("data-platform", prod)
     legacy = seeder.create_account("legacy-dev", dev)
     seeder.create_account("sandbox-ml", sandbox)  # nothing in it but what moto gives every account
+    edge = seeder.create_account("edge-lab", dev)
     shop_prod(shop.region("eu-west-1"))
     data_platform(data.region("eu-west-1"), shop_account_id=shop.id)
     legacy_dev(legacy.region("eu-west-1"), legacy.region("us-east-1"))
+    edge_lab(edge.region("eu-west-1"))
 
 
 def shop_prod(r):
@@ -410,6 +416,80 @@ def legacy_dev(r, east):
     old = east.vpc("legacy-east", "172.31.0.0/16", igw=False)
     east.sg(old, "old-elb-sg", "for the old classic ELB", ingress=[
         rule("tcp", 443, "0.0.0.0/0", description="HTTPS")])
+
+
+def edge_lab(r):
+    """Reachability's cases: what stops a public path, and what gets around."""
+    log("seeding edge-lab eu-west-1")
+    ec2 = r.ec2
+    vpc_id = ec2.create_vpc(CidrBlock="10.40.0.0/16", AmazonProvidedIpv6CidrBlock=True, TagSpecifications=[
+        {"ResourceType": "vpc", "Tags": tags("edge")}])["Vpc"]["VpcId"]
+    r.record("vpcs", "edge", vpc_id)
+    v6 = ec2.describe_vpcs(VpcIds=[vpc_id])["Vpcs"][0]["Ipv6CidrBlockAssociationSet"][0]["Ipv6CidrBlock"]
+    igw = ec2.create_internet_gateway()["InternetGateway"]["InternetGatewayId"]
+    ec2.attach_internet_gateway(InternetGatewayId=igw, VpcId=vpc_id)
+    vpc = {"id": vpc_id, "name": "edge", "cidr": "10.40.0.0/16", "igw": igw}
+    public = r.subnet(vpc, "edge-public-a", "10.40.0.0/24", "a", public_ip_on_launch=True)
+    private = [r.subnet(vpc, f"edge-private-{az}", f"10.40.{10 + i}.0/24", az) for i, az in enumerate("ab")]
+    dual = ec2.create_subnet(VpcId=vpc_id, CidrBlock="10.40.20.0/24", Ipv6CidrBlock=v6.replace("/56", "/64"),
+                             AvailabilityZone="eu-west-1a", TagSpecifications=[
+                                 {"ResourceType": "subnet", "Tags": tags("edge-dual")}])["Subnet"]["SubnetId"]
+    public_rt = r.route_table(vpc, "edge-public", [public], to_igw=True)
+    r.route_table(vpc, "edge-private", private, to_igw=False)
+    dual_rt = r.route_table(vpc, "edge-dual", [dual], to_igw=True)
+    ec2.create_route(RouteTableId=dual_rt, DestinationIpv6CidrBlock="::/0", GatewayId=igw)
+    # The public subnet's own ACL: SSH denied from anywhere first, then everything.
+    acl = ec2.create_network_acl(VpcId=vpc_id, TagSpecifications=[
+        {"ResourceType": "network-acl", "Tags": tags("edge-public")}])["NetworkAcl"]["NetworkAclId"]
+    for egress in (False, True):
+        if not egress:
+            ec2.create_network_acl_entry(NetworkAclId=acl, RuleNumber=50, Protocol="6", RuleAction="deny", Egress=False,
+                                         CidrBlock="0.0.0.0/0", PortRange={"From": 22, "To": 22})
+        ec2.create_network_acl_entry(NetworkAclId=acl, RuleNumber=100, Protocol="-1", RuleAction="allow", Egress=egress,
+                                     CidrBlock="0.0.0.0/0")
+    assoc = [a for a in ec2.describe_network_acls(Filters=[{"Name": "association.subnet-id", "Values": [public]}])
+             ["NetworkAcls"][0]["Associations"] if a["SubnetId"] == public][0]
+    ec2.replace_network_acl_association(AssociationId=assoc["NetworkAclAssociationId"], NetworkAclId=acl)
+    r.record("network_acls", "edge-public", acl)
+    guarded = r.sg(vpc, "ssh-behind-acl", "SSH from anywhere, stopped by the subnet's ACL", ingress=[
+        rule("tcp", 22, "0.0.0.0/0", description="ssh"), rule("tcp", 443, "0.0.0.0/0", description="https")])
+    r.instance("acl-guarded", public, [guarded])
+    # An internet-facing NLB without groups in front of a private instance.
+    app = r.sg(vpc, "nlb-app", "Behind the NLB: the client's address arrives", ingress=[
+        rule("tcp", 8443, "0.0.0.0/0", description="clients through the NLB"),
+        rule("tcp", 9000, "0.0.0.0/0", description="nothing forwards here")])
+    target = r.instance("nlb-target", private[0], [app])
+    elbv2 = r.account.client("elbv2", r.name)
+    nlb = elbv2.create_load_balancer(Name="edge-nlb", Subnets=[public], Scheme="internet-facing", Type="network",
+                                     Tags=tags("edge-nlb"))["LoadBalancers"][0]["LoadBalancerArn"]
+    tg = elbv2.create_target_group(Name="edge-8443", Protocol="TCP", Port=8443, VpcId=vpc_id,
+                                   TargetType="instance")["TargetGroups"][0]["TargetGroupArn"]
+    elbv2.register_targets(TargetGroupArn=tg, Targets=[{"Id": target, "Port": 8443}])
+    elbv2.create_listener(LoadBalancerArn=nlb, Protocol="TCP", Port=8443,
+                          DefaultActions=[{"Type": "forward", "TargetGroupArn": tg}])
+    r.record("load_balancers", "edge-nlb", nlb)
+    # A publicly accessible database whose subnets do not route to the internet.
+    db = r.sg(vpc, "rds-open", "PostgreSQL from anywhere", ingress=[rule("tcp", 5432, "0.0.0.0/0")])
+    r.database("reports-db", "postgres", 5432, private, [db], public=True)
+    # IPv6: one instance with an IPv6 address, one without, same rule from ::/0.
+    # AWS gives an IPv6 VPC's default ACL ::/0 entries; moto does not, so
+    # the dual-stack subnet gets an ACL of its own that allows both families.
+    dual_acl = ec2.create_network_acl(VpcId=vpc_id)["NetworkAcl"]["NetworkAclId"]
+    for egress in (False, True):
+        for number, family in ((100, {"CidrBlock": "0.0.0.0/0"}), (101, {"Ipv6CidrBlock": "::/0"})):
+            ec2.create_network_acl_entry(NetworkAclId=dual_acl, RuleNumber=number, Protocol="-1", RuleAction="allow",
+                                         Egress=egress, **family)
+    assoc = [a for a in ec2.describe_network_acls(Filters=[{"Name": "association.subnet-id", "Values": [dual]}])
+             ["NetworkAcls"][0]["Associations"] if a["SubnetId"] == dual][0]
+    ec2.replace_network_acl_association(AssociationId=assoc["NetworkAclAssociationId"], NetworkAclId=dual_acl)
+    v6web = r.sg(vpc, "web-v6", "HTTPS from the IPv6 internet", ingress=[rule("tcp", 443, "::/0", description="v6")])
+    with_v6 = r.instance("v6-web", dual, [v6web])
+    eni = ec2.describe_instances(InstanceIds=[with_v6])["Reservations"][0]["Instances"][0][
+        "NetworkInterfaces"][0]["NetworkInterfaceId"]
+    ec2.assign_ipv6_addresses(NetworkInterfaceId=eni, Ipv6AddressCount=1)
+    v4only = r.sg(vpc, "v4-only-web", "An IPv6 rule on an instance without IPv6", ingress=[
+        rule("tcp", 443, "::/0", description="v6")])
+    r.instance("v4-only", dual, [v4only])
 
 
 # -------------------------------------------------------------------- bulk
