@@ -1352,6 +1352,60 @@ impl RegionGen<'_> {
         }
     }
 
+    /// Both load balancers forward to the instances of the first API group
+    /// (group 3), on the port its first rule opens. Made last, so that the
+    /// ids of everything else stay as they were before target groups existed.
+    fn target_groups(&mut self, r: &mut RegionSnapshot, plans: &[GroupPlan]) {
+        let (region, account) = (self.region, self.acct.id.to_string());
+        let Some(api) = plans.get(3) else {
+            r.target_groups = Some(vec![]);
+            return;
+        };
+        let port = r
+            .security_groups
+            .get(3)
+            .and_then(|g| g.ip_permissions.first())
+            .and_then(|p| p.from_port)
+            .and_then(|p| u16::try_from(p).ok())
+            .unwrap_or(8080);
+        let targets: Vec<TargetHealthDescription> = r
+            .network_interfaces
+            .iter()
+            .filter(|e| e.groups.iter().any(|g| g.group_id == api.id))
+            .filter_map(|e| e.attachment.as_ref()?.instance_id.clone())
+            .map(|id| TargetHealthDescription {
+                target: TargetDescription {
+                    id: id.to_string(),
+                    port: Some(port),
+                },
+                target_health: Some(TargetHealth {
+                    state: Some("healthy".into()),
+                }),
+            })
+            .collect();
+        let groups = r
+            .load_balancers
+            .iter()
+            .map(|lb| {
+                let name = format!("{}-{port}", lb.load_balancer_name);
+                TargetGroup {
+                    target_group_arn: format!(
+                        "arn:aws:elasticloadbalancing:{region}:{account}:targetgroup/{name}/{:016x}",
+                        self.ids.next_hex()
+                    ),
+                    target_group_name: name,
+                    protocol: Some("HTTP".into()),
+                    port: Some(port),
+                    vpc_id: lb.vpc_id.clone(),
+                    target_type: Some("instance".into()),
+                    load_balancer_arns: vec![lb.load_balancer_arn.clone()],
+                    target_health_descriptions: Some(targets.clone()),
+                }
+            })
+            .collect();
+        r.target_groups = Some(groups);
+    }
+
     fn databases(&mut self, r: &mut RegionSnapshot, plans: &[GroupPlan], net: &Net) {
         let (region, account) = (self.region, self.acct.id.to_string());
         for (gi, engine, port) in [(4usize, "mysql", 3306), (5, "postgres", 5432)] {
@@ -1429,6 +1483,9 @@ fn gen_region(acct: &Account, ri: usize, n_groups: usize, seed: u64, st: &mut St
     g.interfaces(&mut r, &plans, &net, st);
     g.load_balancers(&mut r, &plans, &net);
     g.databases(&mut r, &plans, &net);
+    g.target_groups(&mut r, &plans);
+    r.classic_load_balancers = Some(vec![]);
+    r.vpc_peering_connections = Some(vec![]);
     st.regions += 1;
     st.vpcs += r.vpcs.len();
     st.subnets += r.subnets.len();
