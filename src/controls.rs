@@ -404,7 +404,8 @@ pub const ALL: &[Control] = &[
 mod tests {
     use super::*;
 
-    /// DESIGN.md, "Control facts to encode", as one table: every fact the code
+    /// The control facts the product design lists (the source of each is in
+    /// the module doc), as one table: every fact the code
     /// relies on, checked against the constants above.
     #[test]
     fn control_facts_match_the_published_definitions() {

@@ -1,4 +1,4 @@
-//! DESIGN.md's "false alarms the peers' users complain about", one test each.
+//! The false alarms of docs/false-alarms.md (the precision ledger), one test each.
 //! Every test runs the whole assessment, so no check can make the alarm.
 
 use super::testing::{describe, TestOrg};
@@ -164,4 +164,180 @@ fn a_public_range_narrower_than_zero_is_not_the_internet() {
             "low sg-cdn: tcp 443 from 52.84.0.0/20, a public range of 4,096 addresses []"
         ]
     );
+}
+
+#[test]
+fn rules_whose_sources_together_cover_everything_are_anywhere() {
+    // The false negative beside the false alarms: 0.0.0.0/1 + 128.0.0.0/1 is
+    // the whole internet, and ssh from it on a public instance is critical.
+    let mut fx = TestOrg::new();
+    fx.sg("sg-split", &["tcp 22 0.0.0.0/1", "tcp 22 128.0.0.0/1"]);
+    fx.instance("i-1", "subnet-public", &["sg-split"], Some("198.51.100.12"));
+    let found = fx.run("SGA101");
+    assert_eq!(found.len(), 2, "{found:#?}");
+    assert!(
+        found.iter().all(|f| f.starts_with("critical sg-split: tcp 22 from ")
+            && f.contains("anywhere: 0.0.0.0/1 + 128.0.0.0/1 together cover every IPv4 internet address")),
+        "{found:#?}"
+    );
+}
+
+#[test]
+fn a_group_merely_without_an_iac_tag_is_not_a_medium_risk() {
+    // The textbook tiers, made by hand (no IaC tag): a governance signal, not
+    // a network risk. A console's marker is the medium finding.
+    let mut fx = TestOrg::new();
+    fx.sg(
+        "sg-alb",
+        &["tcp 443 0.0.0.0/0 desc=https", "tcp 80 0.0.0.0/0 desc=http"],
+    );
+    fx.load_balancer("shop", true, &["sg-alb"], &[80, 443]);
+    fx.sg("sg-web", &["tcp 443 sg-alb desc=from the alb"]);
+    fx.instance("i-web", "subnet-private", &["sg-web"], None);
+    fx.target_group("shop", "shop-web", "HTTPS", 443, &["i-web"]);
+    fx.sg("sg-db", &["tcp 3306 sg-web desc=from the web tier"]);
+    fx.rds("orders", false, 3306, &["sg-db"]);
+    fx.sg(
+        "sg-cache",
+        &[
+            "tcp 6379 sg-cache desc=cluster",
+            "tcp 6379 sg-web desc=from the web tier",
+        ],
+    );
+    fx.interface("eni-cache", "interface", "subnet-private", &["sg-cache"]);
+    for g in ["sg-alb", "sg-web", "sg-db", "sg-cache"] {
+        let medium: Vec<String> = findings_about(&fx, g)
+            .into_iter()
+            .filter(|f| f.starts_with("medium") || f.starts_with("high") || f.starts_with("critical"))
+            .collect();
+        assert_eq!(medium, Vec::<String>::new(), "{g}");
+    }
+    fx.sg("sg-wiz", &[]);
+    fx.rename(
+        "sg-wiz",
+        "launch-wizard-4",
+        "launch-wizard-4 created 2026-01-01T00:00:00Z",
+    );
+    fx.instance("i-wiz", "subnet-private", &["sg-wiz"], None);
+    assert!(findings_about(&fx, "sg-wiz")[0]
+        .starts_with("medium sg-wiz: launch-wizard-4 has no infrastructure-as-code tag and was made in a console"));
+}
+
+#[test]
+fn icmp_for_path_mtu_discovery_from_anywhere_is_not_open_to_the_world() {
+    let mut fx = TestOrg::new();
+    fx.sg("sg-pmtu", &["icmp 3-4 0.0.0.0/0 desc=pmtu", "icmpv6 2 ::/0 desc=pmtu"]);
+    cfn(&mut fx, "sg-pmtu");
+    fx.instance("i-1", "subnet-private", &["sg-pmtu"], None);
+    assert_eq!(findings_about(&fx, "sg-pmtu"), Vec::<String>::new());
+    // Echo from anywhere is at most low.
+    let mut fx = TestOrg::new();
+    fx.sg("sg-ping", &["icmp 8 0.0.0.0/0 desc=ping"]);
+    cfn(&mut fx, "sg-ping");
+    fx.instance("i-1", "subnet-private", &["sg-ping"], None);
+    let found = findings_about(&fx, "sg-ping");
+    assert!(
+        found.iter().all(|f| f.starts_with("low") || f.starts_with("info")),
+        "{found:#?}"
+    );
+}
+
+#[test]
+fn all_traffic_from_the_alb_or_ssh_from_one_host_is_not_a_bypass() {
+    let mut fx = TestOrg::new();
+    fx.sg("sg-alb", &["tcp 443 0.0.0.0/0 desc=https"]);
+    fx.load_balancer("shop", true, &["sg-alb"], &[443]);
+    fx.sg(
+        "sg-web",
+        &[
+            "all - sg-alb desc=from the alb",
+            "tcp 22 203.0.113.7/32 desc=admin host",
+        ],
+    );
+    cfn(&mut fx, "sg-web");
+    fx.instance("i-web", "subnet-private", &["sg-web"], None);
+    fx.target_group("shop", "shop-web", "HTTP", 8080, &["i-web"]);
+    assert!(fx.run("SGA205").is_empty(), "{:#?}", fx.run("SGA205"));
+}
+
+#[test]
+fn admin_denies_before_the_ephemeral_allow_are_the_recommended_acl() {
+    let mut fx = TestOrg::new();
+    fx.nacl(
+        "acl-hardened",
+        false,
+        &[
+            "10 deny tcp 22 0.0.0.0/0",
+            "11 deny tcp 3389 0.0.0.0/0",
+            "12 deny udp 3389 0.0.0.0/0",
+            "13 deny tcp 5985-5986 0.0.0.0/0",
+            "14 deny tcp 23 0.0.0.0/0",
+            "15 deny tcp 5900 0.0.0.0/0",
+            "100 allow tcp 443 0.0.0.0/0",
+            "900 allow tcp 1024-65535 0.0.0.0/0",
+        ],
+        &["subnet-public", "subnet-private"],
+    );
+    assert!(
+        findings_about(&fx, "acl-hardened").is_empty(),
+        "{:#?}",
+        findings_about(&fx, "acl-hardened")
+    );
+}
+
+#[test]
+fn the_default_acl_is_low_when_no_group_behind_it_opens_an_admin_port() {
+    let mut fx = TestOrg::new();
+    fx.sg("sg-web", &["tcp 443 0.0.0.0/0"]);
+    fx.instance("i-web", "subnet-public", &["sg-web"], Some("198.51.100.13"));
+    let found = findings_about(&fx, "acl-main");
+    assert_eq!(found.len(), 1, "{found:#?}");
+    assert!(
+        found[0].starts_with("low acl-main: default network ACL allows admin ports"),
+        "{found:#?}"
+    );
+    // ...and medium when one does: the ACL is then the only wall.
+    fx.sg("sg-ssh", &["tcp 22 0.0.0.0/0"]);
+    fx.instance("i-ssh", "subnet-public", &["sg-ssh"], Some("198.51.100.14"));
+    let found = findings_about(&fx, "acl-main");
+    assert!(
+        found[0].starts_with("medium acl-main:") && found[0].contains("it is the only wall: sg-ssh tcp 22"),
+        "{found:#?}"
+    );
+}
+
+#[test]
+fn a_vpc_endpoint_open_to_its_vpc_is_what_aws_documents() {
+    let mut fx = TestOrg::critical();
+    fx.sg("sg-vpce", &["tcp 443 10.0.0.0/16 desc=the vpc"]);
+    cfn(&mut fx, "sg-vpce");
+    fx.interface("eni-vpce", "vpc_endpoint", "subnet-private", &["sg-vpce"]);
+    fx.config.critical.accounts = vec![crate::model::AccountId::parse(super::testing::ACCOUNT).unwrap()];
+    assert_eq!(findings_about(&fx, "sg-vpce"), Vec::<String>::new());
+}
+
+#[test]
+fn missing_listener_data_is_unknown_ports_never_no_ports() {
+    let mut fx = TestOrg::critical();
+    fx.sg("sg-lb", &["tcp 8443 0.0.0.0/0 desc=api"]);
+    cfn(&mut fx, "sg-lb");
+    fx.tag_sg(
+        "sg-lb",
+        Tag {
+            key: "criticality".into(),
+            value: "critical".into(),
+        },
+    );
+    fx.load_balancer("api", true, &["sg-lb"], &[]);
+    fx.gap(crate::model::Service::Elbv2, "DescribeListeners");
+    let found = findings_about(&fx, "sg-lb");
+    assert!(
+        found
+            .iter()
+            .all(|f| !f.contains("opens no port") && !f.contains("unauthorized")),
+        "{found:#?}"
+    );
+    let a = fx.assess();
+    let q5 = &a.accounts[0].questions[4];
+    assert!(q5.reason.contains("could not be judged"), "{}", q5.reason);
 }

@@ -1,6 +1,7 @@
 //! What the analysis produces: findings, and the small enums that qualify them.
 
 use std::fmt;
+use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
@@ -50,6 +51,16 @@ impl Question {
             Question::Q4 => "Who defines the security groups, and under what control?",
             Question::Q5 => "Do critical applications allow only the ports they need?",
             Question::Hygiene => "Are security groups kept tidy: no unused, default-open, temporary or stale groups?",
+        }
+    }
+
+    /// The least severity of an open finding that fails an item. Q4 is the
+    /// share of groups defined in code: a group outside it fails, whatever
+    /// the severity (info for a missing tag, medium for a console-made one).
+    pub fn failing_severity(self) -> Severity {
+        match self {
+            Question::Q4 => Severity::Info,
+            _ => Severity::Medium,
         }
     }
 
@@ -393,7 +404,7 @@ pub struct Finding {
     pub rule: Option<Box<RuleEvidence>>,
     /// Whether traffic from the internet gets to what the finding is about,
     /// and the path that proves it (or what stops it, or what is missing).
-    pub reachability: Option<Box<ReachRecord>>,
+    pub reachability: Option<Arc<ReachRecord>>,
     /// The external controls this finding fails (a subset of its check's).
     #[serde(skip)]
     pub controls: Vec<&'static Control>,

@@ -100,7 +100,7 @@ impl GroupSummary {
                     resource_id: a.target.resource_id(),
                     kind: a.target.kind(),
                     exposure: a.exposure,
-                    why: a.why.clone(),
+                    why: a.why(),
                     public_ips: a.public_ips.clone(),
                 })
                 .collect(),
@@ -222,16 +222,18 @@ fn check_accounts(accounts: &[AccountSnapshot], config: &Config, org: &OrgIndex)
                         gap.error.clone(),
                     ));
                 }
+                let mut unjudged = Vec::new();
                 let ctx = RegionCtx::new(config, org, account, region);
                 for check in ALL_CHECKS {
                     if let Run::PerRegion(run) = check.run {
                         run(
                             &ctx,
-                            &mut Emit::new(check, &account.account_id, &region.region, &mut findings),
+                            &mut Emit::new(check, &account.account_id, &region.region, &mut findings, &mut unjudged),
                         );
                     }
                 }
                 gather_facts(&ctx, &mut facts);
+                facts.not_judged(unjudged, ctx.region_name());
                 groups.extend(ctx.groups.iter().map(|g| GroupSummary::of(&ctx, g)));
             }
         }

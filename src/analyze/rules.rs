@@ -6,8 +6,8 @@
 
 use crate::config::Networks;
 use crate::model::{
-    AccountId, Cidr, IpPermission, PortRange, PrefixListEntry, PrefixListId, Protocol, SecurityGroup, ServicePort,
-    UserIdGroupPair,
+    AccountId, Cidr, IpPermission, PortRange, PrefixListEntry, PrefixListId, Protocol, SecurityGroup, SecurityGroupId,
+    ServicePort, UserIdGroupPair,
 };
 
 use super::finding::{RuleEvidence, RuleKey, SourceKey};
@@ -71,6 +71,71 @@ pub struct Rule<'s> {
     /// Its position among its group's rules of the same direction, one
     /// source at a time (what [`ingress`] and [`egress`] yield in order).
     pub index: usize,
+    /// The group whose rule it is.
+    pub group: &'s SecurityGroupId,
+    /// For ICMP and ICMPv6: the type and code it admits.
+    pub icmp: Option<Icmp>,
+}
+
+/// The ICMP messages an ICMP (or ICMPv6) rule admits: AWS writes the type
+/// in `FromPort` and the code in `ToPort`, `-1` for all.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Icmp {
+    /// `None`: every type.
+    pub kind: Option<u8>,
+    /// `None`: every code.
+    pub code: Option<u8>,
+}
+
+impl Icmp {
+    fn of(perm: &IpPermission) -> Option<Icmp> {
+        let v = |x: Option<i32>| x.filter(|n| (0..=255).contains(n)).map(|n| n as u8);
+        matches!(perm.ip_protocol, Protocol::Icmp | Protocol::Icmpv6).then(|| Icmp {
+            kind: v(perm.from_port),
+            code: v(perm.to_port),
+        })
+    }
+
+    /// Whether every message it admits is one that path-MTU discovery needs:
+    /// ICMP destination unreachable / fragmentation needed (type 3, code 4),
+    /// or ICMPv6 packet too big (type 2).
+    pub fn is_path_mtu(self, protocol: Protocol) -> bool {
+        match protocol {
+            Protocol::Icmp => self.kind == Some(3) && self.code == Some(4),
+            Protocol::Icmpv6 => self.kind == Some(2),
+            _ => false,
+        }
+    }
+
+    /// Whether it admits echo requests only (ping): ICMP type 8, ICMPv6 type 128.
+    pub fn is_echo_only(self, protocol: Protocol) -> bool {
+        match protocol {
+            Protocol::Icmp => self.kind == Some(8),
+            Protocol::Icmpv6 => self.kind == Some(128),
+            _ => false,
+        }
+    }
+
+    /// `all types`, `type 8 (echo request)`, `type 3 code 4 (fragmentation needed)`.
+    pub fn label(self, protocol: Protocol) -> String {
+        let name = match (protocol, self.kind, self.code) {
+            (Protocol::Icmp, Some(0), _) => " (echo reply)",
+            (Protocol::Icmp, Some(3), Some(4)) => " (fragmentation needed)",
+            (Protocol::Icmp, Some(3), _) => " (destination unreachable)",
+            (Protocol::Icmp, Some(8), _) => " (echo request)",
+            (Protocol::Icmp, Some(11), _) => " (time exceeded)",
+            (Protocol::Icmpv6, Some(1), _) => " (destination unreachable)",
+            (Protocol::Icmpv6, Some(2), _) => " (packet too big)",
+            (Protocol::Icmpv6, Some(128), _) => " (echo request)",
+            (Protocol::Icmpv6, Some(129), _) => " (echo reply)",
+            _ => "",
+        };
+        match (self.kind, self.code) {
+            (None, _) => "all types".to_string(),
+            (Some(t), None) => format!("type {t}{name}"),
+            (Some(t), Some(c)) => format!("type {t} code {c}{name}"),
+        }
+    }
 }
 
 impl<'s> Rule<'s> {
@@ -122,6 +187,11 @@ impl<'s> Rule<'s> {
             Source::Group(g) => Some(g),
             _ => None,
         }
+    }
+
+    /// Whether it admits only the ICMP messages path-MTU discovery needs.
+    pub fn is_path_mtu(&self) -> bool {
+        self.icmp.is_some_and(|i| i.is_path_mtu(self.protocol))
     }
 
     /// A reference to the rule's own group: members talk to each other.
@@ -195,6 +265,7 @@ impl<'s> Rule<'s> {
 struct Side<'s> {
     egress: bool,
     owner: Option<&'s AccountId>,
+    group: &'s SecurityGroupId,
 }
 
 fn rule<'s>(perm: &'s IpPermission, side: Side<'s>, source: Source<'s>, description: &'s Option<String>) -> Rule<'s> {
@@ -206,6 +277,8 @@ fn rule<'s>(perm: &'s IpPermission, side: Side<'s>, source: Source<'s>, descript
         egress: side.egress,
         owner: side.owner,
         index: 0,
+        group: side.group,
+        icmp: Icmp::of(perm),
     }
 }
 
@@ -234,6 +307,7 @@ pub fn ingress(sg: &SecurityGroup) -> impl Iterator<Item = Rule<'_>> {
     let side = Side {
         egress: false,
         owner: sg.owner_id.as_ref(),
+        group: &sg.group_id,
     };
     numbered(sg.ip_permissions.iter().flat_map(move |p| flatten(p, side)))
 }
@@ -247,6 +321,7 @@ pub fn egress(sg: &SecurityGroup) -> impl Iterator<Item = Rule<'_>> {
     let side = Side {
         egress: true,
         owner: sg.owner_id.as_ref(),
+        group: &sg.group_id,
     };
     numbered(sg.ip_permissions_egress.iter().flat_map(move |p| flatten(p, side)))
 }

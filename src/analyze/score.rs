@@ -21,6 +21,7 @@ use time::{Date, Duration};
 use crate::config::{Attestation, Config};
 use crate::model::{AccountSnapshot, CollectionStatus, Region, SecurityGroupId, Service};
 
+use super::checks::Unjudged;
 use super::exceptions::format_date;
 use super::finding::{Exposure, Finding, PerQuestion, PerSeverity, Question, Severity, Subject};
 
@@ -104,6 +105,29 @@ pub struct AccountFacts {
     pub region_failures: Vec<(Region, String)>,
     /// `(region, service, operation, error)` for partial regions.
     pub gaps: Vec<(Region, Service, String, String)>,
+}
+
+impl AccountFacts {
+    /// Items that checks could not judge in `region`: not assessed in their
+    /// question (unless a finding fails them anyway), never passing.
+    pub fn not_judged(&mut self, unjudged: Vec<Unjudged>, region: &Region) {
+        for u in unjudged {
+            let q = u.question;
+            let (Some(in_scope), Some(unknown), Some(why)) = (
+                self.in_scope.get_mut(q),
+                self.unknown.get_mut(q),
+                self.unknown_why.get_mut(q),
+            ) else {
+                continue;
+            };
+            in_scope.remove(&u.subject);
+            unknown.insert(u.subject);
+            let reason = format!("{} in {region}", u.why);
+            if !why.contains(&reason) {
+                why.push(reason);
+            }
+        }
+    }
 }
 
 /// What the technical signals say, beside the scores.
@@ -287,7 +311,7 @@ fn tally<'f>(facts: &AccountFacts, findings: &[&'f Finding]) -> Tally<'f> {
         let (Some(in_scope), Some(unknown)) = (facts.in_scope.get(q), facts.unknown.get(q)) else {
             continue;
         };
-        if f.severity >= Severity::Medium && (in_scope.contains(&f.subject) || unknown.contains(&f.subject)) {
+        if f.severity >= q.failing_severity() && (in_scope.contains(&f.subject) || unknown.contains(&f.subject)) {
             t.failing[q].insert(&f.subject);
             t.critical[q] |= f.severity == Severity::Critical;
             t.unverified[q] += usize::from(f.exposure == Some(Exposure::Unknown));
@@ -371,18 +395,28 @@ fn score_question(q: Question, facts: &AccountFacts, tally: &Tally, blocked: Opt
     } else {
         Status::Partial
     };
-    result.reason = if fails == 0 {
-        format!(
+    result.reason = match (q, fails) {
+        (Question::Q4, _) => format!(
+            "{} of {items} {} {} defined in infrastructure as code{}",
+            items - fails,
+            q.items(),
+            if items - fails == 1 { "is" } else { "are" },
+            match fails {
+                0 => String::new(),
+                1 => "; 1 is not".to_string(),
+                n => format!("; {n} are not"),
+            }
+        ),
+        (_, 0) => format!(
             "none of {items} {} has a finding of medium severity or worse",
             q.items()
-        )
-    } else {
-        format!(
+        ),
+        _ => format!(
             "{fails} of {items} {} {} an open finding of medium severity or worse{}",
             q.items(),
             if fails == 1 { "has" } else { "have" },
             if critical { ", one of them critical" } else { "" }
-        )
+        ),
     };
     if not_assessed_items > 0 {
         result.reason.push_str(&format!(

@@ -131,6 +131,11 @@ fn parse_rule(spec: &str) -> (bool, IpPermission) {
     let protocol: Protocol = proto.parse().unwrap();
     let (from, to) = match ports {
         "-" => (None, None),
+        // ICMP: `type` or `type-code`, as AWS keeps them in FromPort/ToPort.
+        p if matches!(protocol, Protocol::Icmp | Protocol::Icmpv6) => match p.split_once('-') {
+            Some((t, c)) => (Some(t.parse().unwrap()), Some(c.parse().unwrap())),
+            None => (Some(p.parse().unwrap()), Some(-1)),
+        },
         p => {
             let r: PortRange = p.parse().unwrap();
             (Some(i32::from(r.from)), Some(i32::from(r.to)))
@@ -809,12 +814,13 @@ impl TestOrg {
         };
         let org = super::context::OrgIndex::new(&self.snapshot);
         let mut out = Vec::new();
+        let mut unjudged = Vec::new();
         for account in &self.snapshot.accounts {
             for region in &account.regions {
                 let ctx = super::context::RegionCtx::new(&self.config, &org, account, region);
                 run(
                     &ctx,
-                    &mut super::checks::Emit::new(check, &account.account_id, &region.region, &mut out),
+                    &mut super::checks::Emit::new(check, &account.account_id, &region.region, &mut out, &mut unjudged),
                 );
             }
         }

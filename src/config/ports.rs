@@ -46,9 +46,21 @@ pub struct Networks {
     /// Admin access is a recognised bastion pattern when every source is a
     /// security-group reference or one of at most this many single hosts.
     pub bastion_max_host_sources: usize,
+    /// Networks by name (`"on-prem Frankfurt" = ["10.100.0.0/20"]`): a rule
+    /// from one of them is a named grant, and findings say its name.
+    #[serde(skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub named: std::collections::BTreeMap<String, Vec<Cidr>>,
 }
 
 impl Networks {
+    /// The configured name of the network that holds `cidr`, if one does.
+    pub fn name_of(&self, cidr: Cidr) -> Option<&str> {
+        self.named
+            .iter()
+            .find(|(_, blocks)| blocks.iter().any(|b| b.contains(&cidr)))
+            .map(|(name, _)| name.as_str())
+    }
+
     /// The prefix length at or below which `cidr` counts as wide (public) or
     /// broad (private), for its address family.
     pub fn broad_prefix(&self, cidr: Cidr) -> u8 {
@@ -69,6 +81,7 @@ impl Default for Networks {
             broad_private_prefix_v4: 8,
             broad_private_prefix_v6: 32,
             bastion_max_host_sources: 4,
+            named: Default::default(),
         }
     }
 }

@@ -69,7 +69,7 @@ impl<'a> Listed<'a> {
         Listed {
             record: FindingRecord::new(f, names),
             reach: r.map(|r| r.summary()),
-            path: r.filter(|r| !r.path.is_empty()).map(|r| r.path_line()),
+            path: r.filter(|r| r.has_path()).map(|r| r.path_line()),
         }
     }
 }

@@ -195,5 +195,5 @@ fn the_catalogue_lists_and_explains_checks() {
     assert!(text.contains("How to fix it"));
     let out = sgaudit(&["checks", "--json"]);
     let all: Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(all.as_array().unwrap().len(), 22);
+    assert_eq!(all.as_array().unwrap().len(), 26);
 }

@@ -123,7 +123,7 @@ fn a_second_run_tells_new_fixed_persisting_changed_and_unknown() {
     );
     // media-cdn was not collected: its findings are unknown, never fixed.
     let unknown = diff["unknown"].as_array().unwrap();
-    assert_eq!(unknown.len(), 3);
+    assert_eq!(unknown.len(), 4);
     assert!(unknown
         .iter()
         .all(|f| f["account_id"] == "666666666666" && f["reason"].as_str().unwrap().contains("denied this month")));

@@ -308,7 +308,11 @@ fn run_against_a_seeded_organization_finds_what_was_seeded_and_only_reads() {
         has_finding(&f, "SGA201", "internal-api-alb"),
         "an internal ALB open to anywhere"
     );
-    assert!(has_finding(&f, "SGA205", "data-api"), "a web tier around its ALB");
+    assert!(
+        has_finding(&f, "SGA205", "data-api"),
+        "a web tier around its ALB; target groups: {:#}",
+        data_eu["TargetGroups"]
+    );
     assert!(has_finding(&f, "SGA204", "search"), "10.0.0.0/8 on a tier");
     assert!(has_finding(&f, "SGA901", "quick-fix"), "an unused group");
     assert!(has_finding(&f, "SGA902", "default"), "a default group with rules");
@@ -578,4 +582,84 @@ fn route_tables_denied_in_one_account_region_make_its_verdicts_unknown() {
         .iter()
         .filter(|x| x["account_id"] == shop)
         .all(|x| x["exposure"] != "unknown"));
+}
+
+/// Issue 15's "done when": the textbook tiers built by hand (no IaC tag),
+/// path-MTU ICMP from anywhere, a web group taking all traffic from its ALB
+/// with SSH from one host, admin denies before the ephemeral allow: no
+/// finding of medium or worse on any of those groups; and the real finding
+/// beside them (SSH from 0.0.0.0/1 + 128.0.0.0/1 on a public instance) is
+/// critical.
+#[test]
+fn precision_lab_raises_nothing_medium_on_clean_groups() {
+    let Some(py) = require_python() else { return };
+    let moto = moto(&py);
+    let seeded = seed(&py, &moto, &["--scenario", "textbook"]);
+    let lab = seeded["accounts"]["precision-lab"].as_str().unwrap().to_string();
+    let tmp = tempfile::tempdir().unwrap();
+    let proxy = proxy(&py, &moto, &[]);
+    let (dir, out) = run(&proxy.url, tmp.path(), "run");
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    let f: Vec<Value> = findings(&dir)
+        .into_iter()
+        .filter(|x| x["account_id"] == lab.as_str())
+        .collect();
+    let serious = |x: &Value| ["critical", "high", "medium"].contains(&x["severity"].as_str().unwrap());
+    let clean = [
+        "web-alb",
+        "web",
+        "orders-db",
+        "sessions-cache",
+        "cdn-origin",
+        "office-ssh",
+    ];
+    let alarms: Vec<String> = f
+        .iter()
+        .filter(|x| serious(x) && clean.iter().any(|g| x["security_group_name"] == *g))
+        .map(|x| {
+            format!(
+                "{} {} {}: {}",
+                x["severity"], x["check_id"], x["security_group_name"], x["summary"]
+            )
+        })
+        .collect();
+    assert!(alarms.is_empty(), "false alarms on clean groups: {alarms:#?}");
+    // The hardened ACL raises nothing; the instances of the clean tiers have
+    // no serious finding either (SSH from one office /24 is low).
+    let acl = seeded["network_acls"]["precision-lab"]["eu-west-1"]["precision-public"]
+        .as_str()
+        .unwrap();
+    assert!(
+        !f.iter().any(|x| x["resource_ids"].to_string().contains(acl)),
+        "the ACL with admin denies before the ephemeral allow: {:#?}",
+        f.iter().filter(|x| x["check_id"] == "SGA102").collect::<Vec<_>>()
+    );
+    let bastion = seeded["instances"]["precision-lab"]["eu-west-1"]["office-bastion"]
+        .as_str()
+        .unwrap();
+    assert!(
+        f.iter()
+            .filter(|x| x["resource_ids"].to_string().contains(bastion) && x["check_id"] == "SGA302")
+            .all(|x| !serious(x)),
+        "{f:#?}"
+    );
+    // Every Q4 finding is a signal, not a risk: info or low.
+    assert!(
+        f.iter()
+            .filter(|x| x["check_id"] == "SGA401")
+            .all(|x| ["info", "low"].contains(&x["severity"].as_str().unwrap())),
+        "{f:#?}"
+    );
+    // The real one is found, and critical.
+    let split: Vec<&Value> = f
+        .iter()
+        .filter(|x| x["check_id"] == "SGA101" && x["security_group_name"] == "ssh-split")
+        .collect();
+    assert_eq!(split.len(), 2, "{f:#?}");
+    assert!(split.iter().all(|x| x["severity"] == "critical"
+        && x["reachability"]["verdict"] == "reachable"
+        && x["summary"]
+            .as_str()
+            .unwrap()
+            .contains("together cover every IPv4 internet address")));
 }

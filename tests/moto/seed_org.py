@@ -15,7 +15,9 @@ Scenarios:
             world, a default group in use), sandbox-ml (empty), and edge-lab
             (reachability: an ACL that denies SSH in a public subnet, an
             internet-facing NLB without groups in front of a private instance,
-            a publicly accessible database in private subnets, an IPv6 VPC).
+            a publicly accessible database in private subnets, an IPv6 VPC), and
+            precision-lab (the textbook tiers built by hand, without IaC tags:
+            the false alarms a reviewer would dismiss, beside real findings).
   bulk      N accounts x regions x M groups of generated rules, for benchmarks.
 
 The same --seed on a fresh moto gives the same ids (moto's random generator is
@@ -275,9 +277,12 @@ class Region:
         self.record("instances", name, instance_id)
         return instance_id
 
-    def load_balancer(self, name, scheme, subnets, groups, listeners):
+    def load_balancer(self, name, scheme, subnets, groups, listeners, forward_to=None):
         """An application load balancer. listeners: (port, protocol) pairs;
-        HTTPS ones get an ACM certificate requested for the purpose."""
+        HTTPS ones get an ACM certificate requested for the purpose. With
+        forward_to (a target group ARN) the listeners forward there, else they
+        answer 404. (moto fills a target group's LoadBalancerArns only when a
+        listener is created with the forward action, not on ModifyListener.)"""
         elbv2 = self.account.client("elbv2", self.name)
         arn = elbv2.create_load_balancer(Name=name, Subnets=list(subnets), SecurityGroups=list(groups), Scheme=scheme,
                                          Type="application", IpAddressType="ipv4", Tags=tags(name)
@@ -288,10 +293,10 @@ class Region:
                 cert = self.account.client("acm", self.name).request_certificate(
                     DomainName=f"{name}.example.com")["CertificateArn"]
                 extra["Certificates"] = [{"CertificateArn": cert}]
-            elbv2.create_listener(LoadBalancerArn=arn, Protocol=protocol, Port=port, DefaultActions=[{
+            action = {"Type": "forward", "TargetGroupArn": forward_to} if forward_to else {
                 "Type": "fixed-response",
-                "FixedResponseConfig": {"StatusCode": "404", "ContentType": "text/plain", "MessageBody": "not found"}}],
-                **extra)
+                "FixedResponseConfig": {"StatusCode": "404", "ContentType": "text/plain", "MessageBody": "not found"}}
+            elbv2.create_listener(LoadBalancerArn=arn, Protocol=protocol, Port=port, DefaultActions=[action], **extra)
         self.record("load_balancers", name, arn)
         return arn
 
@@ -322,10 +327,12 @@ def textbook(seeder):
     legacy = seeder.create_account("legacy-dev", dev)
     seeder.create_account("sandbox-ml", sandbox)  # nothing in it but what moto gives every account
     edge = seeder.create_account("edge-lab", dev)
+    precision = seeder.create_account("precision-lab", prod)
     shop_prod(shop.region("eu-west-1"))
     data_platform(data.region("eu-west-1"), shop_account_id=shop.id)
     legacy_dev(legacy.region("eu-west-1"), legacy.region("us-east-1"))
     edge_lab(edge.region("eu-west-1"))
+    precision_lab(precision.region("eu-west-1"))
 
 
 def shop_prod(r):
@@ -384,8 +391,14 @@ def data_platform(r, shop_account_id):
         rule("tcp", 8443, "10.20.0.0/16", description="incident 2031")])  # attached to nothing
     bastion = r.sg(vpc, "bastion", "Hardened bastion: SSH from the office NAT only", extra_tags=tf, ingress=[
         rule("tcp", 22, "198.51.100.10/32", description="office NAT")])
-    r.load_balancer("data-api", "internal", private, [alb], [(443, "HTTPS")])
-    r.instance("api-a", private[0], [api])
+    api_a = r.instance("api-a", private[0], [api])
+    # The ALB forwards to the API servers on 8080: what makes 8080 from
+    # anywhere a way around it (SGA205).
+    elbv2 = r.account.client("elbv2", r.name)
+    tg = elbv2.create_target_group(Name="data-api-8080", Protocol="HTTP", Port=8080, VpcId=vpc["id"],
+                                   TargetType="instance")["TargetGroups"][0]["TargetGroupArn"]
+    elbv2.register_targets(TargetGroupArn=tg, Targets=[{"Id": api_a, "Port": 8080}])
+    r.load_balancer("data-api", "internal", private, [alb], [(443, "HTTPS")], forward_to=tg)
     r.instance("bastion", public, [bastion])  # public IP from the subnet's MapPublicIpOnLaunch
 
 
@@ -490,6 +503,79 @@ def edge_lab(r):
     v4only = r.sg(vpc, "v4-only-web", "An IPv6 rule on an instance without IPv6", ingress=[
         rule("tcp", 443, "::/0", description="v6")])
     r.instance("v4-only", dual, [v4only])
+
+
+def acl_entries(ec2, acl, entries):
+    """entries: (number, action, protocol, ports or None, cidr, egress)."""
+    for number, action, protocol, ports, cidr, egress in entries:
+        extra = {"PortRange": {"From": ports[0], "To": ports[1]}} if ports else {}
+        ec2.create_network_acl_entry(NetworkAclId=acl, RuleNumber=number, Protocol=protocol, RuleAction=action,
+                                     Egress=egress, CidrBlock=cidr, **extra)
+
+
+def use_acl(ec2, acl, subnet):
+    assoc = [a for a in ec2.describe_network_acls(Filters=[{"Name": "association.subnet-id", "Values": [subnet]}])
+             ["NetworkAcls"][0]["Associations"] if a["SubnetId"] == subnet][0]
+    ec2.replace_network_acl_association(AssociationId=assoc["NetworkAclAssociationId"], NetworkAclId=acl)
+
+
+def precision_lab(r):
+    """The guidance's textbook tiers, made by hand (no IaC tag anywhere): an
+    ALB open on 80/443, a web tier taking all traffic from the ALB's group
+    with SSH from one admin host and path-MTU ICMP from anywhere, a database
+    and a self-referencing cache only from the web tier, a CDN-origin ALB open
+    to two CDN ranges, SSH from one office /24, behind a network ACL whose
+    admin-port denies precede the ephemeral allow. Beside them, one real
+    finding: SSH from 0.0.0.0/1 + 128.0.0.0/1 on a public instance."""
+    log("seeding precision-lab eu-west-1")
+    ec2 = r.ec2
+    vpc = r.vpc("precision", "10.60.0.0/16")
+    public = [r.subnet(vpc, f"precision-public-{az}", f"10.60.{i}.0/24", az, public_ip_on_launch=True)
+              for i, az in enumerate("ab")]
+    private = [r.subnet(vpc, f"precision-private-{az}", f"10.60.{10 + i}.0/24", az) for i, az in enumerate("ab")]
+    legacy = r.subnet(vpc, "precision-legacy", "10.60.30.0/24", "a", public_ip_on_launch=True)
+    r.route_table(vpc, "precision-public", public + [legacy], to_igw=True)
+    r.route_table(vpc, "precision-private", private, to_igw=False)
+    acl = ec2.create_network_acl(VpcId=vpc["id"])["NetworkAcl"]["NetworkAclId"]
+    admin = [("6", (22, 22)), ("6", (3389, 3389)), ("17", (3389, 3389)), ("6", (5985, 5986)), ("6", (23, 23)),
+             ("6", (5900, 5900))]
+    acl_entries(ec2, acl, [(5, "allow", "6", (22, 22), "198.51.100.0/24", False)]
+                + [(10 + i, "deny", p, ports, "0.0.0.0/0", False) for i, (p, ports) in enumerate(admin)]
+                + [(100, "allow", "6", (80, 80), "0.0.0.0/0", False), (110, "allow", "6", (443, 443), "0.0.0.0/0", False),
+                   (120, "allow", "1", None, "0.0.0.0/0", False),
+                   (900, "allow", "6", (1024, 65535), "0.0.0.0/0", False),
+                   (100, "allow", "-1", None, "0.0.0.0/0", True)])
+    for s in public:
+        use_acl(ec2, acl, s)
+    r.record("network_acls", "precision-public", acl)
+    alb = r.sg(vpc, "web-alb", "Load balancer of the web application", ingress=[
+        rule("tcp", 80, "0.0.0.0/0", description="HTTP"), rule("tcp", 443, "0.0.0.0/0", description="HTTPS")])
+    web = r.sg(vpc, "web", "Web servers")
+    r.authorize(web, [rule("-1", None, alb, description="everything from the ALB"),
+                      rule("tcp", 22, "203.0.113.7/32", description="admin host"),
+                      rule("icmp", (3, 4), "0.0.0.0/0", description="path MTU discovery")])
+    db = r.sg(vpc, "orders-db", "Orders database", ingress=[rule("tcp", 5432, web, description="from the web tier")])
+    cache = r.sg(vpc, "sessions-cache", "Session cache")
+    r.authorize(cache, [rule("tcp", 6379, cache, description="cluster"),
+                        rule("tcp", 6379, web, description="from the web tier")])
+    origin = r.sg(vpc, "cdn-origin", "Origin behind the CDN", ingress=[
+        rule("tcp", 443, "52.84.0.0/15", description="CDN range 1"),
+        rule("tcp", 443, "54.230.0.0/16", description="CDN range 2")])
+    office = r.sg(vpc, "office-ssh", "SSH from the office", ingress=[
+        rule("tcp", 22, "198.51.100.0/24", description="office")])
+    split = r.sg(vpc, "ssh-split", "SSH, opened in two halves", ingress=[
+        rule("tcp", 22, "0.0.0.0/1", description="first half"), rule("tcp", 22, "128.0.0.0/1", description="second half")])
+    webs = [r.instance(f"web-{az}", s, [web]) for az, s in zip("ab", private)]
+    elbv2 = r.account.client("elbv2", r.name)
+    tg = elbv2.create_target_group(Name="web-80", Protocol="HTTP", Port=80, VpcId=vpc["id"],
+                                   TargetType="instance")["TargetGroups"][0]["TargetGroupArn"]
+    elbv2.register_targets(TargetGroupArn=tg, Targets=[{"Id": i, "Port": 80} for i in webs])
+    r.load_balancer("web-alb", "internet-facing", public, [alb], [(80, "HTTP")], forward_to=tg)
+    r.load_balancer("cdn-origin", "internet-facing", public, [origin], [(443, "HTTPS")])
+    r.database("orders", "postgres", 5432, private, [db], public=False)
+    r.instance("cache-1", private[0], [cache])
+    r.instance("office-bastion", public[0], [office])
+    r.instance("legacy-box", legacy, [split])
 
 
 # -------------------------------------------------------------------- bulk

@@ -89,7 +89,9 @@ fn controls_for(open: &[&ServicePort], ipv6: bool) -> Vec<&'static Control> {
     if opens(22, Protocol::Tcp) {
         out.extend([&controls::EC2_13, &controls::RESTRICTED_SSH]);
     }
-    if opens(3389, Protocol::Tcp) || opens(3389, Protocol::Udp) {
+    // EC2.14 is backed by restricted-common-ports, which judges TCP only: an
+    // RDP-over-UDP rule fails EC2.53/54 (any protocol), not EC2.14.
+    if opens(3389, Protocol::Tcp) {
         out.push(&controls::EC2_14);
     }
     let remote_admin = controls::REMOTE_ADMIN_PORTS_ANY_PROTOCOL
@@ -190,6 +192,19 @@ mod tests {
         );
         fx.sg("sg-bastion", &[]);
         assert_eq!(fx.run(ID), Vec::<String>::new());
+    }
+
+    #[test]
+    fn udp_only_rdp_maps_to_the_any_protocol_controls_not_ec2_14() {
+        let mut fx = TestOrg::new();
+        fx.sg("sg-rdp-udp", &["udp 3389 0.0.0.0/0"]);
+        let found = fx.run(ID);
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert!(
+            found[0].contains("[EC2.53 vpc-sg-port-restriction-check EC2.19 5.2 5.3]"),
+            "{found:?}"
+        );
+        assert!(!found[0].contains("EC2.14"), "{found:?}");
     }
 
     #[test]

@@ -1,7 +1,13 @@
 //! ## What it does
-//! Flags inbound rules whose source is a private range wider than the group's
-//! own VPC, or as wide as the configured limit (`/8` by default), where a
-//! security-group reference to the calling tier would grant only that tier.
+//! Flags inbound rules whose source is a private range that is broad by
+//! containment: strictly wider than the group's own VPC (it contains it), as
+//! wide as the configured limit (`/8` by default), or a whole RFC 1918 range.
+//! Exactly the VPC's own range is reported only on critical tiers such as
+//! databases, at low (a reference to the calling tier's group would serve),
+//! and never on interface VPC endpoints, for which AWS documents that grant.
+//! A specific other network (a peered VPC, an on-premises range) is a named
+//! grant, reported at low with its name when the peering connections or
+//! `[networks.named]` know it.
 //!
 //! ## Why is this bad?
 //! `10.0.0.0/8` on a database reads "the company network": every peered VPC,
@@ -9,6 +15,7 @@
 //! tiers by security-group references so that only the tier in front can call.
 
 use crate::analyze::checks::*;
+use crate::analyze::context::{Group, Target};
 use crate::analyze::rules;
 use crate::model::Cidr;
 
@@ -19,64 +26,160 @@ pub const CHECK: Check = Check {
         question: Question::Q2,
         identity: Identity::Rule,
         title: "Tier opened to a broad private range instead of the calling tier",
-        severity: SeverityRule::ByExposure {
-            internet: Severity::Medium,
-            internal: Severity::Medium,
-            unattached: Severity::Low,
-        },
+        severity: SeverityRule::Described(
+            "medium for a range wider than the group's VPC, a /8 or wider, or an RFC 1918 range whole (low when \
+             unattached); low for exactly the VPC's range on a critical tier, and for a specific other network",
+        ),
         controls: &[],
-        what:
-            "Inbound rules from a private CIDR that is wider than every CIDR block of the group's VPC, or at least as \
-               wide as `[networks] broad_private_prefix_v4` / `_v6` (/8 and /32 by default). A load balancer's own \
-               listener ports are not reported: people, not tiers, call those.",
-        why:
-            "A broad private range means \"the whole company network\": peered VPCs, VPN users, build agents, anything \
+        what: "Inbound rules from a private range that contains the group's VPC and more, is at least as wide as \
+               `[networks] broad_private_prefix_v4` / `_v6` (/8 and /32 by default), or is an RFC 1918 range whole \
+               (10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16). Exactly the VPC's own range is reported only on critical \
+               tiers (databases and other `[critical]` resources), at low, and never on interface VPC endpoints. A \
+               specific network outside the VPC is reported at low as a named grant, with its name when a peering \
+               connection or `[networks.named]` gives one. A load balancer's own listener ports are not reported: \
+               people, not tiers, call those.",
+        why: "A broad private range means \"the whole company network\": peered VPCs, VPN users, build agents, anything \
               compromised inside. The guidance joins tiers by security-group references (ALB -> web -> database) so \
               that each tier accepts only the one in front of it, and an instance added by autoscaling is covered by \
               its group, not by an address plan.",
-        remediation:
-            "Replace the CIDR with the calling tier's security group (`UserIdGroupPair`), for example allow \
-                      3306 only from the web tier's group. If the callers are people on a VPN, use the VPN's own range.",
+        remediation: "Replace the CIDR with the calling tier's security group (`UserIdGroupPair`), for example allow \
+                      3306 only from the web tier's group. If the callers are people on a VPN, use the VPN's own range, \
+                      and name it in `[networks.named]` so that the grant reads as what it is.",
     },
     run: Run::PerRegion(run),
 };
 
-fn run(ctx: &RegionCtx, emit: &mut Emit) {
-    let n = &ctx.config.networks;
-    for g in &ctx.groups {
-        let vpc_cidrs: Vec<Cidr> =
-            g.sg.vpc_id
+/// The RFC 1918 ranges: granting one whole is granting every private network.
+const RFC1918: [&str; 3] = ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"];
+
+/// What a private source is, next to the group's VPC.
+enum Grant {
+    /// Contains the VPC and more, or is /8 or wider, or an RFC 1918 range whole.
+    Broad(String),
+    /// Exactly one of the VPC's own blocks.
+    OwnVpc(Cidr),
+    /// Inside the VPC: a subnet, a host.
+    Inside,
+    /// Outside the VPC: another network, named when it can be.
+    Other(Option<String>),
+}
+
+fn grant(ctx: &RegionCtx, g: &Group, cidr: Cidr) -> Grant {
+    let vpc: Vec<Cidr> =
+        g.sg.vpc_id
+            .as_ref()
+            .and_then(|v| ctx.vpc(v))
+            .map(|v| v.cidrs().filter(|c| c.is_ipv6() == cidr.is_ipv6()).collect())
+            .unwrap_or_default();
+    if let Some(v) = vpc.iter().find(|v| cidr.contains(v) && **v != cidr) {
+        return Grant::Broad(format!("wider than its VPC ({v})"));
+    }
+    let limit = ctx.config.networks.broad_prefix(cidr);
+    if cidr.prefix_len() <= limit {
+        return Grant::Broad(format!("/{limit} or wider"));
+    }
+    if RFC1918.iter().any(|r| r.parse::<Cidr>().is_ok_and(|r| r == cidr)) {
+        return Grant::Broad("an RFC 1918 range whole".into());
+    }
+    if let Some(v) = vpc.iter().find(|v| **v == cidr) {
+        return Grant::OwnVpc(*v);
+    }
+    if vpc.iter().any(|v| v.contains(&cidr)) {
+        return Grant::Inside;
+    }
+    Grant::Other(network_name(ctx, g, cidr))
+}
+
+/// The name of a network outside the group's VPC: a peered VPC (from the
+/// region's peering connections), else the config's `[networks.named]`.
+fn network_name(ctx: &RegionCtx, g: &Group, cidr: Cidr) -> Option<String> {
+    let own = g.sg.vpc_id.as_ref()?;
+    for p in ctx.region.vpc_peering_connections.iter().flatten() {
+        let (Some(a), Some(b)) = (&p.accepter_vpc_info, &p.requester_vpc_info) else {
+            continue;
+        };
+        let other = if a.vpc_id.as_ref() == Some(own) {
+            b
+        } else if b.vpc_id.as_ref() == Some(own) {
+            a
+        } else {
+            continue;
+        };
+        let blocks = other
+            .cidr_block
+            .iter()
+            .chain(other.cidr_block_set.iter().map(|c| &c.cidr_block))
+            .chain(other.ipv6_cidr_block_set.iter().map(|c| &c.ipv6_cidr_block));
+        if blocks.into_iter().any(|b| b.contains(&cidr)) {
+            let account = other
+                .owner_id
                 .as_ref()
-                .and_then(|v| ctx.vpc(v))
-                .map(|v| v.cidrs().collect())
+                .map(|o| format!(", account {o}"))
                 .unwrap_or_default();
+            return Some(format!(
+                "peered {} via {}{account}",
+                other.vpc_id.as_ref().map_or("VPC", |v| v.as_str()),
+                p.vpc_peering_connection_id
+            ));
+        }
+    }
+    ctx.config.networks.name_of(cidr).map(|n| format!("\"{n}\""))
+}
+
+/// Whether the group is a critical tier for the VPC-range grant: a critical
+/// resource, or a database.
+fn critical_tier(g: &Group) -> bool {
+    g.critical
+        || g.attachments
+            .iter()
+            .any(|a| matches!(a.target, Target::DbInstance(_) | Target::DbCluster(_)))
+}
+
+fn only_endpoints(g: &Group) -> bool {
+    g.is_attached()
+        && g.attachments.iter().all(|a| {
+            matches!(a.target, Target::Interface { eni, .. } if eni.interface_type.as_deref() == Some("vpc_endpoint"))
+        })
+}
+
+fn run(ctx: &RegionCtx, emit: &mut Emit) {
+    for g in &ctx.groups {
         for rule in rules::ingress(g.sg) {
             let Some(cidr) = rule.cidr() else { continue };
             if cidr.is_anywhere() || !cidr.is_private() || g.rule_serves_listeners(&rule) {
                 continue;
             }
-            let limit = n.broad_prefix(cidr);
-            let same_family: Vec<&Cidr> = vpc_cidrs.iter().filter(|v| v.is_ipv6() == cidr.is_ipv6()).collect();
-            let wider_than_vpc =
-                !same_family.is_empty() && same_family.iter().all(|v| cidr.host_bits() > v.host_bits());
-            if cidr.prefix_len() > limit && !wider_than_vpc {
-                continue;
+            let what = format!("{} from {} ({})", rule.traffic_label(), cidr, cidr.size_label());
+            match grant(ctx, g, cidr) {
+                Grant::Broad(why) => {
+                    let severity = if g.is_attached() {
+                        Severity::Medium
+                    } else {
+                        Severity::Low
+                    };
+                    let summary = format!(
+                        "{what}, {why}: a reference to the calling tier's security group would grant only that tier"
+                    );
+                    emit.rule_at(g, &rule, severity, summary);
+                }
+                Grant::OwnVpc(v) if critical_tier(g) && !only_endpoints(g) => {
+                    let summary = format!(
+                        "{what}, the whole of its VPC's range {v} on a critical tier: a reference to the calling tier's \
+                         security group would serve"
+                    );
+                    emit.rule_at(g, &rule, Severity::Low, summary);
+                }
+                Grant::Other(name) => {
+                    let summary = match name {
+                        Some(n) => format!("{what}, a named grant to {n}"),
+                        None => format!(
+                            "{what}, a network outside its VPC that no peering connection or [networks.named] names"
+                        ),
+                    };
+                    emit.rule_at(g, &rule, Severity::Low, summary);
+                }
+                Grant::OwnVpc(_) | Grant::Inside => {}
             }
-            let why = if wider_than_vpc {
-                format!(
-                    "wider than its VPC ({})",
-                    same_family.iter().map(|c| c.to_string()).collect::<Vec<_>>().join(", ")
-                )
-            } else {
-                format!("/{limit} or wider")
-            };
-            let summary = format!(
-                "{} from {} ({}), {why}: a reference to the calling tier's security group would grant only that tier",
-                rule.traffic_label(),
-                cidr,
-                cidr.size_label()
-            );
-            emit.rule(g, &rule, summary);
         }
     }
 }
@@ -114,5 +217,49 @@ mod tests {
         fx.sg("sg-lb", &["tcp 443 10.0.0.0/8"]);
         fx.load_balancer("intranet", false, &["sg-lb"], &[443]);
         assert!(fx.run("SGA204").is_empty());
+    }
+
+    #[test]
+    fn exactly_the_vpc_range_is_low_on_a_database_and_nothing_on_an_app_or_an_endpoint() {
+        let mut fx = TestOrg::new();
+        fx.sg("sg-db", &["tcp 5432 10.0.0.0/16"]);
+        fx.rds("orders", false, 5432, &["sg-db"]);
+        fx.sg("sg-app", &["tcp 8080 10.0.0.0/16"]);
+        fx.instance("i-app", "subnet-private", &["sg-app"], None);
+        fx.sg("sg-vpce", &["tcp 443 10.0.0.0/16"]);
+        fx.interface("eni-vpce", "vpc_endpoint", "subnet-private", &["sg-vpce"]);
+        assert_eq!(
+            fx.run("SGA204"),
+            ["low sg-db: tcp 5432 from 10.0.0.0/16 (65,536 addresses), the whole of its VPC's range 10.0.0.0/16 on a critical tier: a reference to the calling tier's security group would serve []"]
+        );
+    }
+
+    #[test]
+    fn a_wider_range_that_contains_the_vpc_and_rfc1918_whole_are_broad() {
+        let mut fx = TestOrg::new();
+        fx.sg("sg-app", &["tcp 8080 10.0.0.0/15", "tcp 8080 172.16.0.0/12"]);
+        fx.instance("i-app", "subnet-private", &["sg-app"], None);
+        let found = fx.run("SGA204");
+        assert_eq!(found.len(), 2, "{found:?}");
+        assert!(found[0].contains("wider than its VPC (10.0.0.0/16)"), "{found:?}");
+        assert!(found[1].contains("an RFC 1918 range whole"), "{found:?}");
+    }
+
+    #[test]
+    fn another_network_is_a_named_grant_at_low() {
+        let mut fx = TestOrg::new();
+        fx.config
+            .networks
+            .named
+            .insert("on-prem Frankfurt".into(), vec!["10.100.0.0/20".parse().unwrap()]);
+        fx.sg("sg-app", &["tcp 8080 10.100.0.0/20", "tcp 8080 10.50.0.0/16"]);
+        fx.instance("i-app", "subnet-private", &["sg-app"], None);
+        assert_eq!(
+            fx.run("SGA204"),
+            [
+                "low sg-app: tcp 8080 from 10.100.0.0/20 (4,096 addresses), a named grant to \"on-prem Frankfurt\" []",
+                "low sg-app: tcp 8080 from 10.50.0.0/16 (65,536 addresses), a network outside its VPC that no peering connection or [networks.named] names []",
+            ]
+        );
     }
 }

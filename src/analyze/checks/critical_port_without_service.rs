@@ -9,6 +9,7 @@
 //! whatever starts listening there.
 
 use crate::analyze::checks::*;
+use crate::analyze::context::Served;
 use crate::analyze::rules;
 use crate::model::Protocol;
 
@@ -33,7 +34,14 @@ pub const CHECK: Check = Check {
 
 fn run(ctx: &RegionCtx, emit: &mut Emit) {
     for g in ctx.groups.iter().filter(|g| g.critical) {
-        let Some(served) = &g.service_ports else { continue };
+        let served = match &g.served {
+            Served::Ports(p) => p,
+            Served::Unknown(why) => {
+                emit.not_assessed(Subject::SecurityGroup(g.id().clone()), why.clone());
+                continue;
+            }
+            Served::NotKnowable => continue,
+        };
         for rule in rules::ingress(g.sg) {
             let Some(ports) = rule.ports else { continue };
             if rule.protocol == Protocol::All || rule.is_self_reference(g.sg) {

@@ -70,6 +70,12 @@ fn unauthorized(rule: &rules::Rule, authorized: &[ServicePort]) -> (Vec<String>,
 fn run(ctx: &RegionCtx, emit: &mut Emit) {
     let authorized = &ctx.config.ports.authorized_public;
     for g in ctx.groups.iter().filter(|g| g.critical) {
+        if let Some(why) = g.listeners_unknown() {
+            if rules::ingress(g.sg).any(|r| ctx.is_anywhere(&r)) {
+                emit.not_assessed(Subject::SecurityGroup(g.id().clone()), why.to_string());
+            }
+            continue;
+        }
         for rule in rules::ingress(g.sg) {
             if !ctx.is_anywhere(&rule) || g.rule_serves_listeners(&rule) {
                 continue;

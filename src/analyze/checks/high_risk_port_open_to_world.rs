@@ -43,6 +43,14 @@ pub const CHECK: Check = Check {
 fn run(ctx: &RegionCtx, emit: &mut Emit) {
     let ports = &ctx.config.ports;
     for g in &ctx.groups {
+        // A load balancer whose listeners are unknown: whether a port is its
+        // front door cannot be told.
+        if let Some(why) = g.listeners_unknown() {
+            if rules::ingress(g.sg).any(|r| ctx.is_anywhere(&r)) {
+                emit.not_assessed(Subject::SecurityGroup(g.id().clone()), why.to_string());
+            }
+            continue;
+        }
         for rule in rules::ingress(g.sg) {
             if !ctx.is_anywhere(&rule) || g.rule_serves_listeners(&rule) {
                 continue;

@@ -20,8 +20,8 @@ pub const CHECK: Check = Check {
         identity: Identity::Subject,
         title: "Instance administered through open ports rather than a bastion or Systems Manager",
         severity: SeverityRule::Described(
-            "from anywhere: critical if the instance is internet-exposed, high otherwise; from public ranges: medium; \
-             from broad private ranges or many hosts: low",
+            "from anywhere: critical if the instance is internet-exposed (or unverified), high otherwise; from wide \
+             public ranges: medium; from a specific public range (an office's), broad private ranges or many hosts: low",
         ),
         controls: &[],
         what: "For every running instance, the sources that its security groups (all of them together) allow on a \
@@ -37,11 +37,15 @@ pub const CHECK: Check = Check {
     run: Run::PerRegion(run),
 };
 
+/// How wide the widest admin source of an instance is, for its severity.
 #[derive(PartialEq, PartialOrd)]
 enum Breadth {
     Bastion,
-    BroadPrivate,
-    PublicRange,
+    /// A broad private range, a specific public one (an office's /24), or
+    /// more single hosts than a bastion pattern has.
+    Narrow,
+    /// A public range at least `[networks] wide_public_prefix_*` wide.
+    WidePublic,
     Anywhere,
 }
 
@@ -68,8 +72,8 @@ fn run(ctx: &RegionCtx, emit: &mut Emit) {
                         }
                         Breadth::Bastion
                     }
-                    Source::Cidr(c) if !c.is_private() => Breadth::PublicRange,
-                    Source::Cidr(_) | Source::PrefixList(_) => Breadth::BroadPrivate,
+                    _ if ctx.breadth(&rule) == rules::Breadth::WidePublic => Breadth::WidePublic,
+                    Source::Cidr(_) | Source::PrefixList(_) => Breadth::Narrow,
                 };
                 if breadth != Breadth::Bastion {
                     sources.push(rule.source_label());
@@ -84,8 +88,8 @@ fn run(ctx: &RegionCtx, emit: &mut Emit) {
                 }
             }
         }
-        if hosts.len() > max_hosts && worst < Breadth::BroadPrivate {
-            worst = Breadth::BroadPrivate;
+        if hosts.len() > max_hosts && worst < Breadth::Narrow {
+            worst = Breadth::Narrow;
             sources.push(format!("{} single hosts", hosts.len()));
         }
         if worst == Breadth::Bastion {
@@ -100,7 +104,7 @@ fn run(ctx: &RegionCtx, emit: &mut Emit) {
         let severity = match worst {
             Breadth::Anywhere if exposure.counts_as_exposed() => Severity::Critical,
             Breadth::Anywhere => Severity::High,
-            Breadth::PublicRange => Severity::Medium,
+            Breadth::WidePublic => Severity::Medium,
             _ => Severity::Low,
         };
         sources.sort();
@@ -126,7 +130,7 @@ fn run(ctx: &RegionCtx, emit: &mut Emit) {
             summary,
         );
         f.resource_ids = vec![instance.instance_id.to_string()];
-        f.reachability = reach.map(|r| Box::new(r.record()));
+        f.reachability = reach.map(|r| std::sync::Arc::new(r.record()));
     }
 }
 
@@ -157,14 +161,18 @@ mod tests {
     }
 
     #[test]
-    fn broad_networks_are_low_and_public_ranges_medium() {
+    fn broad_private_networks_and_an_office_range_are_low_wide_public_ranges_medium() {
         let mut fx = TestOrg::new();
         fx.sg("sg-vpn", &["tcp 22 10.8.0.0/16"]);
         fx.sg("sg-office", &["tcp 22 198.51.100.0/24"]);
+        fx.sg("sg-cloud", &["tcp 22 52.0.0.0/10"]);
         fx.instance("i-vpn", "subnet-private", &["sg-vpn"], None);
         fx.instance("i-office", "subnet-private", &["sg-office"], None);
+        fx.instance("i-cloud", "subnet-private", &["sg-cloud"], None);
         let found = fx.run("SGA302");
+        assert_eq!(found.len(), 3, "{found:?}");
         assert!(found[0].starts_with("low i-vpn"), "{found:?}");
-        assert!(found[1].starts_with("medium i-office"), "{found:?}");
+        assert!(found[1].starts_with("low i-office"), "{found:?}");
+        assert!(found[2].starts_with("medium i-cloud"), "{found:?}");
     }
 }

@@ -56,7 +56,7 @@ fn run(ctx: &RegionCtx, emit: &mut Emit) {
             summary,
         );
         f.resource_ids = vec![instance.instance_id.to_string()];
-        f.reachability = reach.map(|r| Box::new(r.record()));
+        f.reachability = reach.map(|r| std::sync::Arc::new(r.record()));
     }
 }
 

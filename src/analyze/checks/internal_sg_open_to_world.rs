@@ -52,7 +52,8 @@ fn run(ctx: &RegionCtx, emit: &mut Emit) {
                     Target::ClassicLoadBalancer(lb) => lb.is_internet_facing(),
                     _ => false,
                 });
-            if !ctx.is_anywhere(&rule) || front_door {
+            // ICMP is SGA207's, at low: it opens no service.
+            if !ctx.is_anywhere(&rule) || front_door || rule.icmp.is_some() {
                 continue;
             }
             let reach = g.rule_reach(&rule);

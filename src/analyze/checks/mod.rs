@@ -14,24 +14,30 @@ use crate::model::{AccountId, Region};
 use super::context::{Group, RegionCtx};
 use super::finding::{Exposure, Finding, Question, Severity, Subject};
 
-use super::reach::Reach;
+use std::sync::Arc;
+
+use super::reach::{Reach, ReachRecord};
 use super::rules::Rule;
 
 mod admin_port_open_to_world;
 mod broad_cidr_between_tiers;
 mod critical_all_protocols;
+mod critical_egress_anywhere;
 mod critical_port_without_service;
 mod critical_unauthorized_public_port;
 mod critical_wide_port_range;
 mod default_sg_has_rules;
 mod exception_expired;
 mod high_risk_port_open_to_world;
+mod icmp_from_anywhere;
+mod identical_groups;
 mod instance_admin_reachable;
 mod instance_not_managed_by_ssm;
 mod internal_sg_open_to_world;
 mod load_balancer_bypass;
 mod nacl_admin_port_open_to_world;
 mod public_rds_open_to_world;
+mod redundant_rule;
 mod remote_admin_port_other_protocol;
 mod rule_without_description;
 mod sg_outside_iac;
@@ -51,6 +57,7 @@ pub const ALL_CHECKS: &[&Check] = &[
     &broad_cidr_between_tiers::CHECK,
     &load_balancer_bypass::CHECK,
     &wide_public_range::CHECK,
+    &icmp_from_anywhere::CHECK,
     &instance_not_managed_by_ssm::CHECK,
     &instance_admin_reachable::CHECK,
     &sg_outside_iac::CHECK,
@@ -63,6 +70,9 @@ pub const ALL_CHECKS: &[&Check] = &[
     &temporary_sg_with_broad_rules::CHECK,
     &rule_without_description::CHECK,
     &stale_sg_reference::CHECK,
+    &redundant_rule::CHECK,
+    &identical_groups::CHECK,
+    &critical_egress_anywhere::CHECK,
     &exception_expired::CHECK,
 ];
 
@@ -199,22 +209,48 @@ impl SeverityRule {
     }
 }
 
-/// Where a check writes its findings.
+/// An item a check could not judge (its facts are missing), and why: it
+/// counts as not assessed in its question, never as passing.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Unjudged {
+    pub question: Question,
+    pub subject: Subject,
+    pub why: String,
+}
+
+/// Where a check writes its findings, and the items it could not judge.
 pub struct Emit<'a> {
     check: &'static Check,
     account: &'a AccountId,
     region: &'a Region,
     out: &'a mut Vec<Finding>,
+    unjudged: &'a mut Vec<Unjudged>,
 }
 
 impl<'a> Emit<'a> {
-    pub fn new(check: &'static Check, account: &'a AccountId, region: &'a Region, out: &'a mut Vec<Finding>) -> Self {
+    pub fn new(
+        check: &'static Check,
+        account: &'a AccountId,
+        region: &'a Region,
+        out: &'a mut Vec<Finding>,
+        unjudged: &'a mut Vec<Unjudged>,
+    ) -> Self {
         Emit {
             check,
             account,
             region,
             out,
+            unjudged,
         }
+    }
+
+    /// An item this check cannot judge, because a fact it needs is missing.
+    pub fn not_assessed(&mut self, subject: Subject, why: String) {
+        self.unjudged.push(Unjudged {
+            question: self.check.meta.question,
+            subject,
+            why,
+        });
     }
 
     /// A finding about something other than a group.
@@ -247,7 +283,7 @@ impl<'a> Emit<'a> {
 
     /// A finding about a group, at a given severity.
     pub fn group_at(&mut self, group: &Group, severity: Severity, summary: String) -> &mut Finding {
-        self.about_group(group, severity, group.exposure, group.reach.as_ref(), summary)
+        self.about_group(group, severity, group.exposure, group.record(None), summary)
     }
 
     fn about_group(
@@ -255,7 +291,7 @@ impl<'a> Emit<'a> {
         group: &Group,
         severity: Severity,
         exposure: Exposure,
-        reach: Option<&Reach>,
+        record: Option<Arc<ReachRecord>>,
         summary: String,
     ) -> &mut Finding {
         let f = self.finding(
@@ -266,15 +302,16 @@ impl<'a> Emit<'a> {
         );
         f.security_group_id = Some(group.sg.group_id.clone());
         f.resource_ids = group.resource_ids();
-        f.reachability = reach.map(|r| Box::new(r.record()));
+        f.reachability = record;
         f
     }
 
     /// A finding about one rule of a group, at the severity the verdict of
     /// the rule's traffic gives.
     pub fn rule(&mut self, group: &Group, rule: &Rule, summary: String) -> &mut Finding {
-        let reach = group.rule_reach(rule).cloned();
-        self.rule_reaching(group, rule, reach.as_ref(), summary)
+        let exposure = self.rule_exposure(group, rule, group.rule_reach(rule));
+        let severity = self.check.meta.severity.for_exposure(exposure);
+        self.rule_at(group, rule, severity, summary)
     }
 
     /// A finding about one rule of a group, with the verdict of some of its
@@ -288,13 +325,15 @@ impl<'a> Emit<'a> {
     ) -> &mut Finding {
         let exposure = self.rule_exposure(group, rule, reach);
         let severity = self.check.meta.severity.for_exposure(exposure);
-        self.rule_at_with(group, rule, severity, reach, summary)
+        let record = reach.map(|r| Arc::new(r.record()));
+        self.rule_at_with(group, rule, severity, exposure, record, summary)
     }
 
     /// A finding about one rule of a group, at a given severity.
     pub fn rule_at(&mut self, group: &Group, rule: &Rule, severity: Severity, summary: String) -> &mut Finding {
-        let reach = group.rule_reach(rule).cloned();
-        self.rule_at_with(group, rule, severity, reach.as_ref(), summary)
+        let exposure = self.rule_exposure(group, rule, group.rule_reach(rule));
+        let record = if rule.egress { None } else { group.record(Some(rule)) };
+        self.rule_at_with(group, rule, severity, exposure, record, summary)
     }
 
     fn rule_at_with(
@@ -302,11 +341,15 @@ impl<'a> Emit<'a> {
         group: &Group,
         rule: &Rule,
         severity: Severity,
-        reach: Option<&Reach>,
+        exposure: Exposure,
+        record: Option<Arc<ReachRecord>>,
         summary: String,
     ) -> &mut Finding {
-        let exposure = self.rule_exposure(group, rule, reach);
-        let f = self.about_group(group, severity, exposure, reach, summary);
+        let summary = match group.anywhere_note(rule) {
+            Some(note) => format!("{summary} ({note})"),
+            None => summary,
+        };
+        let f = self.about_group(group, severity, exposure, record, summary);
         f.rule = Some(rule.evidence());
         f
     }

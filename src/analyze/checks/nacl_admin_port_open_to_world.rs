@@ -3,6 +3,12 @@
 //! port from `0.0.0.0/0` or `::/0`, evaluating entries in rule-number order:
 //! an allow that an earlier world-wide deny already blocks is not reported.
 //!
+//! The recommended stateless pattern (admin ports denied first, then the
+//! return traffic allowed on 1024-65535) is not reported: the denies decide.
+//! Medium when a group on the ACL's subnets opens an admin port to the world
+//! that the internet reaches (or may: unverified), the ACL then being the only
+//! wall; low when no group does, the ACL being the second wall.
+//!
 //! ## Why is this bad?
 //! A network ACL is the subnet's second line of defence. When it allows admin
 //! ports from anywhere, a single permissive security group is all that stands
@@ -20,7 +26,10 @@ pub const CHECK: Check = Check {
         question: Question::Q1,
         identity: Identity::Subject,
         title: "Network ACL allows administration ports from the whole internet",
-        severity: SeverityRule::Described("medium when the ACL serves a subnet routed to an internet gateway, low otherwise"),
+        severity: SeverityRule::Described(
+            "medium when a group on its subnets opens an admin port to the world that the internet reaches (or may: \
+             unverified), low when none does (the ACL is then the second wall, not the only one)",
+        ),
         controls: &[controls::EC2_21, controls::CIS3_5_1, controls::CIS4_5_2],
         what: "Inbound network ACL entries that allow a configured admin port from `0.0.0.0/0` or `::/0`, in rule-number \
                order (an allow shadowed by an earlier world-wide deny for the same port is not reported). The default \
@@ -30,7 +39,9 @@ pub const CHECK: Check = Check {
               single permissive security group between the internet and the instance's SSH or RDP service.",
         remediation: "Add inbound **deny** entries for the admin ports from `0.0.0.0/0` and `::/0` with rule numbers lower \
                       than the broad allow (for example 50 and 51), or replace the broad allow with entries for the ports \
-                      the subnet serves. Remember the return traffic: allow the ephemeral ports 1024-65535.",
+                      the subnet serves. Network ACLs are stateless, so return traffic needs an inbound allow of the \
+                      ephemeral ports 1024-65535: put it **after** denies for the admin ports inside that range (3389, \
+                      5900, 5985-5986, and any other of `[ports] admin`), or it admits them too.",
     },
     run: Run::PerRegion(run),
 };
@@ -61,13 +72,14 @@ fn run(ctx: &RegionCtx, emit: &mut Emit) {
             .associations
             .iter()
             .any(|a| ctx.network.routes_to_internet(&a.subnet_id));
-        let (severity, exposure) = if public {
-            (Severity::Medium, Exposure::InternetExposed)
-        } else {
-            (Severity::Low, Exposure::Internal)
+        let only_wall = only_wall(ctx, &subnets);
+        let (severity, exposure) = match &only_wall {
+            Some((exposure, _)) => (Severity::Medium, *exposure),
+            None if public => (Severity::Low, Exposure::InternetExposed),
+            None => (Severity::Low, Exposure::Internal),
         };
         let summary = format!(
-            "{}network ACL allows admin port{} {} from anywhere (entry #{}){}",
+            "{}network ACL allows admin port{} {} from anywhere (entry #{}){}; {}",
             if acl.is_default { "default " } else { "" },
             if open.len() > 1 { "s" } else { "" },
             port_list(&open),
@@ -76,6 +88,10 @@ fn run(ctx: &RegionCtx, emit: &mut Emit) {
                 " on subnets routed to an internet gateway"
             } else {
                 ""
+            },
+            match &only_wall {
+                Some((_, why)) => format!("it is the only wall: {why}"),
+                None => "no group on its subnets opens an admin port to the world, so it is the second wall".into(),
             }
         );
         let f = emit.finding(
@@ -112,6 +128,37 @@ fn run(ctx: &RegionCtx, emit: &mut Emit) {
     }
 }
 
+/// A group on these subnets that opens an admin port to the world, whose
+/// verdict there is reachable (or unverified): then this ACL is the only wall.
+fn only_wall(ctx: &RegionCtx, subnets: &[&str]) -> Option<(Exposure, String)> {
+    let admin = &ctx.config.ports.admin;
+    let mut unverified = None;
+    for g in &ctx.groups {
+        let here = g
+            .attachments
+            .iter()
+            .any(|a| a.target.subnets().any(|s| subnets.contains(&s)));
+        if !here {
+            continue;
+        }
+        for rule in crate::analyze::rules::ingress(g.sg) {
+            if !ctx.is_anywhere(&rule) || !rule.opens_any(admin) {
+                continue;
+            }
+            let reach = ctx.rule_reach_on(g, &rule, admin);
+            let why = format!("{} {} from {}", g.id(), rule.traffic_label(), rule.source_label());
+            match g.exposure_for(reach.as_ref()) {
+                Exposure::InternetExposed => return Some((Exposure::InternetExposed, why)),
+                Exposure::Unknown => {
+                    unverified = unverified.or(Some((Exposure::Unknown, format!("{why} (unverified)"))))
+                }
+                _ => {}
+            }
+        }
+    }
+    unverified
+}
+
 /// The first entry, in rule order, that decides traffic from "anywhere" of
 /// the family to the service.
 fn first_world_match<'a>(
@@ -144,16 +191,29 @@ mod tests {
     }
 
     #[test]
-    fn the_default_allow_all_acl_on_a_public_subnet_is_medium() {
+    fn the_default_allow_all_acl_on_a_public_subnet_is_low_while_the_groups_hold() {
         let mut fx = TestOrg::new();
         fx.nacl("acl-default", true, &["100 allow all - 0.0.0.0/0"], &["subnet-public"]);
         let found = about(&fx, "acl-default");
         assert_eq!(found.len(), 1);
         assert!(
-            found[0].starts_with("medium acl-default: default network ACL allows admin ports 22/tcp, 3389/tcp, 3389/udp, 5985-5986/tcp, 23/tcp, 5900/tcp from anywhere (entry #100) on subnets routed"),
+            found[0].starts_with("low acl-default: default network ACL allows admin ports 22/tcp, 3389/tcp, 3389/udp, 5985-5986/tcp, 23/tcp, 5900/tcp from anywhere (entry #100) on subnets routed"),
             "{found:?}"
         );
+        assert!(found[0].contains("so it is the second wall"), "{found:?}");
         assert!(found[0].ends_with("[EC2.21 5.1 5.2]"), "{found:?}");
+    }
+
+    #[test]
+    fn the_acl_is_medium_when_it_is_the_only_wall_in_front_of_a_world_open_admin_rule() {
+        let mut fx = TestOrg::new();
+        fx.nacl("acl-default", true, &["100 allow all - 0.0.0.0/0"], &["subnet-public"]);
+        fx.sg("sg-ssh", &["tcp 22 0.0.0.0/0"]);
+        fx.instance("i-1", "subnet-public", &["sg-ssh"], Some("54.12.3.10"));
+        let found = about(&fx, "acl-default");
+        assert_eq!(found.len(), 1);
+        assert!(found[0].starts_with("medium acl-default:"), "{found:?}");
+        assert!(found[0].contains("it is the only wall"), "{found:?}");
     }
 
     #[test]

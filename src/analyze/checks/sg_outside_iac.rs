@@ -1,8 +1,10 @@
 //! ## What it does
-//! Flags security groups that carry no infrastructure-as-code marker (a
-//! CloudFormation stack tag or a configured IaC tag), and says when a group
-//! shows signs of being made by hand in a console (`launch-wizard-3`, the RDS
-//! console's description).
+//! Lists security groups that carry no infrastructure-as-code marker (a
+//! CloudFormation stack tag or a configured IaC tag): a governance signal,
+//! at info (low when the group is internet-exposed). A group that shows signs
+//! of being made by hand in a console (`launch-wizard-3`, the RDS console's
+//! description) is a medium finding. Q4's score is the share of groups
+//! defined in code, whatever these severities.
 //!
 //! ## Why is this bad?
 //! A group defined in code is reviewed before it changes and can be restored;
@@ -18,16 +20,17 @@ pub const CHECK: Check = Check {
         question: Question::Q4,
         identity: Identity::Subject,
         title: "Security group defined outside infrastructure as code",
-        severity: SeverityRule::ByExposure {
-            internet: Severity::Medium,
-            internal: Severity::Medium,
-            unattached: Severity::Low,
-        },
+        severity: SeverityRule::Described(
+            "medium with a hand-made marker (launch-wizard-N, a console's description); otherwise info, low when \
+             the group is internet-exposed",
+        ),
         controls: &[],
         what: "Security groups, other than VPC default groups, with none of the tags in `[governance] iac_tags` \
                (CloudFormation's own stack tags, and `managed-by = terraform` and the like). Groups that an AWS \
-               service creates and tags (`aws:` tag keys, such as EKS's) are not reported. The finding names any \
-               hand-made marker found (`[governance] hand_made_markers`: `launch-wizard-`, console descriptions).",
+               service creates and tags (`aws:` tag keys, such as EKS's) are not reported. A missing tag is a \
+               governance signal, not a network risk: it is listed at info (low when the group is internet-exposed) \
+               and counts in Q4's share of groups defined in code. A hand-made marker (`[governance] \
+               hand_made_markers`: `launch-wizard-`, console descriptions) makes it a medium finding.",
         why: "The guidance asks who defines security groups and under what control. A group in code goes through review \
               and version control, and can be rebuilt; a group made in a console has no reviewer and no history, and \
               is where temporary rules stay forever. The training half of the question cannot be seen in AWS: it comes \
@@ -58,7 +61,12 @@ fn run(ctx: &RegionCtx, emit: &mut Emit) {
             ),
             None => format!("{} has no infrastructure-as-code tag", g.sg.group_name),
         };
-        emit.group(g, summary);
+        let severity = match marker {
+            Some(_) => Severity::Medium,
+            None if g.exposure.counts_as_exposed() => Severity::Low,
+            None => Severity::Info,
+        };
+        emit.group_at(g, severity, summary);
     }
 }
 
@@ -66,6 +74,22 @@ fn run(ctx: &RegionCtx, emit: &mut Emit) {
 mod tests {
     use crate::analyze::testing::TestOrg;
     use crate::model::Tag;
+
+    #[test]
+    fn a_group_merely_without_a_tag_is_a_signal_not_a_risk() {
+        let mut fx = TestOrg::new();
+        fx.sg("sg-app", &["tcp 8080 sg-web"]);
+        fx.sg("sg-web", &["tcp 443 0.0.0.0/0"]);
+        fx.instance("i-app", "subnet-private", &["sg-app"], None);
+        fx.instance("i-web", "subnet-public", &["sg-web"], Some("54.12.3.20"));
+        assert_eq!(
+            fx.run("SGA401"),
+            [
+                "info sg-app: sg-app has no infrastructure-as-code tag []",
+                "low sg-web: sg-web has no infrastructure-as-code tag []",
+            ]
+        );
+    }
 
     #[test]
     fn console_made_groups_are_named_as_such() {

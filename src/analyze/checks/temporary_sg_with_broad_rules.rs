@@ -79,6 +79,7 @@ fn run(ctx: &RegionCtx, emit: &mut Emit) {
             continue;
         };
         let broad: Vec<rules::Rule> = rules::ingress(g.sg)
+            .filter(|r| !r.is_path_mtu())
             .filter(|r| ctx.is_anywhere(r) || r.cidr().is_some_and(|c| c.prefix_len() <= n.broad_prefix(c)))
             .collect();
         let Some(first) = broad.first() else { continue };

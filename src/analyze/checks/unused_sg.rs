@@ -72,7 +72,7 @@ mod tests {
         );
     }
 
-    /// DESIGN.md's false alarms: each of these is in use.
+    /// docs/false-alarms.md: each of these is in use.
     #[test]
     fn groups_in_use_in_any_way_are_not_unused() {
         let mut fx = TestOrg::new();

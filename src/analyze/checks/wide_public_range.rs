@@ -39,7 +39,8 @@ fn run(ctx: &RegionCtx, emit: &mut Emit) {
     for g in &ctx.groups {
         for rule in rules::ingress(g.sg) {
             let Some(cidr) = rule.cidr() else { continue };
-            if cidr.is_anywhere() || cidr.is_private() || cidr.prefix_len() > n.broad_prefix(cidr) {
+            if cidr.is_anywhere() || cidr.is_private() || cidr.prefix_len() > n.broad_prefix(cidr) || rule.is_path_mtu()
+            {
                 continue;
             }
             let sensitive = rule.opens_any(&ports.admin) || rule.opens_any(&ports.high_risk);

@@ -63,7 +63,7 @@ impl<'s> Target<'s> {
         matches!(self, Target::LoadBalancer(_) | Target::ClassicLoadBalancer(_))
     }
 
-    pub(super) fn tags(&self) -> &'s [Tag] {
+    pub fn tags(&self) -> &'s [Tag] {
         match *self {
             Target::Interface { instance: Some(i), .. } | Target::Instance(i) => &i.tags,
             Target::Interface { eni, .. } => &eni.tag_set,
@@ -71,6 +71,23 @@ impl<'s> Target<'s> {
             Target::ClassicLoadBalancer(_) => &[],
             Target::DbInstance(db) => &db.tag_list,
             Target::DbCluster(c) => &c.tag_list,
+        }
+    }
+
+    /// The subnets the resource has addresses in (a database's: its subnet group's).
+    pub fn subnets(&self) -> Box<dyn Iterator<Item = &'s str> + 's> {
+        match *self {
+            Target::Interface { eni, .. } => Box::new(eni.subnet_id.iter().map(|s| s.as_str())),
+            Target::Instance(i) => Box::new(i.subnet_id.iter().map(|s| s.as_str())),
+            Target::LoadBalancer(lb) => Box::new(lb.subnet_ids().map(|s| s.as_str())),
+            Target::ClassicLoadBalancer(lb) => Box::new(lb.subnets.iter().map(|s| s.as_str())),
+            Target::DbInstance(db) => Box::new(
+                db.db_subnet_group
+                    .iter()
+                    .flat_map(|g| g.subnets.iter().flatten())
+                    .map(|s| s.subnet_identifier.as_str()),
+            ),
+            Target::DbCluster(_) => Box::new(std::iter::empty()),
         }
     }
 
@@ -94,19 +111,29 @@ pub struct Attachment<'s> {
     pub target: Target<'s>,
     /// The worst verdict of the group's rules for this resource.
     pub exposure: Exposure,
-    /// Why, with the path: `reachable (IPv4, direct): internet → igw-… → …`.
-    pub why: String,
     /// The worst verdict of the group's rules for this resource.
     pub reach: Option<super::super::reach::Reach<'s>>,
     pub public_ips: Vec<String>,
 }
 
 impl<'s> Attachment<'s> {
+    /// The verdict in a line, and for a reachable resource the path:
+    /// `reachable (IPv4, direct): internet → igw-… → … → i-…`.
+    pub fn why(&self) -> String {
+        match &self.reach {
+            Some(r) if r.verdict == super::super::reach::Verdict::Reachable => {
+                let path: Vec<String> = r.path.iter().map(|h| h.to_string()).collect();
+                format!("{}: {}", r.summary(), path.join(" → "))
+            }
+            Some(r) => r.summary(),
+            None => "no rule admits traffic from the internet".into(),
+        }
+    }
+
     fn new(target: Target<'s>) -> Self {
         Attachment {
             target,
             exposure: Exposure::Internal,
-            why: String::new(),
             reach: None,
             public_ips: target.public_ips(),
         }
@@ -229,14 +256,39 @@ impl<'s> Attached<'s> {
     }
 }
 
+/// The ports a group's resources serve.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Served {
+    /// Every attachment is a load balancer or a database: their listeners'
+    /// ports and the databases' ports.
+    Ports(Vec<ServicePort>),
+    /// Every attachment is one, but the ports of some are not known (their
+    /// listeners were not collected, a database's port is not recorded):
+    /// never "serves no ports".
+    Unknown(String),
+    /// Some attachment serves ports sgaudit cannot see (an instance, an
+    /// interface), or the group is attached to nothing.
+    NotKnowable,
+}
+
 /// The ports served by load balancers and databases, when every attachment is one.
-pub(super) fn service_ports(attachments: &[Attachment]) -> Option<Vec<ServicePort>> {
+pub(super) fn service_ports(attachments: &[Attachment], region: &RegionSnapshot) -> Served {
     if attachments.is_empty() {
-        return None;
+        return Served::NotKnowable;
     }
+    let listeners_missing = region.gap("DescribeListeners");
     let mut ports = Vec::new();
     for a in attachments {
         match a.target {
+            Target::LoadBalancer(lb) if lb.listeners.is_empty() && listeners_missing.is_some() => {
+                return Served::Unknown(format!("the listeners of {} were not collected", lb.load_balancer_name));
+            }
+            Target::DbInstance(db) if db.port().is_none() => {
+                return Served::Unknown(format!("the port of {} is not recorded", db.db_instance_identifier));
+            }
+            Target::DbCluster(c) if c.port().is_none() => {
+                return Served::Unknown(format!("the port of {} is not recorded", c.db_cluster_identifier));
+            }
             Target::LoadBalancer(lb) => ports.extend(lb.listeners.iter().map(Listener::service_port)),
             Target::ClassicLoadBalancer(lb) => ports.extend(
                 lb.listener_descriptions
@@ -245,10 +297,10 @@ pub(super) fn service_ports(attachments: &[Attachment]) -> Option<Vec<ServicePor
             ),
             Target::DbInstance(db) => ports.extend(db.port().map(ServicePort::tcp)),
             Target::DbCluster(c) => ports.extend(c.port().map(ServicePort::tcp)),
-            _ => return None,
+            _ => return Served::NotKnowable,
         }
     }
     ports.sort();
     ports.dedup();
-    Some(ports)
+    Served::Ports(ports)
 }

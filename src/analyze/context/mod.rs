@@ -15,15 +15,17 @@ mod org;
 
 use std::cell::RefCell;
 use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 
 use crate::config::Config;
 use crate::model::*;
 
 use super::finding::Exposure;
-use super::reach::{Family, Hop, Network, Reach, Verdict};
+use super::reach::{Family, Hop, Network, Reach, ReachRecord, Verdict};
 use super::rules::{self, Breadth, Rule, Source};
 
 use attachments::service_ports;
+pub use attachments::Served;
 pub use attachments::{Attachment, Target};
 pub use org::OrgIndex;
 
@@ -41,14 +43,19 @@ pub struct Group<'s> {
     rule_reach: Vec<Option<Reach<'s>>>,
     /// Attached to a critical resource, tagged critical, or in a critical account.
     pub critical: bool,
-    /// When every attachment is a load balancer or a database: the ports
-    /// they serve (listeners, DB ports). `None` otherwise.
-    pub service_ports: Option<Vec<ServicePort>>,
+    /// The ports its resources serve, when they can be known (listeners, DB ports).
+    pub served: Served,
     /// Attached only to load balancers.
     pub load_balancer_only: bool,
+    /// Inbound rules (by `Rule::index`) that are "anywhere" together with
+    /// others of the group, with a note saying how the union was formed.
+    anywhere: HashMap<usize, String>,
     index: usize,
     /// Whether it may be on interfaces that were not collected.
     unseen: bool,
+    /// The records of `reach` and of each rule's verdict, made once and
+    /// shared by the findings that quote them.
+    records: RefCell<HashMap<Option<usize>, Arc<ReachRecord>>>,
 }
 
 impl<'s> Group<'s> {
@@ -73,6 +80,32 @@ impl<'s> Group<'s> {
         format!("{} ({})", self.sg.group_name, self.sg.group_id)
     }
 
+    /// How a rule is "anywhere" together with other rules of the group
+    /// (`0.0.0.0/1` with `128.0.0.0/1`), when it is.
+    pub fn anywhere_note(&self, rule: &Rule) -> Option<&str> {
+        if rule.egress {
+            return None;
+        }
+        self.anywhere.get(&rule.index).map(String::as_str)
+    }
+
+    /// The record of the group's verdict (`rule: None`) or of an inbound
+    /// rule's, shared by every finding that quotes it.
+    pub fn record(&self, rule: Option<&Rule>) -> Option<Arc<ReachRecord>> {
+        let reach = match rule {
+            None => self.reach.as_ref(),
+            Some(r) => self.rule_reach(r),
+        }?;
+        let key = rule.map(|r| r.index);
+        Some(
+            self.records
+                .borrow_mut()
+                .entry(key)
+                .or_insert_with(|| Arc::new(reach.record()))
+                .clone(),
+        )
+    }
+
     /// The verdict of an inbound rule's whole traffic over the attachments.
     pub fn rule_reach(&self, rule: &Rule) -> Option<&Reach<'s>> {
         if rule.egress {
@@ -95,13 +128,23 @@ impl<'s> Group<'s> {
         }
     }
 
+    /// Why its load balancers' listeners are unknown, when the group is
+    /// attached only to load balancers and they are: whether a rule is
+    /// their front door cannot be told.
+    pub fn listeners_unknown(&self) -> Option<&str> {
+        match &self.served {
+            Served::Unknown(why) if self.load_balancer_only => Some(why),
+            _ => None,
+        }
+    }
+
     /// Whether `rule` only opens ports that this group's load balancers
     /// listen on: the intended front door, not an exposure.
     pub fn rule_serves_listeners(&self, rule: &Rule) -> bool {
         if !self.load_balancer_only {
             return false;
         }
-        let (Some(listeners), Some(ports)) = (&self.service_ports, rule.ports) else {
+        let (Served::Ports(listeners), Some(ports)) = (&self.served, rule.ports) else {
             return false;
         };
         if rule.protocol == Protocol::All || ports.width() > 1024 {
@@ -232,8 +275,15 @@ impl<'s> RegionCtx<'s> {
         self.breadth(rule) == Breadth::Anywhere
     }
 
-    /// How wide the rule's source is ([`Breadth`]).
+    /// How wide the rule's source is ([`Breadth`]); rules of a group whose
+    /// sources together cover every address are anywhere.
     pub fn breadth(&self, rule: &Rule) -> Breadth {
+        if self
+            .group(rule.group.as_str())
+            .is_some_and(|g| g.anywhere_note(rule).is_some())
+        {
+            return Breadth::Anywhere;
+        }
         rule.breadth(
             |id| self.prefix_list(id).and_then(|p| p.entries.as_deref()),
             &self.config.networks,
@@ -360,6 +410,50 @@ impl<'s> RegionCtx<'s> {
         }
     }
 
+    /// The inbound rules of a group that open the same traffic from sources
+    /// whose union holds every internet address of a family, none of them
+    /// alone: "anywhere", split in parts (`0.0.0.0/1` + `128.0.0.0/1`,
+    /// `2000::/3`, every public range). Prefix lists count by their entries.
+    fn split_anywhere(&self, sg: &'s SecurityGroup) -> HashMap<usize, String> {
+        type Traffic = (Protocol, Option<PortRange>, bool);
+        let mut by_traffic: HashMap<Traffic, Vec<(usize, Vec<Cidr>, String)>> = HashMap::new();
+        for rule in rules::ingress(sg) {
+            let cidrs: Vec<Cidr> = match rule.source {
+                Source::Cidr(c) => vec![c],
+                Source::PrefixList(id) => self.prefix_list_cidrs(id).collect(),
+                Source::Group(_) => continue,
+            };
+            for v6 in [false, true] {
+                let family: Vec<Cidr> = cidrs.iter().copied().filter(|c| c.is_ipv6() == v6).collect();
+                if family.is_empty() || family.iter().any(|c| c.is_anywhere()) {
+                    continue;
+                }
+                by_traffic.entry((rule.protocol, rule.ports, v6)).or_default().push((
+                    rule.index,
+                    family,
+                    rule.source_label(),
+                ));
+            }
+        }
+        let mut out = HashMap::new();
+        for ((_, _, v6), parts) in by_traffic.into_iter().filter(|(_, p)| p.len() > 1) {
+            let union: Vec<Cidr> = parts.iter().flat_map(|(_, c, _)| c.iter().copied()).collect();
+            if !super::reach::covers_internet(&union) {
+                continue;
+            }
+            let labels: Vec<&str> = parts.iter().map(|(_, _, l)| l.as_str()).collect();
+            let note = format!(
+                "anywhere: {} together cover every {} address",
+                labels.join(" + "),
+                if v6 { "IPv6 internet" } else { "IPv4 internet" }
+            );
+            for (index, _, _) in &parts {
+                out.insert(*index, note.clone());
+            }
+        }
+        out
+    }
+
     /// A group, its rules' verdicts over its attachments, and what they make of it.
     fn make_group(&self, index: usize, sg: &'s SecurityGroup, mut attachments: Vec<Attachment<'s>>) -> Group<'s> {
         let mut rule_reach = Vec::new();
@@ -379,19 +473,13 @@ impl<'s> RegionCtx<'s> {
                 Some(Verdict::Unknown) => Exposure::Unknown,
                 _ => Exposure::Internal,
             };
-            a.why = match &reach {
-                Some(r) => {
-                    let record = r.record();
-                    format!("{}: {}", record.summary(), record.path_line())
-                }
-                None => "no rule of the group admits traffic from the internet".into(),
-            };
             a.reach = reach;
         }
         let reach = rule_reach.iter().cloned().fold(None, Reach::worst);
         let critical = self.is_critical(&sg.tags) || attachments.iter().any(|a| self.is_critical(a.target.tags()));
-        let service_ports = service_ports(&attachments);
+        let served = service_ports(&attachments, self.region);
         let load_balancer_only = !attachments.is_empty() && attachments.iter().all(|a| a.target.is_load_balancer());
+        let anywhere = self.split_anywhere(sg);
         let mut group = Group {
             sg,
             attachments,
@@ -399,10 +487,12 @@ impl<'s> RegionCtx<'s> {
             reach,
             rule_reach,
             critical,
-            service_ports,
+            served,
             load_balancer_only,
+            anywhere,
             index,
             unseen: self.attachments_missing.is_some(),
+            records: RefCell::new(HashMap::new()),
         };
         group.exposure = group.exposure_for(group.reach.as_ref());
         group
@@ -442,7 +532,7 @@ mod tests {
         assert_eq!(web.exposure_for(web.rule_reach(&ssh)), Exposure::Internal);
         assert_eq!(web.attachments[0].exposure, Exposure::InternetExposed);
         assert!(web.attachments[0]
-            .why
+            .why()
             .starts_with("reachable (IPv4, direct): internet → igw-main"));
         assert_eq!(ctx.group("sg-spare").unwrap().exposure, Exposure::Unattached);
     }

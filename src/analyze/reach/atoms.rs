@@ -47,6 +47,21 @@ fn not_internet(family_v6: bool) -> Vec<IpNet> {
     }
 }
 
+/// Whether a block holds any internet address: it is not inside one of the
+/// blocks that are not on the internet (no two of which tile a larger
+/// block, so "inside one" is the whole test).
+pub fn has_internet(block: Cidr) -> bool {
+    match block.net() {
+        IpNet::V4(net) => !NOT_INTERNET_V4
+            .iter()
+            .any(|&(n, len)| Ipv4Net::new(n, len).expect("valid").contains(&net)),
+        IpNet::V6(net) => {
+            let internet = internet_v6();
+            internet.contains(&net) || net.contains(&internet)
+        }
+    }
+}
+
 fn is_internet(addr: IpAddr) -> bool {
     match addr {
         IpAddr::V4(a) => !NOT_INTERNET_V4
@@ -77,6 +92,24 @@ fn uncovered(block: IpNet, inner: &[IpNet]) -> Option<IpAddr> {
     }
     let (a, b) = halves(block)?;
     uncovered(a, &touching).or_else(|| uncovered(b, &touching))
+}
+
+/// Whether the union of `blocks` (of one family) holds every internet
+/// address of that family: `0.0.0.0/1` with `128.0.0.0/1`, `2000::/3`, or
+/// every public IPv4 range without the private ones.
+pub fn covers_internet(blocks: &[Cidr]) -> bool {
+    let Some(first) = blocks.first() else { return false };
+    let v6 = first.is_ipv6();
+    let space: IpNet = if v6 { "::/0" } else { "0.0.0.0/0" }.parse().expect("valid");
+    let mut inner: Vec<IpNet> = blocks
+        .iter()
+        .filter(|b| b.is_ipv6() == v6)
+        .map(|b| b.net())
+        .chain(not_internet(v6))
+        .collect();
+    inner.sort();
+    inner.dedup();
+    uncovered(space, &inner).is_none()
 }
 
 /// One internet address of `source` for each piece that `blocks` cut it
@@ -142,10 +175,83 @@ mod tests {
     }
 
     #[test]
+    fn halves_and_public_ranges_together_cover_the_internet() {
+        let c = |list: &[&str]| covers_internet(&list.iter().map(|s| s.parse().unwrap()).collect::<Vec<Cidr>>());
+        assert!(c(&["0.0.0.0/1", "128.0.0.0/1"]));
+        assert!(c(&["2000::/3"]));
+        assert!(!c(&["0.0.0.0/1"]));
+        assert!(!c(&["0.0.0.0/1", "128.0.0.0/2"]));
+        // Every public IPv4 range, the private ones left out.
+        assert!(c(&[
+            "1.0.0.0/8",
+            "2.0.0.0/7",
+            "4.0.0.0/6",
+            "8.0.0.0/7",
+            "11.0.0.0/8",
+            "12.0.0.0/6",
+            "16.0.0.0/4",
+            "32.0.0.0/3",
+            "64.0.0.0/3",
+            "96.0.0.0/4",
+            "112.0.0.0/5",
+            "120.0.0.0/6",
+            "124.0.0.0/7",
+            "126.0.0.0/8",
+            "128.0.0.0/3",
+            "160.0.0.0/5",
+            "168.0.0.0/8",
+            "169.0.0.0/9",
+            "169.128.0.0/10",
+            "169.192.0.0/11",
+            "169.224.0.0/12",
+            "169.240.0.0/13",
+            "169.248.0.0/14",
+            "169.252.0.0/15",
+            "169.255.0.0/16",
+            "170.0.0.0/7",
+            "172.0.0.0/12",
+            "172.32.0.0/11",
+            "172.64.0.0/10",
+            "172.128.0.0/9",
+            "173.0.0.0/8",
+            "174.0.0.0/7",
+            "176.0.0.0/4",
+            "192.0.0.0/9",
+            "192.128.0.0/11",
+            "192.160.0.0/13",
+            "192.169.0.0/16",
+            "192.170.0.0/15",
+            "192.172.0.0/14",
+            "192.176.0.0/12",
+            "192.192.0.0/10",
+            "193.0.0.0/8",
+            "194.0.0.0/7",
+            "196.0.0.0/6",
+            "200.0.0.0/5",
+            "208.0.0.0/4",
+            "100.0.0.0/10",
+            "100.128.0.0/9",
+        ]));
+    }
+
+    #[test]
     fn ipv6_clients_come_from_global_unicast() {
         let r = reps("::/0", &[]);
         assert_eq!(r.len(), 1);
         assert!(r[0].starts_with('2') || r[0].starts_with('3'), "{r:?}");
         assert!(reps("fd00::/8", &[]).is_empty());
+        for (block, internet) in [
+            ("0.0.0.0/0", true),
+            ("10.0.0.0/8", false),
+            ("10.1.0.0/16", false),
+            ("52.84.0.0/15", true),
+            ("::/0", true),
+            ("fd00::/8", false),
+            ("2001:db8::/32", true),
+        ] {
+            let c: Cidr = block.parse().unwrap();
+            assert_eq!(has_internet(c), internet, "{block}");
+            assert_eq!(!representatives(c, &[]).is_empty(), internet, "{block}");
+        }
     }
 }

@@ -12,7 +12,7 @@
 //! its own. Listener rules are not read: any listener of a load balancer is
 //! taken to reach any of its target groups.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 use crate::model::*;
 
@@ -211,13 +211,14 @@ impl<'s> Balancers<'s> {
     /// The ways traffic is forwarded to a target, by its instance id or any
     /// of its IP addresses.
     pub fn forwards_to<'k>(&self, keys: impl IntoIterator<Item = &'k str>) -> Vec<Forward<'s>> {
-        let mut seen: HashSet<(&str, ServicePort)> = HashSet::new();
-        keys.into_iter()
-            .filter_map(|k| self.forwards.get(k))
-            .flatten()
-            .copied()
-            .filter(|f| seen.insert((f.front.key(), f.port)))
-            .collect()
+        // No allocation for what most interfaces are: no load balancer's target.
+        let mut out: Vec<Forward<'s>> = Vec::new();
+        for f in keys.into_iter().filter_map(|k| self.forwards.get(k)).flatten() {
+            if !out.iter().any(|o| o.front.key() == f.front.key() && o.port == f.port) {
+                out.push(*f);
+            }
+        }
+        out
     }
 
     /// The load balancers a security group belongs to.

@@ -42,6 +42,7 @@ use crate::model::*;
 use super::context::Target;
 use super::rules::{self, Rule, Source};
 
+pub use atoms::covers_internet;
 pub use lb::{Balancers, Forward, Front};
 pub use path::{Family, Hop, Reach, ReachRecord, Verdict, Via};
 
@@ -144,8 +145,12 @@ pub struct Network<'s> {
     acls_missing: Option<String>,
     gateways_known: bool,
     cache: RefCell<HashMap<SubnetKey<'s>, Option<SubnetPath<'s>>>>,
-    fronts: RefCell<HashMap<(&'s str, Option<Cidr>), Option<Reach<'s>>>>,
+    /// The reach of each load balancer's front door (by name and client
+    /// range), computed once for all its targets.
+    fronts: RefCell<HashMap<FrontKey<'s>, Option<Reach<'s>>>>,
 }
+
+type FrontKey<'s> = (&'s str, Option<Cidr>);
 
 /// "not collected" for an operation that failed here.
 fn not_collected(region: &RegionSnapshot, operation: &str, what: &str) -> Option<String> {
@@ -422,6 +427,36 @@ impl<'s> Network<'s> {
         }
     }
 
+    /// The ports `front` forwards to any of `targets` (their instance ids and
+    /// addresses); `None` when its targets are not known (then its listeners'
+    /// ports are what it may forward).
+    pub fn forwarded_to(&self, targets: &[Target<'s>], front: Front<'s>) -> Option<Vec<ServicePort>> {
+        if matches!(front, Front::V2(_)) && self.region.target_groups.is_none() {
+            return None;
+        }
+        let mut keys: Vec<&str> = Vec::new();
+        for t in targets {
+            match t {
+                Target::Interface { eni, instance } => {
+                    keys.extend(instance.iter().map(|i| i.instance_id.as_str()));
+                    keys.extend(eni.private_ip_address.as_deref());
+                }
+                Target::Instance(i) => keys.push(i.instance_id.as_str()),
+                _ => {}
+            }
+        }
+        let mut ports: Vec<ServicePort> = self
+            .balancers
+            .forwards_to(keys)
+            .into_iter()
+            .filter(|f| f.front.key() == front.key())
+            .map(|f| f.port)
+            .collect();
+        ports.sort();
+        ports.dedup();
+        Some(ports)
+    }
+
     /// Whether the subnet's route table sends a default route of either
     /// family to an internet gateway.
     pub fn routes_to_internet(&self, subnet: &SubnetId) -> bool {
@@ -451,59 +486,67 @@ impl<'s> Network<'s> {
             group: &sg.group_id,
             rule: *rule,
         };
-        let direct = match self.sources(rule) {
-            Err(missing) => Some(Reach::unknown(
-                Family::Ipv4,
-                vec![Hop::Internet, rule_hop.clone()],
-                missing,
-            )),
-            Ok(sources) => sources
-                .iter()
-                .flat_map(|&s| packets(rule, only, s))
-                .map(|p| self.direct(target, p, &rule_hop))
-                .fold(None, Reach::worst),
+        let direct = match rule.source {
+            // Most rules: another group, or a private range. Nothing from the internet directly.
+            Source::Group(_) => None,
+            Source::Cidr(c) if !atoms::has_internet(c) => None,
+            _ => match self.sources(rule) {
+                Err(missing) => Some(Reach::unknown(
+                    Family::Ipv4,
+                    vec![Hop::Internet, rule_hop.clone()],
+                    missing,
+                )),
+                Ok(sources) => sources
+                    .iter()
+                    .flat_map(|&s| packets(rule, only, s))
+                    .map(|p| self.direct(target, p, &rule_hop))
+                    .fold(None, Reach::worst),
+            },
         };
-        let through = match target {
+        let (forwards, subnet) = match target {
             Target::Interface { eni, instance } => {
-                let mut keys: Vec<&str> = instance.iter().map(|i| i.instance_id.as_str()).collect();
-                keys.extend(eni.private_ip_address.as_deref());
-                keys.extend(
-                    eni.private_ip_addresses
-                        .iter()
-                        .filter_map(|p| p.private_ip_address.as_deref()),
-                );
-                let address = eni.private_ip_address.as_deref();
-                let endpoint = Hop::Interface {
+                let keys = instance
+                    .iter()
+                    .map(|i| i.instance_id.as_str())
+                    .chain(eni.private_ip_address.as_deref())
+                    .chain(
+                        eni.private_ip_addresses
+                            .iter()
+                            .filter_map(|p| p.private_ip_address.as_deref()),
+                    );
+                (self.balancers.forwards_to(keys), eni.subnet_id.as_ref())
+            }
+            Target::Instance(i) => (
+                self.balancers.forwards_to([i.instance_id.as_str()]),
+                i.subnet_id.as_ref(),
+            ),
+            _ => (Vec::new(), None),
+        };
+        let interface_like = matches!(target, Target::Interface { .. } | Target::Instance(_));
+        let through = if interface_like && (!forwards.is_empty() || !self.balancers.unknown_targets.is_empty()) {
+            let endpoint = match target {
+                Target::Interface { eni, instance } => Hop::Interface {
                     eni: &eni.network_interface_id,
                     instance: instance.map(|i| &i.instance_id),
-                    address,
-                };
-                self.through_balancers(&keys, eni.subnet_id.as_ref(), sg, rule, only, &rule_hop, endpoint)
-            }
-            Target::Instance(i) => {
-                let endpoint = Hop::Note(format!(
+                    address: eni.private_ip_address.as_deref(),
+                },
+                Target::Instance(i) => Hop::Note(format!(
                     "{} {}",
                     i.instance_id,
                     i.private_ip_address.as_deref().unwrap_or("")
-                ));
-                self.through_balancers(
-                    &[i.instance_id.as_str()],
-                    i.subnet_id.as_ref(),
-                    sg,
-                    rule,
-                    only,
-                    &rule_hop,
-                    endpoint,
-                )
-            }
-            _ => None,
+                )),
+                _ => unreachable!("interface-like targets only"),
+            };
+            self.through_balancers(&forwards, subnet, sg, rule, only, &rule_hop, endpoint)
+        } else {
+            None
         };
         Reach::worst(direct, through)
     }
 
     /// To the target's own address.
     fn direct(&self, target: &Target<'s>, packet: Packet, rule_hop: &Hop<'s>) -> Option<Reach<'s>> {
-        atoms::representatives(packet.source, &[]).first()?;
+        atoms::has_internet(packet.source).then_some(())?;
         let family = packet.family();
         match *target {
             Target::Interface { eni, instance } => {
@@ -624,7 +667,7 @@ impl<'s> Network<'s> {
     /// rule of its group under question; `None` to try every rule of its
     /// groups (or, for an NLB without groups, nothing but its subnets).
     fn to_front(&self, front: Front<'s>, packet: Packet, rule_hop: Option<&Hop<'s>>) -> Option<Reach<'s>> {
-        atoms::representatives(packet.source, &[]).first()?;
+        atoms::has_internet(packet.source).then_some(())?;
         let family = packet.family();
         let hop = |listener: Option<(&'s str, u16)>| Hop::LoadBalancer {
             kind: front.kind(),
@@ -770,7 +813,7 @@ impl<'s> Network<'s> {
     #[allow(clippy::too_many_arguments)]
     fn through_balancers(
         &self,
-        keys: &[&str],
+        forwards: &[Forward<'s>],
         subnet: Option<&'s SubnetId>,
         sg: &'s SecurityGroup,
         rule: &Rule<'s>,
@@ -778,7 +821,6 @@ impl<'s> Network<'s> {
         rule_hop: &Hop<'s>,
         endpoint: Hop<'s>,
     ) -> Option<Reach<'s>> {
-        let forwards = self.balancers.forwards_to(keys.iter().copied());
         let mut best: Option<Reach> = None;
         for f in forwards.iter().filter(|f| f.front.is_internet_facing()) {
             if !rule.opens(f.port) || only.is_some_and(|o| !o.iter().any(|s| s.ports.overlaps(f.port.ports))) {
@@ -839,10 +881,7 @@ impl<'s> Network<'s> {
     fn admits_front(&self, rule: &Rule, front: Front<'s>) -> Option<Vec<Cidr>> {
         if front.preserves_client() {
             let sources = self.sources(rule).ok()?;
-            let public: Vec<Cidr> = sources
-                .into_iter()
-                .filter(|s| !atoms::representatives(*s, &[]).is_empty())
-                .collect();
+            let public: Vec<Cidr> = sources.into_iter().filter(|s| atoms::has_internet(*s)).collect();
             return (!public.is_empty()).then_some(public);
         }
         let nodes: Vec<Cidr> = front
@@ -952,7 +991,7 @@ impl<'s> Network<'s> {
                 .as_ref()
                 .is_some_and(|g| self.balancers.is_load_balancer_group(g.as_str())),
             Source::Cidr(c) => {
-                !atoms::representatives(c, &[]).is_empty()
+                atoms::has_internet(c)
                     || self
                         .subnets
                         .values()

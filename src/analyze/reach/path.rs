@@ -238,34 +238,82 @@ impl<'s> Reach<'s> {
         }
     }
 
+    /// The verdict in a line, as [`ReachRecord::summary`] says it.
+    pub fn summary(&self) -> String {
+        match self.verdict {
+            Verdict::Reachable => format!(
+                "reachable ({}, {})",
+                self.family.label(),
+                match self.via {
+                    Some(Via::LoadBalancer) => "through a load balancer",
+                    Some(Via::Inspection) => "via inspection",
+                    _ => "direct",
+                }
+            ),
+            Verdict::Blocked => format!(
+                "blocked: {}",
+                self.blocked_by.as_ref().map(|b| b.to_string()).unwrap_or_default()
+            ),
+            Verdict::Unknown => format!("unverified: {}", self.missing.join("; ")),
+        }
+    }
+
     pub fn record(&self) -> ReachRecord {
+        use std::fmt::Write;
+        let mut path = String::new();
+        for (i, hop) in self.path.iter().enumerate() {
+            if i > 0 {
+                path.push(HOP_SEPARATOR);
+            }
+            let _ = write!(path, "{hop}");
+        }
         ReachRecord {
             verdict: self.verdict,
             family: self.family,
             via: self.via,
-            path: self.path.iter().map(|h| h.to_string()).collect(),
+            path,
             blocked_by: self.blocked_by.as_ref().map(|h| h.to_string()),
             missing: self.missing.clone(),
         }
     }
 }
 
+/// Between the hops of a [`ReachRecord`]'s path: a character no hop holds.
+const HOP_SEPARATOR: char = '\u{1e}';
+
 /// A verdict and its proof as the outputs write it (`reachability` in
-/// findings.json).
+/// findings.json). Findings about the same rule share one.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct ReachRecord {
     pub verdict: Verdict,
     pub family: Family,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub via: Option<Via>,
-    pub path: Vec<String>,
+    /// The hops in one string (a large organization has hundreds of
+    /// thousands of paths: one allocation each, not one per hop), written
+    /// out as a list.
+    #[serde(serialize_with = "hop_list")]
+    path: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub blocked_by: Option<String>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub missing: Vec<String>,
 }
 
+fn hop_list<S: serde::Serializer>(path: &str, s: S) -> Result<S::Ok, S::Error> {
+    s.collect_seq(path.split(HOP_SEPARATOR).filter(|h| !h.is_empty()))
+}
+
 impl ReachRecord {
+    /// The hops, from the internet to the resource (or to where it stopped).
+    pub fn hops(&self) -> impl Iterator<Item = &str> {
+        self.path.split(HOP_SEPARATOR).filter(|h| !h.is_empty())
+    }
+
+    pub fn has_path(&self) -> bool {
+        !self.path.is_empty()
+    }
+
     /// One line: `reachable (IPv4, direct)`, `blocked: acl-… #50 deny tcp 22 from 0.0.0.0/0`,
     /// `unverified: route tables not collected`.
     pub fn summary(&self) -> String {
@@ -286,6 +334,6 @@ impl ReachRecord {
 
     /// The hops joined with arrows, as the reports show them.
     pub fn path_line(&self) -> String {
-        self.path.join(" → ")
+        self.hops().collect::<Vec<_>>().join(" → ")
     }
 }

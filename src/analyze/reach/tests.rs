@@ -6,7 +6,7 @@ use crate::model::Service;
 /// `verdict: the path` (or what stopped it, or what is missing).
 fn said(fx: &TestOrg, group: &str) -> String {
     match reach_of(fx, group) {
-        Some(r) => format!("{} | {}", r.summary(), r.path.join(" -> ")),
+        Some(r) => format!("{} | {}", r.summary(), r.hops().collect::<Vec<_>>().join(" -> ")),
         None => "not from the internet".into(),
     }
 }

@@ -249,11 +249,7 @@ fn finding_view<'a>(anchor: usize, f: &'a Finding, evidence: &Evidence, names: &
         severity_was: f.severity_was,
         verdict: f.reachability.as_ref().map(|r| r.verdict.label()),
         reach: f.reachability.as_ref().map(|r| r.summary()),
-        path: f
-            .reachability
-            .as_ref()
-            .filter(|r| !r.path.is_empty())
-            .map(|r| r.path_line()),
+        path: f.reachability.as_ref().filter(|r| r.has_path()).map(|r| r.path_line()),
     }
 }
 
