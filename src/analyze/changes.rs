@@ -164,7 +164,17 @@ pub fn between(
                         .filter(|a| a.exposure == Exposure::InternetExposed)
                         .map(|a| format!("{} ({})", a.resource_id, a.why))
                         .collect();
-                    out.push(change(g, ChangeKind::BecameInternetExposed, why.join("; ")));
+                    let path = n
+                        .reach
+                        .as_ref()
+                        .filter(|r| r.has_path())
+                        .map(|r| format!("; path: {}", r.path_line()))
+                        .unwrap_or_default();
+                    out.push(change(
+                        g,
+                        ChangeKind::BecameInternetExposed,
+                        format!("{}{path}", why.join("; ")),
+                    ));
                 } else if exposed_then && !exposed_now {
                     out.push(change(
                         g,

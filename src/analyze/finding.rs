@@ -331,25 +331,40 @@ impl RuleKey {
     /// The canonical text the fingerprint hashes: `ingress tcp 22-22 cidr:0.0.0.0/0`,
     /// `egress -1 - sg:sg-1@222222222222`, `ingress udp 53-53 pl:pl-1`.
     pub fn canonical(&self) -> String {
-        let ports = match self.ports {
-            Some(p) => format!("{}-{}", p.from, p.to),
-            None => "-".into(),
-        };
-        let source = match &self.source {
-            SourceKey::Cidr(c) => format!("cidr:{c}"),
-            SourceKey::PrefixList(id) => format!("pl:{id}"),
-            SourceKey::Group { id, account, peering } => format!(
-                "sg:{}@{}{}",
-                id.as_ref().map_or("?", |i| i.as_str()),
-                account.as_ref().map_or("-", |a| a.as_str()),
-                peering.as_ref().map(|p| format!("~{p}")).unwrap_or_default()
-            ),
-        };
-        format!(
-            "{} {} {ports} {source}",
+        let mut out = String::new();
+        self.write_canonical(&mut out).expect("writing to a String cannot fail");
+        out
+    }
+
+    /// [`RuleKey::canonical`], written to `out` (the fingerprint streams it
+    /// into its hash).
+    pub fn write_canonical(&self, out: &mut impl std::fmt::Write) -> std::fmt::Result {
+        write!(
+            out,
+            "{} {} ",
             if self.egress { "egress" } else { "ingress" },
             self.protocol.aws_name()
-        )
+        )?;
+        match self.ports {
+            Some(p) => write!(out, "{}-{}", p.from, p.to)?,
+            None => out.write_str("-")?,
+        }
+        match &self.source {
+            SourceKey::Cidr(c) => write!(out, " cidr:{c}"),
+            SourceKey::PrefixList(id) => write!(out, " pl:{id}"),
+            SourceKey::Group { id, account, peering } => {
+                write!(
+                    out,
+                    " sg:{}@{}",
+                    id.as_ref().map_or("?", |i| i.as_str()),
+                    account.as_ref().map_or("-", |a| a.as_str())
+                )?;
+                match peering {
+                    Some(p) => write!(out, "~{p}"),
+                    None => Ok(()),
+                }
+            }
+        }
     }
 }
 

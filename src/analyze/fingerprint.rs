@@ -38,12 +38,53 @@ use super::finding::Finding;
 pub const RECIPE: u32 = 2;
 
 pub fn of(f: &Finding) -> String {
-    let identity = f.check.meta.identity;
-    let rule = match (identity, &f.rule) {
-        (Identity::Rule | Identity::RuleAndResources, Some(r)) => r.key.canonical(),
-        _ => "-".to_string(),
+    use std::fmt::Write;
+    // The recipe's text, streamed into the hash (the same bytes as `text`).
+    let mut h = HashWriter(Sha256::new());
+    let rule = match (f.check.meta.identity, &f.rule) {
+        (Identity::Rule | Identity::RuleAndResources, Some(r)) => Some(&r.key),
+        _ => None,
     };
-    digest(&text(f, RECIPE, &rule))
+    let _ = write!(
+        h,
+        "sgaudit-finding/{RECIPE}\n{}\n{}\n{}\n{}:{}\n{}\n",
+        f.check_id(),
+        f.account_id,
+        f.region.as_ref().map_or("-", |r| r.as_str()),
+        f.subject.kind(),
+        f.subject.id(),
+        f.security_group_id.as_ref().map_or("-", |g| g.as_str()),
+    );
+    let _ = match rule {
+        Some(key) => key.write_canonical(&mut h),
+        None => h.write_str("-"),
+    };
+    h.write_str("\n").ok();
+    match f.check.meta.identity {
+        Identity::RuleAndResources if !f.resource_ids.is_empty() => {
+            let mut ids: Vec<&str> = f.resource_ids.iter().map(String::as_str).collect();
+            ids.sort_unstable();
+            for (i, id) in ids.iter().enumerate() {
+                if i > 0 {
+                    h.write_str(" ").ok();
+                }
+                h.write_str(id).ok();
+            }
+        }
+        _ => {
+            h.write_str("-").ok();
+        }
+    }
+    hex(&h.0.finalize())
+}
+
+struct HashWriter(Sha256);
+
+impl std::fmt::Write for HashWriter {
+    fn write_str(&mut self, s: &str) -> std::fmt::Result {
+        self.0.update(s.as_bytes());
+        Ok(())
+    }
 }
 
 /// The print recipe 1 gave `f`: kept only to upgrade old baselines.
@@ -79,8 +120,18 @@ fn text(f: &Finding, recipe: u32, rule: &str) -> String {
 }
 
 fn digest(text: &str) -> String {
-    let digest = Sha256::digest(text.as_bytes());
-    digest[..16].iter().map(|b| format!("{b:02x}")).collect()
+    hex(&Sha256::digest(text.as_bytes()))
+}
+
+/// The first 16 bytes, in lower-case hex.
+fn hex(digest: &[u8]) -> String {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut out = String::with_capacity(32);
+    for b in &digest[..16] {
+        out.push(DIGITS[usize::from(b >> 4)] as char);
+        out.push(DIGITS[usize::from(b & 0xf)] as char);
+    }
+    out
 }
 
 /// Recipe-1 prints of the findings of `snapshot` (assessed with `config`),
@@ -119,6 +170,23 @@ mod tests {
         fx.instance("i-1", "subnet-public", &["sg-ssh"], Some("203.0.113.5"));
         fx.rds("orders", true, 5432, &["sg-db"]);
         fx
+    }
+
+    #[test]
+    fn the_streamed_print_is_the_hash_of_the_recipes_text() {
+        let fx = org();
+        for f in &fx.assess().findings {
+            let rule = match (f.check.meta.identity, &f.rule) {
+                (super::Identity::Rule | super::Identity::RuleAndResources, Some(r)) => r.key.canonical(),
+                _ => "-".to_string(),
+            };
+            assert_eq!(
+                super::of(f),
+                super::digest(&super::text(f, super::RECIPE, &rule)),
+                "{}",
+                f.summary
+            );
+        }
     }
 
     #[test]

@@ -33,6 +33,7 @@ use checks::{Emit, Run, ALL_CHECKS};
 use context::{OrgIndex, RegionCtx};
 pub use exceptions::ExceptionStatus;
 pub use finding::{Exposure, Finding, Question, Severity, Subject};
+use reach::ReachRecord;
 use score::AccountFacts;
 pub use score::{AccountScore, CollectionState, OrgScore, QuestionScore, Status};
 
@@ -69,6 +70,10 @@ pub struct GroupSummary {
     pub exposure: Exposure,
     pub critical: bool,
     pub attachments: Vec<AttachmentSummary>,
+    /// For an internet-exposed group, the record of its verdict with the
+    /// path (shared with its findings').
+    #[serde(skip)]
+    pub reach: Option<std::sync::Arc<ReachRecord>>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -104,6 +109,9 @@ impl GroupSummary {
                     public_ips: a.public_ips.clone(),
                 })
                 .collect(),
+            reach: (g.exposure == Exposure::InternetExposed)
+                .then(|| g.record(None))
+                .flatten(),
         }
     }
 }
@@ -137,9 +145,16 @@ pub fn assess_against(snapshot: &Snapshot, config: &Config, baseline: Option<&hi
     // them on every core, in contiguous chunks, and merge in account order.
     let results: Vec<Checked> =
         crate::par::map_chunks(&snapshot.accounts, |_, accounts| check_accounts(accounts, config, &org));
-    let mut findings: Vec<Finding> = Vec::with_capacity(results.iter().map(|r| r.findings.len()).sum());
-    let mut facts: Vec<AccountFacts> = Vec::with_capacity(snapshot.accounts.len());
-    let mut groups: Vec<GroupSummary> = Vec::with_capacity(results.iter().map(|r| r.groups.len()).sum());
+    // Merge into the first chunk's vectors: growing a large vector in place
+    // (realloc) never holds the chunks' findings twice, as collecting them
+    // into a new vector would at the run's peak of memory.
+    let total_findings: usize = results.iter().map(|r| r.findings.len()).sum();
+    let total_groups: usize = results.iter().map(|r| r.groups.len()).sum();
+    let mut results = results.into_iter();
+    let first = results.next().unwrap_or_default();
+    let (mut findings, mut facts, mut groups) = (first.findings, first.facts, first.groups);
+    findings.reserve_exact(total_findings - findings.len());
+    groups.reserve_exact(total_groups - groups.len());
     for r in results {
         findings.extend(r.findings);
         facts.extend(r.facts);
@@ -150,7 +165,9 @@ pub fn assess_against(snapshot: &Snapshot, config: &Config, baseline: Option<&hi
     tracing::debug!(elapsed = ?t0.elapsed(), findings = findings.len(), "checks run");
     let today = snapshot.started_at.date();
     let exceptions = exceptions::apply(&mut findings, config, today);
-    for f in &mut findings {
+    // The checks' findings were printed on their threads; the exceptions' own
+    // (SGA906) are printed here.
+    for f in findings.iter_mut().filter(|f| f.fingerprint.is_empty()) {
         f.fingerprint = fingerprint::of(f);
     }
     let comparison = history::apply(&mut findings, snapshot, baseline, &config.sla);
@@ -191,6 +208,7 @@ pub fn assess_against(snapshot: &Snapshot, config: &Config, baseline: Option<&hi
 }
 
 /// What checking a run of accounts gives.
+#[derive(Default)]
 struct Checked {
     findings: Vec<Finding>,
     /// One per account, in order.
@@ -238,6 +256,10 @@ fn check_accounts(accounts: &[AccountSnapshot], config: &Config, org: &OrgIndex)
             }
         }
         all_facts.push(facts);
+    }
+    // Each thread prints its own findings (what they are about never changes after the checks).
+    for f in &mut findings {
+        f.fingerprint = fingerprint::of(f);
     }
     findings.sort_by(finding_order);
     Checked {

@@ -47,7 +47,7 @@ pub struct Networks {
     /// security-group reference or one of at most this many single hosts.
     pub bastion_max_host_sources: usize,
     /// Networks by name (`"on-prem Frankfurt" = ["10.100.0.0/20"]`): a rule
-    /// from one of them is a named grant, and findings say its name.
+    /// from one of them is a declared grant, which SGA204 does not report.
     #[serde(skip_serializing_if = "std::collections::BTreeMap::is_empty")]
     pub named: std::collections::BTreeMap<String, Vec<Cidr>>,
 }

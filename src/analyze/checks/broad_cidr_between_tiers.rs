@@ -5,9 +5,11 @@
 //! Exactly the VPC's own range is reported only on critical tiers such as
 //! databases, at low (a reference to the calling tier's group would serve),
 //! and never on interface VPC endpoints, for which AWS documents that grant.
-//! A specific other network (a peered VPC, an on-premises range) is a named
-//! grant, reported at low with its name when the peering connections or
-//! `[networks.named]` know it.
+//! A specific other network is reported at low: a peered VPC by name (a
+//! group reference works across the peering), an unnamed network as one
+//! nobody named. A network the config names in `[networks.named]` (an
+//! on-premises range, a VPN pool) is the config owner's declaration, kept in
+//! the evidence package's config.toml, and not reported.
 //!
 //! ## Why is this bad?
 //! `10.0.0.0/8` on a database reads "the company network": every peered VPC,
@@ -28,15 +30,17 @@ pub const CHECK: Check = Check {
         title: "Tier opened to a broad private range instead of the calling tier",
         severity: SeverityRule::Described(
             "medium for a range wider than the group's VPC, a /8 or wider, or an RFC 1918 range whole (low when \
-             unattached); low for exactly the VPC's range on a critical tier, and for a specific other network",
+             unattached); low for exactly the VPC's range on a critical tier, for a peered VPC's range and for a \
+             network nothing names",
         ),
         controls: &[],
         what: "Inbound rules from a private range that contains the group's VPC and more, is at least as wide as \
                `[networks] broad_private_prefix_v4` / `_v6` (/8 and /32 by default), or is an RFC 1918 range whole \
                (10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16). Exactly the VPC's own range is reported only on critical \
                tiers (databases and other `[critical]` resources), at low, and never on interface VPC endpoints. A \
-               specific network outside the VPC is reported at low as a named grant, with its name when a peering \
-               connection or `[networks.named]` gives one. A load balancer's own listener ports are not reported: \
+               specific network outside the VPC is reported at low: a peered VPC's range with the peering, a network \
+               nothing names as such; one that `[networks.named]` names is the config's declaration and not reported. \
+               A load balancer's own listener ports are not reported: \
                people, not tiers, call those.",
         why: "A broad private range means \"the whole company network\": peered VPCs, VPN users, build agents, anything \
               compromised inside. The guidance joins tiers by security-group references (ALB -> web -> database) so \
@@ -50,7 +54,12 @@ pub const CHECK: Check = Check {
 };
 
 /// The RFC 1918 ranges: granting one whole is granting every private network.
-const RFC1918: [&str; 3] = ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"];
+fn rfc1918() -> &'static [Cidr; 3] {
+    static RFC1918: std::sync::LazyLock<[Cidr; 3]> = std::sync::LazyLock::new(|| {
+        ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"].map(|r| r.parse().expect("valid"))
+    });
+    &RFC1918
+}
 
 /// What a private source is, next to the group's VPC.
 enum Grant {
@@ -60,39 +69,45 @@ enum Grant {
     OwnVpc(Cidr),
     /// Inside the VPC: a subnet, a host.
     Inside,
-    /// Outside the VPC: another network, named when it can be.
-    Other(Option<String>),
+    /// Outside the VPC, in a peered VPC (named: its id, the connection, the account).
+    Peered(String),
+    /// Outside the VPC, a network the config names (`[networks.named]`):
+    /// declared by the config's owner, recorded in the evidence, not reported.
+    Named,
+    /// Outside the VPC, and nothing names it.
+    Other,
 }
 
-fn grant(ctx: &RegionCtx, g: &Group, cidr: Cidr) -> Grant {
-    let vpc: Vec<Cidr> =
-        g.sg.vpc_id
-            .as_ref()
-            .and_then(|v| ctx.vpc(v))
-            .map(|v| v.cidrs().filter(|c| c.is_ipv6() == cidr.is_ipv6()).collect())
-            .unwrap_or_default();
-    if let Some(v) = vpc.iter().find(|v| cidr.contains(v) && **v != cidr) {
+/// `cidr` against the blocks of the group's VPC (`vpc`, both families).
+fn grant(ctx: &RegionCtx, g: &Group, vpc: &[Cidr], cidr: Cidr) -> Grant {
+    let family = || vpc.iter().filter(|c| c.is_ipv6() == cidr.is_ipv6());
+    if let Some(v) = family().find(|v| cidr.contains(v) && **v != cidr) {
         return Grant::Broad(format!("wider than its VPC ({v})"));
     }
     let limit = ctx.config.networks.broad_prefix(cidr);
     if cidr.prefix_len() <= limit {
         return Grant::Broad(format!("/{limit} or wider"));
     }
-    if RFC1918.iter().any(|r| r.parse::<Cidr>().is_ok_and(|r| r == cidr)) {
+    if rfc1918().contains(&cidr) {
         return Grant::Broad("an RFC 1918 range whole".into());
     }
-    if let Some(v) = vpc.iter().find(|v| **v == cidr) {
+    if let Some(v) = family().find(|v| **v == cidr) {
         return Grant::OwnVpc(*v);
     }
-    if vpc.iter().any(|v| v.contains(&cidr)) {
+    if family().any(|v| v.contains(&cidr)) {
         return Grant::Inside;
     }
-    Grant::Other(network_name(ctx, g, cidr))
+    if let Some(peer) = peered(ctx, g, cidr) {
+        return Grant::Peered(peer);
+    }
+    if ctx.config.networks.name_of(cidr).is_some() {
+        return Grant::Named;
+    }
+    Grant::Other
 }
 
-/// The name of a network outside the group's VPC: a peered VPC (from the
-/// region's peering connections), else the config's `[networks.named]`.
-fn network_name(ctx: &RegionCtx, g: &Group, cidr: Cidr) -> Option<String> {
+/// The peered VPC (from the region's peering connections) that holds `cidr`.
+fn peered(ctx: &RegionCtx, g: &Group, cidr: Cidr) -> Option<String> {
     let own = g.sg.vpc_id.as_ref()?;
     for p in ctx.region.vpc_peering_connections.iter().flatten() {
         let (Some(a), Some(b)) = (&p.accepter_vpc_info, &p.requester_vpc_info) else {
@@ -123,7 +138,7 @@ fn network_name(ctx: &RegionCtx, g: &Group, cidr: Cidr) -> Option<String> {
             ));
         }
     }
-    ctx.config.networks.name_of(cidr).map(|n| format!("\"{n}\""))
+    None
 }
 
 /// Whether the group is a critical tier for the VPC-range grant: a critical
@@ -144,13 +159,21 @@ fn only_endpoints(g: &Group) -> bool {
 
 fn run(ctx: &RegionCtx, emit: &mut Emit) {
     for g in &ctx.groups {
+        let mut vpc: Option<Vec<Cidr>> = None;
         for rule in rules::ingress(g.sg) {
             let Some(cidr) = rule.cidr() else { continue };
             if cidr.is_anywhere() || !cidr.is_private() || g.rule_serves_listeners(&rule) {
                 continue;
             }
-            let what = format!("{} from {} ({})", rule.traffic_label(), cidr, cidr.size_label());
-            match grant(ctx, g, cidr) {
+            let vpc = vpc.get_or_insert_with(|| {
+                g.sg.vpc_id
+                    .as_ref()
+                    .and_then(|v| ctx.vpc(v))
+                    .map(|v| v.cidrs().collect())
+                    .unwrap_or_default()
+            });
+            let what = || format!("{} from {} ({})", rule.traffic_label(), cidr, cidr.size_label());
+            match grant(ctx, g, vpc, cidr) {
                 Grant::Broad(why) => {
                     let severity = if g.is_attached() {
                         Severity::Medium
@@ -158,27 +181,35 @@ fn run(ctx: &RegionCtx, emit: &mut Emit) {
                         Severity::Low
                     };
                     let summary = format!(
-                        "{what}, {why}: a reference to the calling tier's security group would grant only that tier"
+                        "{}, {why}: a reference to the calling tier's security group would grant only that tier",
+                        what()
                     );
                     emit.rule_at(g, &rule, severity, summary);
                 }
                 Grant::OwnVpc(v) if critical_tier(g) && !only_endpoints(g) => {
                     let summary = format!(
-                        "{what}, the whole of its VPC's range {v} on a critical tier: a reference to the calling tier's \
-                         security group would serve"
+                        "{}, the whole of its VPC's range {v} on a critical tier: a reference to the calling tier's \
+                         security group would serve",
+                        what()
                     );
                     emit.rule_at(g, &rule, Severity::Low, summary);
                 }
-                Grant::Other(name) => {
-                    let summary = match name {
-                        Some(n) => format!("{what}, a named grant to {n}"),
-                        None => format!(
-                            "{what}, a network outside its VPC that no peering connection or [networks.named] names"
-                        ),
-                    };
+                Grant::Peered(peer) => {
+                    let summary = format!(
+                        "{}, the range of {peer}: a reference to the calling tier's security group works across the \
+                         peering",
+                        what()
+                    );
                     emit.rule_at(g, &rule, Severity::Low, summary);
                 }
-                Grant::OwnVpc(_) | Grant::Inside => {}
+                Grant::Other => {
+                    let summary = format!(
+                        "{}, a network outside its VPC that no peering connection or [networks.named] names",
+                        what()
+                    );
+                    emit.rule_at(g, &rule, Severity::Low, summary);
+                }
+                Grant::OwnVpc(_) | Grant::Inside | Grant::Named => {}
             }
         }
     }
@@ -246,7 +277,7 @@ mod tests {
     }
 
     #[test]
-    fn another_network_is_a_named_grant_at_low() {
+    fn an_unnamed_other_network_is_low_and_a_named_one_is_the_configs_word() {
         let mut fx = TestOrg::new();
         fx.config
             .networks
@@ -256,10 +287,31 @@ mod tests {
         fx.instance("i-app", "subnet-private", &["sg-app"], None);
         assert_eq!(
             fx.run("SGA204"),
-            [
-                "low sg-app: tcp 8080 from 10.100.0.0/20 (4,096 addresses), a named grant to \"on-prem Frankfurt\" []",
-                "low sg-app: tcp 8080 from 10.50.0.0/16 (65,536 addresses), a network outside its VPC that no peering connection or [networks.named] names []",
-            ]
+            ["low sg-app: tcp 8080 from 10.50.0.0/16 (65,536 addresses), a network outside its VPC that no peering connection or [networks.named] names []"]
+        );
+    }
+
+    #[test]
+    fn a_peered_vpcs_range_is_low_and_named_by_its_peering() {
+        use crate::model::{PeeringVpcInfo, VpcPeeringConnection};
+        let mut fx = TestOrg::new();
+        let info = |vpc: &str, cidr: &str| PeeringVpcInfo {
+            vpc_id: Some(vpc.into()),
+            owner_id: Some("222222222222".parse().unwrap()),
+            cidr_block: Some(cidr.parse().unwrap()),
+            ..Default::default()
+        };
+        fx.region().vpc_peering_connections = Some(vec![VpcPeeringConnection {
+            vpc_peering_connection_id: "pcx-1".into(),
+            accepter_vpc_info: Some(info("vpc-main", "10.0.0.0/16")),
+            requester_vpc_info: Some(info("vpc-shared", "10.60.0.0/16")),
+            status: None,
+        }]);
+        fx.sg("sg-app", &["tcp 8080 10.60.0.0/16"]);
+        fx.instance("i-app", "subnet-private", &["sg-app"], None);
+        assert_eq!(
+            fx.run("SGA204"),
+            ["low sg-app: tcp 8080 from 10.60.0.0/16 (65,536 addresses), the range of peered vpc-shared via pcx-1, account 222222222222: a reference to the calling tier's security group works across the peering []"]
         );
     }
 }

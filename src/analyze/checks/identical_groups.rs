@@ -7,10 +7,12 @@
 //! Copies drift: a fix applied to one is missing in the others, and every
 //! copy is one more thing to review.
 
-use std::collections::BTreeMap;
+use std::collections::HashMap;
 
 use crate::analyze::checks::*;
+use crate::analyze::finding::{RuleKey, SourceKey};
 use crate::analyze::rules::{self, Rule};
+use crate::model::SecurityGroupId;
 
 pub const CHECK: Check = Check {
     meta: CheckMeta {
@@ -32,31 +34,67 @@ pub const CHECK: Check = Check {
     run: Run::PerRegion(run),
 };
 
-/// A rule as a comparable text, its own group's id written as `self`.
-fn canonical(rule: &Rule, own: &str) -> String {
-    let key = rule.key().canonical();
-    match rule.group_ref().and_then(|p| p.group_id.as_ref()) {
-        Some(id) if id.as_str() == own => key.replace(id.as_str(), "self"),
-        _ => key,
+/// A rule as a comparable value, a reference to its own group written as
+/// "itself" (no id), and the ICMP type and code it admits.
+fn canonical(rule: &Rule, own: &SecurityGroupId) -> (RuleKey, Option<(Option<u8>, Option<u8>)>) {
+    let mut key = rule.key();
+    if let SourceKey::Group { id, account, peering } = &mut key.source {
+        if id.as_ref() == Some(own) && peering.is_none() {
+            *id = None;
+            *account = None;
+        }
     }
+    (key, rule.icmp.map(|i| (i.kind, i.code)))
+}
+
+type Rules = Vec<(RuleKey, Option<(Option<u8>, Option<u8>)>)>;
+
+/// An order-independent hash of a group's rules, from their typed fields
+/// without copying them: groups with different signatures cannot be copies,
+/// so only the few that share one are compared rule by rule.
+fn signature(g: &Group) -> (usize, u64) {
+    use std::hash::{Hash, Hasher};
+    let own = g.id();
+    let mut count = 0;
+    let mut sum: u64 = 0;
+    for r in rules::ingress(g.sg).chain(rules::egress(g.sg)) {
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        (r.egress, r.protocol, r.ports, r.icmp.map(|i| (i.kind, i.code))).hash(&mut h);
+        match r.source {
+            rules::Source::Cidr(c) => c.hash(&mut h),
+            rules::Source::PrefixList(id) => id.as_str().hash(&mut h),
+            rules::Source::Group(p) => {
+                let id = p
+                    .group_id
+                    .as_ref()
+                    .filter(|id| *id != own || p.vpc_peering_connection_id.is_some());
+                id.map(|i| i.as_str()).hash(&mut h);
+            }
+        }
+        sum = sum.wrapping_add(h.finish());
+        count += 1;
+    }
+    (count, sum)
 }
 
 fn run(ctx: &RegionCtx, emit: &mut Emit) {
-    let mut alike: BTreeMap<(Option<&str>, Vec<String>), Vec<&Group>> = BTreeMap::new();
+    let mut candidates: HashMap<(Option<&str>, usize, u64), Vec<&Group>> = HashMap::new();
     for g in ctx.groups.iter().filter(|g| !g.sg.is_default()) {
         if rules::ingress(g.sg).next().is_none() {
             continue;
         }
-        let own = g.id().as_str();
-        let mut rules: Vec<String> = rules::ingress(g.sg)
+        let (count, sum) = signature(g);
+        candidates
+            .entry((g.sg.vpc_id.as_ref().map(|v| v.as_str()), count, sum))
+            .or_default()
+            .push(g);
+    }
+    let mut alike: HashMap<(Option<&str>, Rules), Vec<&Group>> = HashMap::new();
+    for g in candidates.into_values().filter(|c| c.len() > 1).flatten() {
+        let own = g.id();
+        let mut rules: Rules = rules::ingress(g.sg)
             .chain(rules::egress(g.sg))
-            .map(|r| {
-                format!(
-                    "{}{}",
-                    canonical(&r, own),
-                    r.icmp.map(|i| format!(" {i:?}")).unwrap_or_default()
-                )
-            })
+            .map(|r| canonical(&r, own))
             .collect();
         rules.sort();
         alike
@@ -64,14 +102,21 @@ fn run(ctx: &RegionCtx, emit: &mut Emit) {
             .or_default()
             .push(g);
     }
-    for ((_, rules), mut groups) in alike.into_iter().filter(|(_, g)| g.len() > 1) {
+    let mut copies: Vec<(usize, Vec<&Group>)> = alike
+        .into_iter()
+        .filter(|(_, g)| g.len() > 1)
+        .map(|((_, rules), groups)| (rules.len(), groups))
+        .collect();
+    for (_, groups) in &mut copies {
         groups.sort_by_key(|g| g.id());
+    }
+    copies.sort_by(|a, b| a.1[0].id().cmp(b.1[0].id()));
+    for (count, groups) in copies {
         let kept = groups[0];
         for g in &groups[1..] {
             let summary = format!(
-                "{} has the same {} rule(s) as {}: one group would do",
+                "{} has the same {count} rule(s) as {}: one group would do",
                 g.sg.group_name,
-                rules.len(),
                 kept.label()
             );
             emit.group(g, summary);

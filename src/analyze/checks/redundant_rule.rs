@@ -1,6 +1,8 @@
 //! ## What it does
-//! Flags a rule that another rule of the same group, in the same direction,
-//! wholly covers: its protocol, every port and every source address.
+//! Flags groups with rules that another rule of the same group, in the same
+//! direction, wholly covers: its protocol, every port and every source
+//! address. One finding per group, naming the covered rules (they carry no
+//! risk of their own: the finding is about reading the group right).
 //!
 //! ## Why is this bad?
 //! It grants nothing, and hides what the group really allows: narrowing the
@@ -15,13 +17,13 @@ pub const CHECK: Check = Check {
         id: "SGA907",
         name: "redundant-rule",
         question: Question::Hygiene,
-        identity: Identity::Rule,
-        title: "Rule wholly covered by another rule of the same group",
-        severity: SeverityRule::Fixed(Severity::Low),
+        identity: Identity::Subject,
+        title: "Rules wholly covered by other rules of the same group",
+        severity: SeverityRule::Fixed(Severity::Info),
         controls: &[],
-        what: "Rules that another rule of the same group and direction covers entirely: the same protocol (or all \
-               traffic), every port, and a source that holds the rule's (a wider CIDR, the same prefix list, the same \
-               group).",
+        what: "Groups with rules that another rule of the same group and direction covers entirely: the same \
+               protocol (or all traffic), every port, and a source that holds the rule's (a wider CIDR, the same \
+               prefix list, the same group). One finding per group; the first covered rule is its evidence.",
         why: "A covered rule grants nothing. It makes the group read narrower than it is, and removing or tightening \
               it changes nothing while the wide rule stays.",
         remediation:
@@ -53,7 +55,10 @@ fn covers(wide: &Rule, narrow: &Rule) -> bool {
 }
 
 fn run(ctx: &RegionCtx, emit: &mut Emit) {
+    /// How many covered rules a summary names before "and N more".
+    const NAMED: usize = 3;
     for g in ctx.groups.iter().filter(|g| !g.sg.is_default()) {
+        let mut covered: Vec<(Rule, Rule)> = Vec::new();
         for list in [rules::ingress(g.sg).collect::<Vec<_>>(), rules::egress(g.sg).collect()] {
             for narrow in &list {
                 // Of two identical rules, the later one is the redundant one.
@@ -62,17 +67,39 @@ fn run(ctx: &RegionCtx, emit: &mut Emit) {
                 }) else {
                     continue;
                 };
-                let summary = format!(
-                    "{} {} from {} is covered by {} from {} of the same group: it grants nothing more",
-                    if narrow.egress { "outbound" } else { "inbound" },
+                covered.push((*narrow, *wide));
+            }
+        }
+        let Some((first, _)) = covered.first() else { continue };
+        let named: Vec<String> = covered
+            .iter()
+            .take(NAMED)
+            .map(|(narrow, wide)| {
+                let (way, word) = if narrow.egress {
+                    ("outbound", "to")
+                } else {
+                    ("inbound", "from")
+                };
+                format!(
+                    "{way} {} {word} {} (inside {} {word} {})",
                     narrow.traffic_label(),
                     narrow.source_label(),
                     wide.traffic_label(),
                     wide.source_label()
-                );
-                emit.rule(g, narrow, summary);
-            }
-        }
+                )
+            })
+            .collect();
+        let more = match covered.len().saturating_sub(NAMED) {
+            0 => String::new(),
+            n => format!(" and {n} more"),
+        };
+        let summary = format!(
+            "{} rule(s) of {} grant nothing that another rule of the group does not: {}{more}",
+            covered.len(),
+            g.sg.group_name,
+            named.join("; ")
+        );
+        emit.rule(g, first, summary);
     }
 }
 
@@ -95,7 +122,7 @@ mod tests {
         );
         assert_eq!(
             fx.run("SGA907"),
-            ["low sg-a: inbound tcp 22 from 10.0.1.0/24 is covered by tcp 0-1024 from 10.0.0.0/16 of the same group: it grants nothing more []"]
+            ["info sg-a: 1 rule(s) of sg-a grant nothing that another rule of the group does not: inbound tcp 22 from 10.0.1.0/24 (inside tcp 0-1024 from 10.0.0.0/16) []"]
         );
     }
 }

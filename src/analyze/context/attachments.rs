@@ -117,14 +117,10 @@ pub struct Attachment<'s> {
 }
 
 impl<'s> Attachment<'s> {
-    /// The verdict in a line, and for a reachable resource the path:
-    /// `reachable (IPv4, direct): internet → igw-… → … → i-…`.
+    /// The verdict in a line: `reachable (IPv4, direct)`, `blocked: …`.
+    /// (The path is in the findings and the group's record.)
     pub fn why(&self) -> String {
         match &self.reach {
-            Some(r) if r.verdict == super::super::reach::Verdict::Reachable => {
-                let path: Vec<String> = r.path.iter().map(|h| h.to_string()).collect();
-                format!("{}: {}", r.summary(), path.join(" → "))
-            }
             Some(r) => r.summary(),
             None => "no rule admits traffic from the internet".into(),
         }

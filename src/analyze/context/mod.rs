@@ -416,39 +416,43 @@ impl<'s> RegionCtx<'s> {
     /// `2000::/3`, every public range). Prefix lists count by their entries.
     fn split_anywhere(&self, sg: &'s SecurityGroup) -> HashMap<usize, String> {
         type Traffic = (Protocol, Option<PortRange>, bool);
-        let mut by_traffic: HashMap<Traffic, Vec<(usize, Vec<Cidr>, String)>> = HashMap::new();
+        let mut by_traffic: HashMap<Traffic, Vec<(rules::Rule<'s>, Vec<Cidr>)>> = HashMap::new();
         for rule in rules::ingress(sg) {
             let cidrs: Vec<Cidr> = match rule.source {
-                Source::Cidr(c) => vec![c],
-                Source::PrefixList(id) => self.prefix_list_cidrs(id).collect(),
-                Source::Group(_) => continue,
+                // Only blocks that hold internet addresses can add up to
+                // anywhere: most rules (private ranges) stop here.
+                Source::Cidr(c) if super::reach::has_internet(c) => vec![c],
+                Source::Cidr(_) | Source::Group(_) => continue,
+                Source::PrefixList(id) => self
+                    .prefix_list_cidrs(id)
+                    .filter(|c| super::reach::has_internet(*c))
+                    .collect(),
             };
             for v6 in [false, true] {
                 let family: Vec<Cidr> = cidrs.iter().copied().filter(|c| c.is_ipv6() == v6).collect();
                 if family.is_empty() || family.iter().any(|c| c.is_anywhere()) {
                     continue;
                 }
-                by_traffic.entry((rule.protocol, rule.ports, v6)).or_default().push((
-                    rule.index,
-                    family,
-                    rule.source_label(),
-                ));
+                by_traffic
+                    .entry((rule.protocol, rule.ports, v6))
+                    .or_default()
+                    .push((rule, family));
             }
         }
         let mut out = HashMap::new();
         for ((_, _, v6), parts) in by_traffic.into_iter().filter(|(_, p)| p.len() > 1) {
-            let union: Vec<Cidr> = parts.iter().flat_map(|(_, c, _)| c.iter().copied()).collect();
+            let union: Vec<Cidr> = parts.iter().flat_map(|(_, c)| c.iter().copied()).collect();
             if !super::reach::covers_internet(&union) {
                 continue;
             }
-            let labels: Vec<&str> = parts.iter().map(|(_, _, l)| l.as_str()).collect();
+            let labels: Vec<String> = parts.iter().map(|(r, _)| r.source_label()).collect();
             let note = format!(
                 "anywhere: {} together cover every {} address",
                 labels.join(" + "),
                 if v6 { "IPv6 internet" } else { "IPv4 internet" }
             );
-            for (index, _, _) in &parts {
-                out.insert(*index, note.clone());
+            for (rule, _) in &parts {
+                out.insert(rule.index, note.clone());
             }
         }
         out
@@ -531,9 +535,13 @@ mod tests {
         let ssh = rules::ingress(web.sg).next().unwrap();
         assert_eq!(web.exposure_for(web.rule_reach(&ssh)), Exposure::Internal);
         assert_eq!(web.attachments[0].exposure, Exposure::InternetExposed);
-        assert!(web.attachments[0]
-            .why()
-            .starts_with("reachable (IPv4, direct): internet → igw-main"));
+        assert_eq!(web.attachments[0].why(), "reachable (IPv4, direct)");
+        let record = web.record(None).unwrap();
+        assert!(
+            record.path_line().starts_with("internet → igw-main"),
+            "{}",
+            record.path_line()
+        );
         assert_eq!(ctx.group("sg-spare").unwrap().exposure, Exposure::Unattached);
     }
 }

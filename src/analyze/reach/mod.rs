@@ -42,7 +42,7 @@ use crate::model::*;
 use super::context::Target;
 use super::rules::{self, Rule, Source};
 
-pub use atoms::covers_internet;
+pub use atoms::{covers_internet, has_internet};
 pub use lb::{Balancers, Forward, Front};
 pub use path::{Family, Hop, Reach, ReachRecord, Verdict, Via};
 
