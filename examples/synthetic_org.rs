@@ -731,7 +731,7 @@ impl RegionGen<'_> {
     }
 
     /// HTTPS from the offices' customer-managed prefix list.
-    fn from_offices(&mut self, pl: &PrefixListId) -> IpPermission {
+    fn offices_rule(&mut self, pl: &PrefixListId) -> IpPermission {
         let mut p = tcp(443);
         p.prefix_list_ids.push(PrefixListIdRef {
             prefix_list_id: pl.clone(),
@@ -841,7 +841,7 @@ impl RegionGen<'_> {
                     perms.push(p);
                 }
                 if self.rng.chance(0.3) {
-                    perms.push(self.from_offices(pl));
+                    perms.push(self.offices_rule(pl));
                 }
             }
             Role::App => {
@@ -856,7 +856,7 @@ impl RegionGen<'_> {
                 self.internal_ranges(&mut p, n, vpc, net);
                 perms.push(p);
                 if self.rng.chance(0.3) {
-                    perms.push(self.from_offices(pl));
+                    perms.push(self.offices_rule(pl));
                 }
                 if self.rng.chance(0.25) {
                     let mut p = tcp(9100);

@@ -59,7 +59,7 @@ fn rule_texts(sg: &SecurityGroup) -> BTreeMap<String, Option<String>> {
                 "" => format!("{} {} from {}", e.direction, e.protocol, e.source),
                 ports => format!("{} {} {ports} from {}", e.direction, e.protocol, e.source),
             };
-            (text, e.description)
+            (text, e.description.map(String::from))
         })
         .collect()
 }

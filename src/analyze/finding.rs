@@ -3,11 +3,13 @@
 use std::fmt;
 use std::sync::Arc;
 
+use compact_str::CompactString;
 use serde::{Deserialize, Serialize};
 
 use crate::controls::Control;
 
 use super::checks::Check;
+use super::fingerprint::Fingerprint;
 use super::reach::ReachRecord;
 use crate::model::{
     AccountId, Cidr, InstanceId, NetworkAclId, PortRange, PrefixListId, Protocol, Region, SecurityGroupId,
@@ -376,14 +378,72 @@ pub struct RuleEvidence {
     pub key: RuleKey,
     /// `ingress` or `egress`.
     pub direction: &'static str,
+    // Short strings, held inline (CompactString): every rule finding has them.
     /// `tcp`, `udp`, `icmp`, `all`, …
-    pub protocol: String,
+    pub protocol: CompactString,
     /// `22`, `0-65535`, `all`, or empty for protocols without ports.
-    pub ports: String,
+    pub ports: CompactString,
     /// `0.0.0.0/0`, `sg-… (account 222222222222)`, `pl-… (corp-vpn)`.
-    pub source: String,
+    pub source: CompactString,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub description: Option<String>,
+    pub description: Option<CompactString>,
+}
+
+/// The resources a finding concerns. A group's list is made once and shared
+/// by every finding about the group (a large organization has hundreds of
+/// thousands of findings: one allocation per group, not per finding); ids
+/// short enough (instance, interface and ACL ids) are held inline.
+#[derive(Clone, Debug, Default)]
+pub struct ResourceIds(Option<Arc<[CompactString]>>);
+
+impl ResourceIds {
+    pub fn one(id: impl Into<CompactString>) -> Self {
+        ResourceIds(Some(Arc::from([id.into()])))
+    }
+
+    pub fn as_slice(&self) -> &[CompactString] {
+        self.0.as_deref().unwrap_or(&[])
+    }
+}
+
+impl std::ops::Deref for ResourceIds {
+    type Target = [CompactString];
+    fn deref(&self) -> &[CompactString] {
+        self.as_slice()
+    }
+}
+
+impl<S: Into<CompactString>> FromIterator<S> for ResourceIds {
+    fn from_iter<I: IntoIterator<Item = S>>(iter: I) -> Self {
+        let ids: Vec<CompactString> = iter.into_iter().map(Into::into).collect();
+        ResourceIds((!ids.is_empty()).then(|| Arc::from(ids)))
+    }
+}
+
+impl PartialEq for ResourceIds {
+    fn eq(&self, other: &Self) -> bool {
+        self.as_slice() == other.as_slice()
+    }
+}
+
+impl Eq for ResourceIds {}
+
+impl PartialOrd for ResourceIds {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for ResourceIds {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.as_slice().cmp(other.as_slice())
+    }
+}
+
+impl Serialize for ResourceIds {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(self.as_slice())
+    }
 }
 
 /// Why a finding is accepted.
@@ -413,7 +473,7 @@ pub struct Finding {
     pub security_group_id: Option<SecurityGroupId>,
     /// The resources at risk or concerned: attached instances, load
     /// balancers, databases; the NACL and its subnets; the instance.
-    pub resource_ids: Vec<String>,
+    pub resource_ids: ResourceIds,
     /// One sentence: what exactly is wrong.
     pub summary: String,
     pub rule: Option<Box<RuleEvidence>>,
@@ -427,7 +487,7 @@ pub struct Finding {
     pub accepted: Option<Box<Acceptance>>,
     /// What the finding is about, hashed: the same in every assessment that
     /// finds the same thing (docs/findings.md).
-    pub fingerprint: String,
+    pub fingerprint: Fingerprint,
     /// When it was first found: carried from the baseline, else this snapshot's time.
     #[serde(with = "time::serde::rfc3339")]
     pub first_seen: time::OffsetDateTime,
@@ -460,13 +520,13 @@ impl Finding {
             exposure,
             subject,
             security_group_id: None,
-            resource_ids: Vec::new(),
+            resource_ids: ResourceIds::default(),
             summary,
             rule: None,
             reachability: None,
             controls: Vec::new(),
             accepted: None,
-            fingerprint: String::new(),
+            fingerprint: Fingerprint::default(),
             first_seen: time::OffsetDateTime::UNIX_EPOCH,
             age_days: 0,
             change: None,

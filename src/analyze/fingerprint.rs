@@ -37,7 +37,54 @@ use super::finding::Finding;
 /// The recipe this build writes (`fingerprint_recipe` in findings.json).
 pub const RECIPE: u32 = 2;
 
-pub fn of(f: &Finding) -> String {
+/// A finding's print: 32 lower-case hex digits, held inline (no allocation
+/// per finding). The default is "not printed yet".
+#[derive(Clone, Copy, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Fingerprint([u8; 32]);
+
+impl Fingerprint {
+    fn of_digest(digest: &[u8]) -> Self {
+        const DIGITS: &[u8; 16] = b"0123456789abcdef";
+        let mut out = [0u8; 32];
+        for (i, b) in digest[..16].iter().enumerate() {
+            out[2 * i] = DIGITS[usize::from(b >> 4)];
+            out[2 * i + 1] = DIGITS[usize::from(b & 0xf)];
+        }
+        Fingerprint(out)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0[0] == 0
+    }
+
+    pub fn as_str(&self) -> &str {
+        if self.is_empty() {
+            return "";
+        }
+        // Only ASCII hex digits are ever written.
+        std::str::from_utf8(&self.0).unwrap_or("")
+    }
+}
+
+impl std::fmt::Display for Fingerprint {
+    fn fmt(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl std::fmt::Debug for Fingerprint {
+    fn fmt(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        write!(f, "{:?}", self.as_str())
+    }
+}
+
+impl serde::Serialize for Fingerprint {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+pub fn of(f: &Finding) -> Fingerprint {
     use std::fmt::Write;
     // The recipe's text, streamed into the hash (the same bytes as `text`).
     let mut h = HashWriter(Sha256::new());
@@ -62,7 +109,7 @@ pub fn of(f: &Finding) -> String {
     h.write_str("\n").ok();
     match f.check.meta.identity {
         Identity::RuleAndResources if !f.resource_ids.is_empty() => {
-            let mut ids: Vec<&str> = f.resource_ids.iter().map(String::as_str).collect();
+            let mut ids: Vec<&str> = f.resource_ids.iter().map(|id| id.as_str()).collect();
             ids.sort_unstable();
             for (i, id) in ids.iter().enumerate() {
                 if i > 0 {
@@ -75,7 +122,7 @@ pub fn of(f: &Finding) -> String {
             h.write_str("-").ok();
         }
     }
-    hex(&h.0.finalize())
+    Fingerprint::of_digest(&h.0.finalize())
 }
 
 struct HashWriter(Sha256);
@@ -102,7 +149,7 @@ pub fn recipe_1(f: &Finding) -> String {
 fn text(f: &Finding, recipe: u32, rule: &str) -> String {
     let resources = match f.check.meta.identity {
         Identity::RuleAndResources if !f.resource_ids.is_empty() => {
-            let mut ids = f.resource_ids.clone();
+            let mut ids = f.resource_ids.to_vec();
             ids.sort();
             ids.join(" ")
         }
@@ -141,7 +188,7 @@ pub fn upgrade(snapshot: &Snapshot, config: &Config) -> HashMap<String, String> 
     super::assess(snapshot, config)
         .findings
         .iter()
-        .map(|f| (recipe_1(f), f.fingerprint.clone()))
+        .map(|f| (recipe_1(f), f.fingerprint.to_string()))
         .collect()
 }
 
@@ -154,7 +201,7 @@ mod tests {
             .assess()
             .findings
             .iter()
-            .map(|f| (f.fingerprint.clone(), format!("{} {}", f.check_id(), f.summary)))
+            .map(|f| (f.fingerprint.to_string(), format!("{} {}", f.check_id(), f.summary)))
             .collect();
         v.sort();
         v
@@ -181,7 +228,7 @@ mod tests {
                 _ => "-".to_string(),
             };
             assert_eq!(
-                super::of(f),
+                super::of(f).as_str(),
                 super::digest(&super::text(f, super::RECIPE, &rule)),
                 "{}",
                 f.summary
@@ -280,7 +327,7 @@ mod tests {
             let mut reworded = f.clone();
             reworded.summary = "said another way".into();
             if let Some(rule) = reworded.rule.as_mut() {
-                rule.source = format!("{} (in other words)", rule.source);
+                rule.source = format!("{} (in other words)", rule.source).into();
                 rule.protocol = rule.protocol.to_uppercase();
             }
             assert_eq!(super::of(&reworded), f.fingerprint, "{}", f.summary);

@@ -160,7 +160,10 @@ pub fn assess_against(snapshot: &Snapshot, config: &Config, baseline: Option<&hi
         facts.extend(r.facts);
         groups.extend(r.groups);
     }
-    groups.sort_by(|a, b| (&a.account_id, &a.region, &a.group_id).cmp(&(&b.account_id, &b.region, &b.group_id)));
+    // Unique keys: an unstable sort gives the one order, without the scratch
+    // copy of half the vector a stable sort makes.
+    groups
+        .sort_unstable_by(|a, b| (&a.account_id, &a.region, &a.group_id).cmp(&(&b.account_id, &b.region, &b.group_id)));
 
     tracing::debug!(elapsed = ?t0.elapsed(), findings = findings.len(), "checks run");
     let today = snapshot.started_at.date();
@@ -172,8 +175,8 @@ pub fn assess_against(snapshot: &Snapshot, config: &Config, baseline: Option<&hi
     }
     let comparison = history::apply(&mut findings, snapshot, baseline, &config.sla);
     tracing::debug!(elapsed = ?t0.elapsed(), "fingerprinted and compared with the baseline");
-    // Each thread sorted its own findings: this stable sort only merges the runs.
-    findings.sort_by(finding_order);
+    // Each thread sorted its own findings: this sort mostly merges the runs.
+    sort_findings(&mut findings);
 
     let mut by_account: HashMap<&AccountId, Vec<&Finding>> = HashMap::new();
     for f in &findings {
@@ -261,7 +264,7 @@ fn check_accounts(accounts: &[AccountSnapshot], config: &Config, org: &OrgIndex)
     for f in &mut findings {
         f.fingerprint = fingerprint::of(f);
     }
-    findings.sort_by(finding_order);
+    sort_findings(&mut findings);
     Checked {
         findings,
         facts: all_facts,
@@ -269,7 +272,35 @@ fn check_accounts(accounts: &[AccountSnapshot], config: &Config, org: &OrgIndex)
     }
 }
 
-/// The order of findings everywhere: worst first, then where, then what.
+/// Sort findings by [`finding_order`], moving each once: the order is found
+/// on their indices (a findings' worth of scratch would be hundreds of
+/// megabytes in a large organization, and moving a finding costs far more
+/// than moving an index), then applied in place, cycle by cycle.
+fn sort_findings(findings: &mut [Finding]) {
+    let n = u32::try_from(findings.len()).expect("fewer than 4 billion findings");
+    let mut order: Vec<u32> = (0..n).collect();
+    order.sort_by(|&a, &b| finding_order(&findings[a as usize], &findings[b as usize]));
+    // `order[k]` is the index of the finding that belongs at `k`.
+    const PLACED: u32 = u32::MAX;
+    for start in 0..findings.len() {
+        let mut k = start;
+        loop {
+            let from = order[k];
+            if from == PLACED {
+                break;
+            }
+            order[k] = PLACED;
+            if from as usize == start {
+                break;
+            }
+            findings.swap(k, from as usize);
+            k = from as usize;
+        }
+    }
+}
+
+/// The order of findings everywhere: worst first, then where, then what;
+/// the fingerprint last makes it total (equal fingerprints are the same finding).
 fn finding_order(a: &Finding, b: &Finding) -> std::cmp::Ordering {
     b.severity
         .cmp(&a.severity)
@@ -280,6 +311,7 @@ fn finding_order(a: &Finding, b: &Finding) -> std::cmp::Ordering {
         .then_with(|| a.resource_ids.cmp(&b.resource_ids))
         .then_with(|| a.summary.cmp(&b.summary))
         .then_with(|| a.rule.cmp(&b.rule))
+        .then_with(|| a.fingerprint.cmp(&b.fingerprint))
 }
 
 /// Record what each question's score counts in this region.
@@ -333,6 +365,37 @@ fn gather_facts(ctx: &RegionCtx, facts: &mut AccountFacts) {
             if let Some(id) = rule.group_ref().and_then(|p| p.group_id.as_ref()) {
                 facts.bastion_groups.insert(id.clone());
             }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::testing::TestOrg;
+    use super::*;
+
+    #[test]
+    fn sorting_by_index_gives_the_order_a_plain_sort_gives() {
+        let mut fx = TestOrg::new();
+        fx.sg(
+            "sg-a",
+            &["tcp 22 0.0.0.0/0", "tcp 3389 0.0.0.0/0", "tcp 5432 10.0.0.0/8"],
+        );
+        fx.sg("sg-b", &["tcp 80 0.0.0.0/0", "tcp 6379 0.0.0.0/0", "udp 53 0.0.0.0/0"]);
+        fx.instance("i-1", "subnet-public", &["sg-a", "sg-b"], Some("203.0.113.5"));
+        let sorted = fx.assess().findings;
+        assert!(sorted.len() > 5, "a handful of findings to sort");
+        let mut expected = sorted.clone();
+        expected.sort_by(finding_order);
+        // Every rotation and the reverse: cycles of every length.
+        for shift in 0..sorted.len() {
+            let mut v = sorted.clone();
+            v.rotate_left(shift);
+            if shift % 2 == 1 {
+                v.reverse();
+            }
+            sort_findings(&mut v);
+            assert_eq!(v, expected, "shift {shift}");
         }
     }
 }

@@ -4,6 +4,8 @@
 //! checks reason about one (protocol, ports, source) triple at a time, which is
 //! also how a person reads a rule and how the console lists them.
 
+use compact_str::CompactString;
+
 use crate::config::Networks;
 use crate::model::{
     AccountId, Cidr, IpPermission, PortRange, PrefixListEntry, PrefixListId, Protocol, SecurityGroup, SecurityGroupId,
@@ -248,14 +250,14 @@ impl<'s> Rule<'s> {
         Box::new(RuleEvidence {
             key: self.key(),
             direction: if self.egress { "egress" } else { "ingress" },
-            protocol: self.protocol.label().into_owned(),
+            protocol: self.protocol.label().as_ref().into(),
             ports: match (self.protocol, self.ports) {
-                (Protocol::All, _) => "all".to_string(),
-                (_, Some(r)) => r.to_string(),
-                (_, None) => String::new(),
+                (Protocol::All, _) => "all".into(),
+                (_, Some(r)) => compact_str::format_compact!("{r}"),
+                (_, None) => CompactString::default(),
             },
-            source: self.source_label(),
-            description: self.description.map(str::to_string),
+            source: self.source_label().into(),
+            description: self.description.map(Into::into),
         })
     }
 }

@@ -130,7 +130,7 @@ pub(crate) struct DiffFinding<'a> {
 impl<'a> DiffFinding<'a> {
     pub fn current(f: &'a crate::analyze::Finding) -> Self {
         DiffFinding {
-            fingerprint: &f.fingerprint,
+            fingerprint: f.fingerprint.as_str(),
             check_id: f.check_id(),
             account_id: f.account_id.as_str(),
             region: f.region.as_ref().map(|r| r.as_str()),
@@ -144,7 +144,7 @@ impl<'a> DiffFinding<'a> {
     }
     pub fn past(f: &'a crate::analyze::history::PastFinding, reason: Option<&'a str>) -> Self {
         DiffFinding {
-            fingerprint: &f.fingerprint,
+            fingerprint: f.fingerprint.as_str(),
             check_id: &f.check_id,
             account_id: &f.account_id,
             region: f.region.as_deref(),

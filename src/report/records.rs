@@ -2,6 +2,7 @@
 
 use std::collections::HashMap;
 
+use compact_str::CompactString;
 use serde::Serialize;
 
 use crate::analyze::finding::{Acceptance, RuleEvidence};
@@ -72,7 +73,7 @@ pub struct FindingRecord<'a> {
     pub exposure: Option<Exposure>,
     pub security_group_id: Option<&'a str>,
     pub security_group_name: Option<&'a str>,
-    pub resource_ids: &'a [String],
+    pub resource_ids: &'a [CompactString],
     pub summary: &'a str,
     pub rule: Option<&'a RuleEvidence>,
     /// Whether the internet reaches what the finding is about, with the path.
@@ -113,7 +114,7 @@ impl<'a> FindingRecord<'a> {
             reachability: f.reachability.as_deref(),
             controls: f.controls.iter().map(|c| c.label()).collect(),
             exception: f.accepted.as_deref(),
-            fingerprint: &f.fingerprint,
+            fingerprint: f.fingerprint.as_str(),
             first_seen: f.first_seen,
             age_days: f.age_days,
             change: f.change,

@@ -36,7 +36,7 @@ pub const CHECK: Check = Check {
 
 /// A rule as a comparable value, a reference to its own group written as
 /// "itself" (no id), and the ICMP type and code it admits.
-fn canonical(rule: &Rule, own: &SecurityGroupId) -> (RuleKey, Option<(Option<u8>, Option<u8>)>) {
+fn canonical(rule: &Rule, own: &SecurityGroupId) -> Canonical {
     let mut key = rule.key();
     if let SourceKey::Group { id, account, peering } = &mut key.source {
         if id.as_ref() == Some(own) && peering.is_none() {
@@ -47,7 +47,10 @@ fn canonical(rule: &Rule, own: &SecurityGroupId) -> (RuleKey, Option<(Option<u8>
     (key, rule.icmp.map(|i| (i.kind, i.code)))
 }
 
-type Rules = Vec<(RuleKey, Option<(Option<u8>, Option<u8>)>)>;
+/// A rule's key and the ICMP type and code it admits.
+type Canonical = (RuleKey, Option<(Option<u8>, Option<u8>)>);
+
+type Rules = Vec<Canonical>;
 
 /// An order-independent hash of a group's rules, from their typed fields
 /// without copying them: groups with different signatures cannot be copies,

@@ -55,7 +55,7 @@ fn run(ctx: &RegionCtx, emit: &mut Emit) {
             Some(exposure),
             summary,
         );
-        f.resource_ids = vec![instance.instance_id.to_string()];
+        f.resource_ids = ResourceIds::one(instance.instance_id.as_str());
         f.reachability = reach.map(|r| std::sync::Arc::new(r.record()));
     }
 }

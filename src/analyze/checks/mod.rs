@@ -12,7 +12,7 @@ use crate::controls::Control;
 use crate::model::{AccountId, Region};
 
 use super::context::{Group, RegionCtx};
-use super::finding::{Exposure, Finding, Question, Severity, Subject};
+use super::finding::{Exposure, Finding, Question, ResourceIds, Severity, Subject};
 
 use std::sync::Arc;
 

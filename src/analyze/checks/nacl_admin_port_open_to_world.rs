@@ -100,10 +100,7 @@ fn run(ctx: &RegionCtx, emit: &mut Emit) {
             Some(exposure),
             summary,
         );
-        f.resource_ids = std::iter::once(acl.network_acl_id.as_str())
-            .chain(subnets)
-            .map(String::from)
-            .collect();
+        f.resource_ids = std::iter::once(acl.network_acl_id.as_str()).chain(subnets).collect();
         f.rule = Some(Box::new(RuleEvidence {
             key: RuleKey {
                 egress: false,
@@ -112,14 +109,14 @@ fn run(ctx: &RegionCtx, emit: &mut Emit) {
                 source: SourceKey::Cidr(entry.cidr().expect("a world-wide entry has a CIDR")),
             },
             direction: "ingress",
-            protocol: entry.protocol.label().into_owned(),
+            protocol: entry.protocol.label().as_ref().into(),
             ports: if entry.protocol == Protocol::All {
                 "all".into()
             } else {
-                entry.ports().to_string()
+                entry.ports().to_string().into()
             },
-            source: entry.cidr().map(|c| c.to_string()).unwrap_or_default(),
-            description: Some(format!("rule #{} {}", entry.rule_number, entry.rule_action)),
+            source: entry.cidr().map(|c| c.to_string().into()).unwrap_or_default(),
+            description: Some(format!("rule #{} {}", entry.rule_number, entry.rule_action).into()),
         }));
         let tcp_22_or_3389 = open
             .iter()

@@ -76,7 +76,7 @@ fn run(ctx: &RegionCtx, emit: &mut Emit) {
                     g.sg.group_id
                 );
                 let f = emit.rule_reaching(g, &rule, reach.as_ref(), summary);
-                f.resource_ids = vec![id.clone()];
+                f.resource_ids = ResourceIds::one(id.as_str());
             }
         }
     }

@@ -13,14 +13,14 @@
 mod attachments;
 mod org;
 
-use std::cell::RefCell;
+use std::cell::{OnceCell, RefCell};
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use crate::config::Config;
 use crate::model::*;
 
-use super::finding::Exposure;
+use super::finding::{Exposure, ResourceIds};
 use super::reach::{Family, Hop, Network, Reach, ReachRecord, Verdict};
 use super::rules::{self, Breadth, Rule, Source};
 
@@ -56,6 +56,7 @@ pub struct Group<'s> {
     /// The records of `reach` and of each rule's verdict, made once and
     /// shared by the findings that quote them.
     records: RefCell<HashMap<Option<usize>, Arc<ReachRecord>>>,
+    resource_ids: OnceCell<ResourceIds>,
 }
 
 impl<'s> Group<'s> {
@@ -67,12 +68,17 @@ impl<'s> Group<'s> {
         !self.attachments.is_empty()
     }
 
-    /// The resource ids at risk, sorted and unique.
-    pub fn resource_ids(&self) -> Vec<String> {
-        let mut ids: Vec<String> = self.attachments.iter().map(|a| a.target.resource_id()).collect();
-        ids.sort();
-        ids.dedup();
-        ids
+    /// The resource ids at risk, sorted and unique; made once, shared by
+    /// the group's findings.
+    pub fn resource_ids(&self) -> ResourceIds {
+        self.resource_ids
+            .get_or_init(|| {
+                let mut ids: Vec<String> = self.attachments.iter().map(|a| a.target.resource_id()).collect();
+                ids.sort();
+                ids.dedup();
+                ids.into_iter().collect()
+            })
+            .clone()
     }
 
     /// `web-sg (sg-…)`
@@ -465,9 +471,19 @@ impl<'s> RegionCtx<'s> {
         for rule in rules::ingress(sg) {
             let mut worst = None;
             for (a, best) in attachments.iter().zip(per_attachment.iter_mut()) {
-                let r = self.network.reach(&a.target, sg, &rule, None);
-                *best = Reach::worst(best.take(), r.clone());
-                worst = Reach::worst(worst, r);
+                let Some(r) = self.network.reach(&a.target, sg, &rule, None) else {
+                    continue;
+                };
+                // `Reach::worst` of each, cloning the path only when both keep it.
+                match (r.replaces(best.as_ref()), r.replaces(worst.as_ref())) {
+                    (true, true) => {
+                        *best = Some(r.clone());
+                        worst = Some(r);
+                    }
+                    (true, false) => *best = Some(r),
+                    (false, true) => worst = Some(r),
+                    (false, false) => {}
+                }
             }
             rule_reach.push(self.unseen(worst));
         }
@@ -497,6 +513,7 @@ impl<'s> RegionCtx<'s> {
             index,
             unseen: self.attachments_missing.is_some(),
             records: RefCell::new(HashMap::new()),
+            resource_ids: OnceCell::new(),
         };
         group.exposure = group.exposure_for(group.reach.as_ref());
         group

@@ -230,6 +230,11 @@ impl<'s> Reach<'s> {
         (self.verdict, std::cmp::Reverse(self.via))
     }
 
+    /// Whether [`Reach::worst`] of `current` and `self` would be `self`.
+    pub fn replaces(&self, current: Option<&Self>) -> bool {
+        current.is_none_or(|c| self.rank() > c.rank())
+    }
+
     /// The worse of two verdicts for the defender; the first on a tie.
     pub fn worst(a: Option<Self>, b: Option<Self>) -> Option<Self> {
         match (a, b) {

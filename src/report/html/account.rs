@@ -3,6 +3,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 
+use compact_str::CompactString;
 use serde::Serialize;
 
 use crate::analyze::checks::ALL_CHECKS;
@@ -48,7 +49,7 @@ struct FindingView<'a> {
     group_name: Option<&'a str>,
     /// Set when the group's evidence is listed on the page.
     group_evidence: bool,
-    resource_ids: &'a [String],
+    resource_ids: &'a [CompactString],
     summary: &'a str,
     rule: Option<&'a crate::analyze::finding::RuleEvidence>,
     exception: Option<&'a crate::analyze::finding::Acceptance>,
