@@ -56,9 +56,14 @@ pub fn write_findings(out: &OutDir, a: &Assessment, names: &Names) -> Result<Wri
         let head = head.strip_suffix("\n}").unwrap_or(&head);
         w.write_all(head.as_bytes())?;
         w.write_all(b",\n  \"findings\": [")?;
+        // Each finding is serialized into one reused buffer (statically
+        // dispatched writes), then handed to the file's writer in one call.
+        let mut buf = Vec::with_capacity(8 << 10);
         for (i, finding) in a.findings.iter().enumerate() {
-            w.write_all(if i == 0 { b"\n    " } else { b",\n    " })?;
-            serde_json::to_writer(&mut *w, &FindingRecord::new(finding, names))?;
+            buf.clear();
+            buf.extend_from_slice(if i == 0 { b"\n    " } else { b",\n    " });
+            serde_json::to_writer(&mut buf, &FindingRecord::new(finding, names))?;
+            w.write_all(&buf)?;
         }
         w.write_all(if a.findings.is_empty() {
             b"]\n}\n"
