@@ -92,16 +92,7 @@ pub fn of(f: &Finding) -> Fingerprint {
         (Identity::Rule | Identity::RuleAndResources, Some(r)) => Some(&r.key),
         _ => None,
     };
-    let _ = write!(
-        h,
-        "sgaudit-finding/{RECIPE}\n{}\n{}\n{}\n{}:{}\n{}\n",
-        f.check_id(),
-        f.account_id,
-        f.region.as_ref().map_or("-", |r| r.as_str()),
-        f.subject.kind(),
-        f.subject.id(),
-        f.security_group_id.as_ref().map_or("-", |g| g.as_str()),
-    );
+    let _ = write_head(&mut h, f, RECIPE);
     let _ = match rule {
         Some(key) => key.write_canonical(&mut h),
         None => h.write_str("-"),
@@ -155,8 +146,19 @@ fn text(f: &Finding, recipe: u32, rule: &str) -> String {
         }
         _ => "-".to_string(),
     };
-    format!(
-        "sgaudit-finding/{recipe}\n{}\n{}\n{}\n{}:{}\n{}\n{rule}\n{resources}",
+    let mut out = String::new();
+    let _ = write_head(&mut out, f, recipe);
+    out.push_str(rule);
+    out.push('\n');
+    out.push_str(&resources);
+    out
+}
+
+/// The recipe's first lines, up to the rule's: the same for every recipe.
+fn write_head(w: &mut impl std::fmt::Write, f: &Finding, recipe: u32) -> std::fmt::Result {
+    write!(
+        w,
+        "sgaudit-finding/{recipe}\n{}\n{}\n{}\n{}:{}\n{}\n",
         f.check_id(),
         f.account_id,
         f.region.as_ref().map_or("-", |r| r.as_str()),
@@ -268,7 +270,6 @@ mod tests {
                 .find(|f| f.check_id() == "SGA101")
                 .unwrap()
                 .fingerprint
-                .clone()
         };
         let mut changed = org();
         changed.set_rules(
@@ -301,7 +302,7 @@ mod tests {
                 .findings
                 .iter()
                 .find(|f| f.check_id() == "SGA101")
-                .map(|f| f.fingerprint.clone())
+                .map(|f| f.fingerprint)
         };
         let mut other_source = org();
         other_source.set_rules(

@@ -246,15 +246,7 @@ impl<'s> Reach<'s> {
     /// The verdict in a line, as [`ReachRecord::summary`] says it.
     pub fn summary(&self) -> String {
         match self.verdict {
-            Verdict::Reachable => format!(
-                "reachable ({}, {})",
-                self.family.label(),
-                match self.via {
-                    Some(Via::LoadBalancer) => "through a load balancer",
-                    Some(Via::Inspection) => "via inspection",
-                    _ => "direct",
-                }
-            ),
+            Verdict::Reachable => reachable_line(self.family, self.via),
             Verdict::Blocked => format!(
                 "blocked: {}",
                 self.blocked_by.as_ref().map(|b| b.to_string()).unwrap_or_default()
@@ -305,6 +297,19 @@ pub struct ReachRecord {
     pub missing: Vec<String>,
 }
 
+/// `reachable (IPv4, direct)`, `reachable (IPv6, through a load balancer)`.
+fn reachable_line(family: Family, via: Option<Via>) -> String {
+    format!(
+        "reachable ({}, {})",
+        family.label(),
+        match via {
+            Some(Via::LoadBalancer) => "through a load balancer",
+            Some(Via::Inspection) => "via inspection",
+            _ => "direct",
+        }
+    )
+}
+
 fn hop_list<S: serde::Serializer>(path: &str, s: S) -> Result<S::Ok, S::Error> {
     s.collect_seq(path.split(HOP_SEPARATOR).filter(|h| !h.is_empty()))
 }
@@ -323,15 +328,7 @@ impl ReachRecord {
     /// `unverified: route tables not collected`.
     pub fn summary(&self) -> String {
         match self.verdict {
-            Verdict::Reachable => format!(
-                "reachable ({}, {})",
-                self.family.label(),
-                match self.via {
-                    Some(Via::LoadBalancer) => "through a load balancer",
-                    Some(Via::Inspection) => "via inspection",
-                    _ => "direct",
-                }
-            ),
+            Verdict::Reachable => reachable_line(self.family, self.via),
             Verdict::Blocked => format!("blocked: {}", self.blocked_by.as_deref().unwrap_or("")),
             Verdict::Unknown => format!("unverified: {}", self.missing.join("; ")),
         }
