@@ -153,21 +153,7 @@ impl<'s> Network<'s> {
                     }
                 }
                 let reply = packet.protocol.has_ports().then_some(EPHEMERAL);
-                match acl::first_admitted(&acl.outbound, packet.protocol, reply, client) {
-                    Decision::Admitted { by, .. } => path.push(Hop::Acl {
-                        acl: acl.id,
-                        entry: Some(by),
-                        outbound: true,
-                    }),
-                    Decision::Denied { by } => {
-                        let deny = Hop::Acl {
-                            acl: acl.id,
-                            entry: by,
-                            outbound: true,
-                        };
-                        blocked.get_or_insert(Hop::Note(format!("return traffic denied by {deny}")));
-                    }
-                }
+                reply_through(acl, packet.protocol, reply, client, &mut path, &mut blocked);
             }
         }
         let verdict = if blocked.is_some() {
@@ -230,5 +216,33 @@ impl<'s> Network<'s> {
                         .is_some_and(|d| d.is_anywhere())
             })
         })
+    }
+}
+
+/// The reply's way out through `acl` (stateless: to the client's ports):
+/// the entry that admits it onto `path`, or the one that denies it into
+/// `blocked` unless something stopped the packet before.
+pub(super) fn reply_through<'s>(
+    acl: &Acl<'s>,
+    protocol: Protocol,
+    reply: Option<PortRange>,
+    client: IpAddr,
+    path: &mut Vec<Hop<'s>>,
+    blocked: &mut Option<Hop<'s>>,
+) {
+    match acl::first_admitted(&acl.outbound, protocol, reply, client) {
+        Decision::Admitted { by, .. } => path.push(Hop::Acl {
+            acl: acl.id,
+            entry: Some(by),
+            outbound: true,
+        }),
+        Decision::Denied { by } => {
+            let deny = Hop::Acl {
+                acl: acl.id,
+                entry: by,
+                outbound: true,
+            };
+            blocked.get_or_insert(Hop::Note(format!("return traffic denied by {deny}")));
+        }
     }
 }

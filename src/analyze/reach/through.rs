@@ -322,21 +322,7 @@ impl<'s> Network<'s> {
                     })
                 }
             }
-            match acl::first_admitted(&acl.outbound, protocol, Some(EPHEMERAL), addr) {
-                Decision::Admitted { by, .. } => path.push(Hop::Acl {
-                    acl: acl.id,
-                    entry: Some(by),
-                    outbound: true,
-                }),
-                Decision::Denied { by } => {
-                    let deny = Hop::Acl {
-                        acl: acl.id,
-                        entry: by,
-                        outbound: true,
-                    };
-                    blocked.get_or_insert(Hop::Note(format!("return traffic denied by {deny}")));
-                }
-            }
+            super::subnet::reply_through(acl, protocol, Some(EPHEMERAL), addr, &mut path, &mut blocked);
             let reach = match blocked {
                 Some(by) => Reach::blocked(family, path, by),
                 None => Reach {
