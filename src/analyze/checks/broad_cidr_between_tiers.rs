@@ -144,10 +144,7 @@ fn peered(ctx: &RegionCtx, g: &Group, cidr: Cidr) -> Option<String> {
 /// Whether the group is a critical tier for the VPC-range grant: a critical
 /// resource, or a database.
 fn critical_tier(g: &Group) -> bool {
-    g.critical
-        || g.attachments
-            .iter()
-            .any(|a| matches!(a.target, Target::DbInstance(_) | Target::DbCluster(_)))
+    g.critical || g.attachments.iter().any(|a| a.target.is_database())
 }
 
 fn only_endpoints(g: &Group) -> bool {

@@ -14,7 +14,7 @@ use std::collections::HashSet;
 
 use crate::analyze::context::{Group, Target};
 use crate::analyze::rules;
-use crate::model::Protocol;
+use crate::model::{Protocol, SecurityGroup};
 
 pub const CHECK: Check = Check {
     meta: CheckMeta {
@@ -45,12 +45,11 @@ fn run(ctx: &RegionCtx, emit: &mut Emit) {
     // summary names the others), not once per group.
     let mut reported: HashSet<String> = HashSet::new();
     for g in ctx.groups.iter().filter(|g| g.critical) {
-        let Some(rule) =
-            rules::egress(g.sg).find(|r| r.protocol == Protocol::All && r.cidr().is_some_and(|c| c.is_anywhere()))
-        else {
+        let Some(rule) = all_out_to_anywhere(g.sg) else {
             continue;
         };
-        let whole_group = ctx.config.critical.accounts.contains(&ctx.account.account_id) || ctx.is_critical(&g.sg.tags);
+        // A group tagged critical, or in a critical account: all it is on is critical.
+        let whole_group = ctx.is_critical(&g.sg.tags);
         let critical: Vec<&Target> = g
             .attachments
             .iter()
@@ -66,12 +65,10 @@ fn run(ctx: &RegionCtx, emit: &mut Emit) {
             continue;
         }
         reported.extend(fresh.iter().map(|t| t.resource_id()));
-        let database = fresh
-            .iter()
-            .any(|t| matches!(t, Target::DbInstance(_) | Target::DbCluster(_)));
+        let database = fresh.iter().any(|t| t.is_database());
         let severity = if database { Severity::Low } else { Severity::Info };
         let what = match fresh.as_slice() {
-            [] if whole_group && ctx.config.critical.accounts.contains(&ctx.account.account_id) => {
+            [] if ctx.config.critical.accounts.contains(&ctx.account.account_id) => {
                 "a group of a critical account".to_string()
             }
             [] => "a group tagged critical".to_string(),
@@ -94,10 +91,16 @@ fn run(ctx: &RegionCtx, emit: &mut Emit) {
     }
 }
 
+/// The group's outbound rule of all traffic to `0.0.0.0/0` or `::/0`.
+fn all_out_to_anywhere(sg: &SecurityGroup) -> Option<rules::Rule<'_>> {
+    rules::egress(sg).find(|r| r.protocol == Protocol::All && r.cidr().is_some_and(|c| c.is_anywhere()))
+}
+
 fn noun(t: &Target) -> &'static str {
-    match t {
-        Target::DbInstance(_) | Target::DbCluster(_) => "database",
-        _ => "resource",
+    if t.is_database() {
+        "database"
+    } else {
+        "resource"
     }
 }
 
@@ -115,9 +118,7 @@ fn other_exits(ctx: &RegionCtx, g: &Group, t: &Target) -> Vec<String> {
         .iter()
         .filter(|o| o.sg.group_id != g.sg.group_id)
         .filter(|o| o.attachments.iter().any(|a| a.target.resource_id() == id))
-        .filter(|o| {
-            rules::egress(o.sg).any(|r| r.protocol == Protocol::All && r.cidr().is_some_and(|c| c.is_anywhere()))
-        })
+        .filter(|o| all_out_to_anywhere(o.sg).is_some())
         .map(|o| o.sg.group_id.to_string())
         .collect()
 }

@@ -52,9 +52,9 @@ type Canonical = (RuleKey, Option<(Option<u8>, Option<u8>)>);
 
 type Rules = Vec<Canonical>;
 
-/// An order-independent hash of a group's rules, from their typed fields
-/// without copying them: groups with different signatures cannot be copies,
-/// so only the few that share one are compared rule by rule.
+/// An order-independent hash of a group's canonical rules: groups with
+/// different signatures cannot be copies, so only the few that share one are
+/// sorted and compared rule by rule.
 fn signature(g: &Group) -> (usize, u64) {
     use std::hash::{Hash, Hasher};
     let own = g.id();
@@ -62,18 +62,7 @@ fn signature(g: &Group) -> (usize, u64) {
     let mut sum: u64 = 0;
     for r in rules::ingress(g.sg).chain(rules::egress(g.sg)) {
         let mut h = std::collections::hash_map::DefaultHasher::new();
-        (r.egress, r.protocol, r.ports, r.icmp.map(|i| (i.kind, i.code))).hash(&mut h);
-        match r.source {
-            rules::Source::Cidr(c) => c.hash(&mut h),
-            rules::Source::PrefixList(id) => id.as_str().hash(&mut h),
-            rules::Source::Group(p) => {
-                let id = p
-                    .group_id
-                    .as_ref()
-                    .filter(|id| *id != own || p.vpc_peering_connection_id.is_some());
-                id.map(|i| i.as_str()).hash(&mut h);
-            }
-        }
+        canonical(&r, own).hash(&mut h);
         sum = sum.wrapping_add(h.finish());
         count += 1;
     }

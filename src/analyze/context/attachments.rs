@@ -51,6 +51,11 @@ impl<'s> Target<'s> {
         }
     }
 
+    /// An RDS instance or cluster.
+    pub fn is_database(&self) -> bool {
+        matches!(self, Target::DbInstance(_) | Target::DbCluster(_))
+    }
+
     pub fn instance(&self) -> Option<&'s Instance> {
         match *self {
             Target::Interface { instance, .. } => instance,
