@@ -15,7 +15,8 @@ The organization (o-exa3mp1e00), two regions (eu-west-1, us-east-1):
                group) -> DB group (3306 only from the web group); no findings
   333333333333 legacy-dev      Root/Workloads/Dev   SSH and RDP open to the world,
                a public RDS open to the world, console-made and temporary groups,
-               a default group in use, unmanaged instances, an unused group
+               a default group in use, unmanaged instances, an unused group; the
+               one VPC in use without flow logs (the others log to S3)
   444444444444 data-platform   Root/Workloads/Prod  internal patterns: an internal
                ALB open to anywhere, a web tier that bypasses its ALB, 10.0.0.0/8
                grants, a critical database with all-traffic and wide rules, a
@@ -38,6 +39,11 @@ ADMIN_DENY = [  # (rule number, protocol, from, to): admin ports denied before b
 ]
 
 
+# The fields of a version-2 flow-log record, the format AWS uses by default.
+DEFAULT_LOG_FORMAT = ("${version} ${account-id} ${interface-id} ${srcaddr} ${dstaddr} ${srcport} ${dstport} "
+                      "${protocol} ${packets} ${bytes} ${start} ${end} ${action} ${log-status}")
+
+
 def hexid(prefix, *parts, n=17):
     h = hashlib.sha256("/".join(parts).encode()).hexdigest()
     return f"{prefix}-0{h[: n - 1]}"
@@ -53,6 +59,7 @@ class Region:
             "NetworkInterfaces": [], "Instances": [], "LoadBalancers": [],
             "DBInstances": [], "DBClusters": [], "InstanceInformationList": [],
             "TargetGroups": [], "LoadBalancerDescriptions": [], "VpcPeeringConnections": [],
+            "FlowLogs": [],
         }
 
     def id(self, prefix, name, n=17):
@@ -140,6 +147,16 @@ class Region:
         self.data["NetworkAcls"].append({
             "NetworkAclId": self.id("acl", name), "VpcId": vpc["id"], "Entries": entries,
             "Associations": [{"SubnetId": s} for s in subnets], "Tags": [{"Key": "Name", "Value": name}],
+        })
+
+    def flow_log(self, resource_id, name, log_format=DEFAULT_LOG_FORMAT):
+        """An active flow log of all traffic on a VPC or subnet, to the
+        organization's flow-log bucket, one prefix per account."""
+        self.data["FlowLogs"].append({
+            "FlowLogId": self.id("fl", name), "ResourceId": resource_id, "TrafficType": "ALL",
+            "LogDestinationType": "s3", "LogDestination": f"arn:aws:s3:::exa3mp1e-flow-logs/{self.account}/",
+            "LogFormat": log_format, "FlowLogStatus": "ACTIVE", "DeliverLogsStatus": "SUCCESS",
+            "MaxAggregationInterval": 600, "DestinationOptions": {"FileFormat": "plain-text"},
         })
 
     def prefix_list(self, name, cidrs):
@@ -369,6 +386,7 @@ def shop_prod():
     for az, s in zip("ab", app):
         r.instance(f"shop-web-{az}", s, vpc, [web], tags=[("criticality", "critical")], ssm=True)
     r.database("shop-orders", "mysql", 3306, data[0], vpc, [db], tags=[("criticality", "critical")], subnets=data)
+    r.flow_log(vpc["id"], "shop")
     a["regions"].append(r.data)
     # The disaster-recovery region: its default VPC was deleted, as it should be.
     a["regions"].append(Region(a["account_id"], "us-east-1").data)
@@ -445,6 +463,8 @@ def data_platform():
     r.load_balancer("data-api", "internal", vpc, private, [alb], [(443, "HTTPS")],
                     targets=[("HTTP", 8080, [r.id("i", "api-a"), r.id("i", "api-b")])])
     r.database("analytics", "postgres", 5432, private[0], vpc, [db], tags=[("criticality", "critical")], subnets=private)
+    # A custom text format: the default fields, then where each record was taken.
+    r.flow_log(vpc["id"], "data", log_format=DEFAULT_LOG_FORMAT + " ${vpc-id} ${subnet-id} ${instance-id} ${tcp-flags}")
     a["regions"].append(r.data)
     a["regions"].append(Region(a["account_id"], "us-east-1").data)
     # partner-ingest refers to shop-web and to a partner group; quick-fix and
@@ -484,6 +504,9 @@ def media_cdn():
     r.instance("transcoder-a", private[0], vpc, [tx])
     r.instance("transcoder-b", private[1], vpc, [tx])
     r.instance("ingest", public[0], vpc, [feed], public_ip="203.0.113.61")
+    # Logged subnet by subnet, every one of them: the VPC is covered.
+    for s in public + private:
+        r.flow_log(s, s)
     a["regions"].append(r.data)
     east = Region(a["account_id"], "us-east-1")
     east.data["status"] = {"state": "failed", "reason": "RequestLimitExceeded: Request limit exceeded. (DescribeSecurityGroups, gave up after 5 attempts)"}

@@ -102,6 +102,16 @@ control!(
     SH_EC2
 );
 control!(
+    EC2_6,
+    SecurityHub,
+    "EC2.6",
+    SH,
+    Some("Medium"),
+    "VPC flow logging should be enabled in all VPCs",
+    Some("asks for a flow log on the VPC itself; sgaudit also accepts subnet- and interface-level logs that cover every interface in use"),
+    SH_EC2
+);
+control!(
     EC2_13,
     SecurityHub,
     "EC2.13",
@@ -243,6 +253,16 @@ control!(
     "https://docs.aws.amazon.com/config/latest/developerguide/vpc-default-security-group-closed.html"
 );
 control!(
+    VPC_FLOW_LOGS_ENABLED,
+    AwsConfig,
+    "vpc-flow-logs-enabled",
+    CONFIG,
+    None,
+    "Flow logs are found and enabled for all VPCs",
+    None,
+    "https://docs.aws.amazon.com/config/latest/developerguide/vpc-flow-logs-enabled.html"
+);
+control!(
     VPC_SG_PORT_RESTRICTION_CHECK,
     AwsConfig,
     "vpc-sg-port-restriction-check",
@@ -290,6 +310,26 @@ control!(
     CIS3,
     None,
     "Ensure the default security group of every VPC restricts all traffic",
+    None,
+    CIS_SRC
+);
+control!(
+    CIS3_3_7,
+    Cis,
+    "3.7",
+    CIS3,
+    None,
+    "Ensure VPC flow logging is enabled in all VPCs",
+    None,
+    CIS_SRC
+);
+control!(
+    CIS4_3_7,
+    Cis,
+    "3.7",
+    CIS4,
+    None,
+    "Ensure VPC flow logging is enabled in all VPCs",
     None,
     CIS_SRC
 );
@@ -375,6 +415,7 @@ pub fn default_authorized_public_ports() -> Vec<ServicePort> {
 /// Every control above, for listings and for the consistency tests.
 pub const ALL: &[Control] = &[
     EC2_2,
+    EC2_6,
     EC2_13,
     EC2_14,
     EC2_18,
@@ -389,11 +430,14 @@ pub const ALL: &[Control] = &[
     RESTRICTED_COMMON_PORTS,
     VPC_SG_OPEN_ONLY_TO_AUTHORIZED_PORTS,
     VPC_DEFAULT_SECURITY_GROUP_CLOSED,
+    VPC_FLOW_LOGS_ENABLED,
     VPC_SG_PORT_RESTRICTION_CHECK,
+    CIS3_3_7,
     CIS3_5_1,
     CIS3_5_2,
     CIS3_5_3,
     CIS3_5_4,
+    CIS4_3_7,
     CIS4_5_2,
     CIS4_5_3,
     CIS4_5_4,
@@ -411,6 +455,7 @@ mod tests {
     fn control_facts_match_the_published_definitions() {
         let severities = [
             ("EC2.2", "High"),
+            ("EC2.6", "Medium"),
             ("EC2.13", "High"),
             ("EC2.14", "High"),
             ("EC2.18", "High"),
@@ -451,6 +496,9 @@ mod tests {
             assert_eq!(v3.title, v4.title);
             assert!(v3.version.ends_with("v3.0.0") && v4.version.ends_with("v4.0.1"));
         }
+        // ... but not the flow-log recommendation of section 3.
+        assert_eq!((CIS3_3_7.id, CIS4_3_7.id), ("3.7", "3.7"));
+        assert_eq!(CIS3_3_7.title, CIS4_3_7.title);
         let admin: Vec<String> = default_admin_ports().iter().map(|p| p.to_string()).collect();
         assert_eq!(
             admin,

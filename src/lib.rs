@@ -7,6 +7,8 @@ pub mod cli;
 pub mod collect;
 pub mod config;
 pub mod controls;
+pub mod digest;
+pub mod ingest;
 pub mod model;
 pub mod par;
 pub mod report;

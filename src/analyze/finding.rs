@@ -12,7 +12,7 @@ use super::checks::Check;
 use super::fingerprint::Fingerprint;
 use super::reach::ReachRecord;
 use crate::model::{
-    AccountId, Cidr, InstanceId, NetworkAclId, PortRange, PrefixListId, Protocol, Region, SecurityGroupId,
+    AccountId, Cidr, InstanceId, NetworkAclId, PortRange, PrefixListId, Protocol, Region, SecurityGroupId, VpcId,
 };
 
 /// The guidance's five assessment questions, plus hygiene.
@@ -270,17 +270,19 @@ pub enum Subject {
     SecurityGroup(SecurityGroupId),
     NetworkAcl(NetworkAclId),
     Instance(InstanceId),
+    Vpc(VpcId),
     /// An exception of the config (an expired one): its scope and expiry.
     Exception(String),
 }
 
 impl Subject {
-    /// `security_group`, `network_acl`, `instance`, `exception`.
+    /// `security_group`, `network_acl`, `instance`, `vpc`, `exception`.
     pub fn kind(&self) -> &'static str {
         match self {
             Subject::SecurityGroup(_) => "security_group",
             Subject::NetworkAcl(_) => "network_acl",
             Subject::Instance(_) => "instance",
+            Subject::Vpc(_) => "vpc",
             Subject::Exception(_) => "exception",
         }
     }
@@ -289,6 +291,7 @@ impl Subject {
             Subject::SecurityGroup(id) => id.as_str(),
             Subject::NetworkAcl(id) => id.as_str(),
             Subject::Instance(id) => id.as_str(),
+            Subject::Vpc(id) => id.as_str(),
             Subject::Exception(text) => text,
         }
     }

@@ -168,19 +168,9 @@ fn write_head(w: &mut impl std::fmt::Write, f: &Finding, recipe: u32) -> std::fm
     )
 }
 
+/// The first 16 bytes of the SHA-256, in lower-case hex.
 fn digest(text: &str) -> String {
-    hex(&Sha256::digest(text.as_bytes()))
-}
-
-/// The first 16 bytes, in lower-case hex.
-fn hex(digest: &[u8]) -> String {
-    const DIGITS: &[u8; 16] = b"0123456789abcdef";
-    let mut out = String::with_capacity(32);
-    for b in &digest[..16] {
-        out.push(DIGITS[usize::from(b >> 4)] as char);
-        out.push(DIGITS[usize::from(b & 0xf)] as char);
-    }
-    out
+    crate::digest::hex(&Sha256::digest(text.as_bytes())[..16])
 }
 
 /// Recipe-1 prints of the findings of `snapshot` (assessed with `config`),

@@ -257,7 +257,7 @@ pub fn trend(
 mod tests {
     use super::*;
     use crate::analyze::testing::TestOrg;
-    use crate::analyze::{assess, assess_against};
+    use crate::analyze::{assess, assess_with, Evidence};
     use time::macros::datetime;
 
     fn baseline_of(fx: &TestOrg) -> Baseline {
@@ -296,7 +296,14 @@ mod tests {
         fx.instance("i-1", "subnet-public", &["sg-ssh"], Some("203.0.113.9"));
         let base = baseline_of(&fx);
         month_later(&mut fx);
-        let a = assess_against(&fx.snapshot, &fx.config, Some(&base));
+        let a = assess_with(
+            &fx.snapshot,
+            &fx.config,
+            &Evidence {
+                baseline: Some(&base),
+                usage: None,
+            },
+        );
         let ssh = a.findings.iter().find(|f| f.check_id() == "SGA101").unwrap();
         assert_eq!(ssh.first_seen, datetime!(2026-11-01 02:00 UTC));
         assert_eq!(ssh.age_days, 30);
@@ -325,7 +332,14 @@ mod tests {
             reason: "AccessDenied".into(),
         };
         fx.snapshot.accounts[1].regions.clear();
-        let a = assess_against(&fx.snapshot, &fx.config, Some(&base));
+        let a = assess_with(
+            &fx.snapshot,
+            &fx.config,
+            &Evidence {
+                baseline: Some(&base),
+                usage: None,
+            },
+        );
         let c = a.comparison.as_ref().unwrap();
         let find = |check: &str, text: &str| {
             a.findings

@@ -14,6 +14,7 @@ pub mod exceptions;
 mod false_alarms;
 pub mod finding;
 pub mod fingerprint;
+pub mod flows;
 pub mod history;
 pub mod reach;
 pub mod rules;
@@ -27,6 +28,7 @@ use serde::Serialize;
 use time::OffsetDateTime;
 
 use crate::config::Config;
+use crate::model::usage::Usage;
 use crate::model::{AccountId, AccountSnapshot, Region, SecurityGroupId, Snapshot, VpcId};
 
 use checks::{Emit, Run, ALL_CHECKS};
@@ -57,6 +59,9 @@ pub struct Assessment {
     /// exposure, sorted by account, region and group id: the evidence the
     /// reports show beside each finding.
     pub groups: Vec<GroupSummary>,
+    /// What the flow logs say about the rules, when usage was given.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub usage: Option<flows::judge::UsageSummary>,
 }
 
 /// A security group as the reports show it: what it is attached to, and how exposed.
@@ -133,14 +138,25 @@ impl Assessment {
 /// Run every check over every collected account-region, apply the
 /// exceptions, and score.
 pub fn assess(snapshot: &Snapshot, config: &Config) -> Assessment {
-    assess_against(snapshot, config, None)
+    assess_with(snapshot, config, &Evidence::default())
 }
 
-/// [`assess`], remembering a previous assessment: findings' first-seen dates
-/// and changes, what was fixed, the trend.
-pub fn assess_against(snapshot: &Snapshot, config: &Config, baseline: Option<&history::Baseline>) -> Assessment {
+/// What an assessment may use beside the snapshot and the config.
+#[derive(Clone, Copy, Default)]
+pub struct Evidence<'a> {
+    /// A previous assessment: findings' first-seen dates and changes, what
+    /// was fixed, the trend.
+    pub baseline: Option<&'a history::Baseline>,
+    /// Which rules flow logs show in use (`sgaudit usage`).
+    pub usage: Option<&'a Usage>,
+}
+
+/// [`assess`], with a baseline, flow-log usage, or both.
+pub fn assess_with(snapshot: &Snapshot, config: &Config, evidence: &Evidence) -> Assessment {
     let t0 = std::time::Instant::now();
-    let org = OrgIndex::new(snapshot);
+    let baseline = evidence.baseline;
+    let mut org = OrgIndex::new(snapshot);
+    org.usage = evidence.usage;
     // Accounts are independent once the organization-wide index exists: run
     // them on every core, in contiguous chunks, and merge in account order.
     let results: Vec<Checked> =
@@ -197,6 +213,14 @@ pub fn assess_against(snapshot: &Snapshot, config: &Config, baseline: Option<&hi
     let trend = history::trend(snapshot.started_at, &org_score, &accounts, baseline);
     tracing::debug!(elapsed = ?t0.elapsed(), "scored");
     drop(by_account);
+    let usage = evidence.usage.map(|u| {
+        let mut summary = flows::judge::UsageSummary::new(u, snapshot, &config.usage);
+        summary.tightenable = findings
+            .iter()
+            .filter(|f| f.is_open() && f.check_id() == "SGA506")
+            .count();
+        summary
+    });
 
     Assessment {
         as_of: snapshot.started_at,
@@ -207,6 +231,7 @@ pub fn assess_against(snapshot: &Snapshot, config: &Config, baseline: Option<&hi
         comparison,
         trend,
         groups,
+        usage,
     }
 }
 

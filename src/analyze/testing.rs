@@ -15,7 +15,7 @@ use crate::config::{Config, TagMatch};
 use crate::model::*;
 
 use super::finding::Subject;
-use super::{assess, Assessment};
+use super::Assessment;
 
 pub const ACCOUNT: &str = "111111111111";
 pub const OTHER_ACCOUNT: &str = "222222222222";
@@ -27,6 +27,8 @@ pub const OTHER_ACCOUNT: &str = "222222222222";
 pub struct TestOrg {
     pub snapshot: Snapshot,
     pub config: Config,
+    /// Flow-log usage, as `assess --usage` would give it.
+    pub usage: Option<crate::model::usage::Usage>,
 }
 
 fn rt(id: &str, vpc: &str, main: bool, subnet: Option<&str>, igw: Option<&str>) -> RouteTable {
@@ -247,6 +249,7 @@ impl TestOrg {
             target_groups: Some(vec![]),
             classic_load_balancers: Some(vec![]),
             vpc_peering_connections: Some(vec![]),
+            flow_logs: Some(vec![]),
             ..Default::default()
         };
         TestOrg {
@@ -267,6 +270,7 @@ impl TestOrg {
                 }],
             },
             config: Config::default(),
+            usage: None,
         }
     }
 
@@ -723,6 +727,28 @@ impl TestOrg {
         }
     }
 
+    /// An active flow log (all traffic, to S3) on a VPC, subnet or interface.
+    pub fn flow_log_on(&mut self, resource_id: &str) {
+        let logs = self.region().flow_logs.get_or_insert_with(Vec::new);
+        let n = logs.len() + 1;
+        logs.push(FlowLog {
+            flow_log_id: format!("fl-{n}"),
+            resource_id: resource_id.into(),
+            traffic_type: Some("ALL".into()),
+            log_destination_type: Some("s3".into()),
+            log_destination: Some("arn:aws:s3:::test-flow-logs/".into()),
+            flow_log_status: Some("ACTIVE".into()),
+            deliver_logs_status: Some("SUCCESS".into()),
+            ..Default::default()
+        });
+    }
+
+    /// The region's flow logs were not read (a snapshot from before
+    /// sgaudit collected them, or DescribeFlowLogs failed).
+    pub fn flow_logs_not_collected(&mut self) {
+        self.region().flow_logs = None;
+    }
+
     pub fn gap(&mut self, service: Service, operation: &str) {
         self.region().gaps.push(Gap {
             service,
@@ -802,17 +828,132 @@ impl TestOrg {
     }
 
     pub fn assess(&self) -> Assessment {
-        assess(&self.snapshot, &self.config)
+        super::assess_with(
+            &self.snapshot,
+            &self.config,
+            &super::Evidence {
+                baseline: None,
+                usage: self.usage.as_ref(),
+            },
+        )
+    }
+
+    /// Flow-log usage of `days` watched days for every group with an
+    /// interface: every inbound rule unused but the `(group, rule key, flows)` listed.
+    pub fn usage(&mut self, days: u32, used: &[(&str, &str, u64)]) {
+        use crate::model::usage::*;
+        let region = &self.snapshot.accounts[0].regions[0];
+        let mut groups: Vec<GroupUsage> = region
+            .security_groups
+            .iter()
+            .filter_map(|sg| {
+                let interfaces: Vec<_> = region
+                    .network_interfaces
+                    .iter()
+                    .filter(|e| e.groups.iter().any(|g| g.group_id == sg.group_id))
+                    .map(|e| e.network_interface_id.clone())
+                    .collect();
+                (!interfaces.is_empty()).then(|| GroupUsage {
+                    account_id: self.snapshot.accounts[0].account_id.clone(),
+                    region: region.region.clone(),
+                    group_id: sg.group_id.clone(),
+                    interfaces,
+                    covered_hours: days * 24,
+                    rules: crate::analyze::rules::ingress(sg)
+                        .map(|r| {
+                            let key = r.key().canonical();
+                            let flows = used
+                                .iter()
+                                .find(|(g, k, _)| *g == sg.group_id.as_str() && *k == key)
+                                .map_or(0, |u| u.2);
+                            RuleUsage {
+                                key,
+                                flows,
+                                packets: flows * 10,
+                                bytes: flows * 1000,
+                                distinct_sources: u64::from(flows > 0),
+                                sources_complete: true,
+                                first_seen: (flows > 0).then_some(self.snapshot.started_at),
+                                last_seen: (flows > 0).then_some(self.snapshot.started_at),
+                                top_sources: vec![],
+                                sources: vec![],
+                            }
+                        })
+                        .collect(),
+                })
+            })
+            .collect();
+        groups.sort_by(|a, b| a.group_id.cmp(&b.group_id));
+        self.usage = Some(Usage {
+            schema_version: USAGE_SCHEMA_VERSION,
+            tool: ToolInfo::this_build(),
+            snapshot: SnapshotRef {
+                sha256: "sha256:test".into(),
+                started_at: self.snapshot.started_at,
+            },
+            window: Window {
+                since: self.snapshot.started_at - time::Duration::days(i64::from(days)),
+                until: self.snapshot.started_at,
+                hours: days * 24,
+            },
+            objects: vec![],
+            records: RecordCounts::default(),
+            interfaces: vec![],
+            groups,
+        });
+    }
+
+    /// [`TestOrg::usage`], with one rule used by these `(address, flows)` sources.
+    pub fn usage_sources(&mut self, days: u32, group: &str, key: &str, sources: &[(&str, u64)]) {
+        let total: u64 = sources.iter().map(|s| s.1).sum();
+        self.usage(days, &[(group, key, total)]);
+        let usage = self.usage.as_mut().expect("just made");
+        let g = usage
+            .groups
+            .iter_mut()
+            .find(|g| g.group_id.as_str() == group)
+            .expect("the group has an interface");
+        let r = g
+            .rules
+            .iter_mut()
+            .find(|r| r.key == key)
+            .expect("the group has the rule");
+        let mut list: Vec<crate::model::usage::SourceCount> = sources
+            .iter()
+            .map(|(a, n)| crate::model::usage::SourceCount {
+                address: a.parse().expect("an address"),
+                flows: *n,
+            })
+            .collect();
+        list.sort_by_key(|s| s.address);
+        r.distinct_sources = list.len() as u64;
+        r.top_sources = list.clone();
+        r.sources = list;
     }
 
     /// The findings of one check, in the order it emitted them, as
     /// `severity subject: summary [control ids]`.
     pub fn run(&self, check_id: &str) -> Vec<String> {
+        self.run_check(check_id).0.iter().map(describe).collect()
+    }
+
+    /// The items one check could not judge, in the order it said so, as
+    /// `subject: why`.
+    pub fn not_assessed(&self, check_id: &str) -> Vec<String> {
+        self.run_check(check_id)
+            .1
+            .iter()
+            .map(|u| format!("{}: {}", u.subject.id(), u.why))
+            .collect()
+    }
+
+    fn run_check(&self, check_id: &str) -> (Vec<super::Finding>, Vec<super::checks::Unjudged>) {
         let check = super::checks::find(check_id).unwrap_or_else(|| panic!("no check {check_id}"));
         let super::checks::Run::PerRegion(run) = check.run else {
             panic!("{check_id} does not run per region")
         };
-        let org = super::context::OrgIndex::new(&self.snapshot);
+        let mut org = super::context::OrgIndex::new(&self.snapshot);
+        org.usage = self.usage.as_ref();
         let mut out = Vec::new();
         let mut unjudged = Vec::new();
         for account in &self.snapshot.accounts {
@@ -824,7 +965,7 @@ impl TestOrg {
                 );
             }
         }
-        out.iter().map(describe).collect()
+        (out, unjudged)
     }
 }
 
@@ -841,7 +982,7 @@ pub fn reach_of(fx: &TestOrg, group: &str) -> Option<super::reach::ReachRecord> 
 pub fn describe(f: &super::Finding) -> String {
     let subject = match &f.subject {
         Subject::SecurityGroup(id) => id.to_string(),
-        Subject::NetworkAcl(_) | Subject::Instance(_) => f.subject.id().to_string(),
+        Subject::NetworkAcl(_) | Subject::Instance(_) | Subject::Vpc(_) => f.subject.id().to_string(),
         Subject::Exception(_) => f.account_id.to_string(),
     };
     let controls: Vec<&str> = f.controls.iter().map(|c| c.id).collect();

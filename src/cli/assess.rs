@@ -49,6 +49,10 @@ pub fn run(args: AssessArgs, quiet: bool) -> anyhow::Result<ExitCode> {
     });
     let baseline = baseline?;
     let snapshot = snapshot?;
+    let usage = match &args.usage {
+        Some(path) => Some(load_usage(path, &args.snapshot, quiet)?),
+        None => None,
+    };
     assess_and_report(
         snapshot,
         &args.snapshot,
@@ -56,9 +60,35 @@ pub fn run(args: AssessArgs, quiet: bool) -> anyhow::Result<ExitCode> {
         &args.out,
         &args.format,
         &args.gates,
-        baseline,
+        Extra { baseline, usage },
         quiet,
     )
+}
+
+/// What `assess_and_report` may use beside the snapshot: a verified
+/// baseline, and a usage summary with the file it came from.
+pub struct Extra {
+    pub baseline: Option<analyze::history::Baseline>,
+    pub usage: Option<(model::usage::Usage, std::path::PathBuf)>,
+}
+
+/// Read `--usage`, warning when it was made from another snapshot.
+fn load_usage(
+    path: &std::path::Path,
+    snapshot_path: &std::path::Path,
+    quiet: bool,
+) -> anyhow::Result<(model::usage::Usage, std::path::PathBuf)> {
+    let usage = model::usage::read_usage(path).map_err(|e| UsageError(format!("--usage: {e}")))?;
+    let bytes = std::fs::read(snapshot_path).with_context(|| format!("reading {}", snapshot_path.display()))?;
+    if crate::digest::sha256_tag(&bytes) != usage.snapshot.sha256 && !quiet {
+        eprintln!(
+            "sgaudit: {} was made from another snapshot (collected {}): its rules are matched to this one's by \
+             account, region, group and rule; rules added since are \"not assessed\"",
+            path.display(),
+            crate::report::rfc3339(usage.snapshot.started_at)
+        );
+    }
+    Ok((usage, path.to_path_buf()))
 }
 
 /// The baseline given with --baseline, verified.
@@ -78,17 +108,23 @@ pub fn assess_and_report(
     out: &std::path::Path,
     formats: &[report::Format],
     gates: &Gates,
-    baseline: Option<analyze::history::Baseline>,
+    extra: Extra,
     quiet: bool,
 ) -> anyhow::Result<ExitCode> {
     let started = std::time::Instant::now();
-    let assessment = analyze::assess_against(&snapshot, &loaded.config, baseline.as_ref());
+    let Extra { baseline, usage } = extra;
+    let evidence = analyze::Evidence {
+        baseline: baseline.as_ref(),
+        usage: usage.as_ref().map(|u| &u.0),
+    };
+    let assessment = analyze::assess_with(&snapshot, &loaded.config, &evidence);
     tracing::info!(findings = assessment.findings.len(), elapsed = ?started.elapsed(), "assessed");
     let inputs = report::Inputs {
         assessment: &assessment,
         snapshot: &snapshot,
         snapshot_path,
         config: loaded,
+        usage: usage.as_ref().map(|(u, p)| (u, p.as_path())),
         assessed_at: time::OffsetDateTime::now_utc(),
     };
     let written =
@@ -103,6 +139,7 @@ pub fn assess_and_report(
     std::mem::forget(snapshot);
     std::mem::forget(assessment);
     std::mem::forget(baseline);
+    std::mem::forget(usage);
     Ok(ExitCode::from(code))
 }
 

@@ -47,7 +47,14 @@ pub fn run(args: DiffArgs, quiet: bool) -> anyhow::Result<ExitCode> {
     }
     let (new_snapshot, new_config) = package(&args.new)?;
     let (old_snapshot, old_config) = package(&args.old)?;
-    let new = analyze::assess_against(&new_snapshot, &new_config.config, Some(&baseline));
+    let new = analyze::assess_with(
+        &new_snapshot,
+        &new_config.config,
+        &analyze::Evidence {
+            baseline: Some(&baseline),
+            usage: None,
+        },
+    );
     let old = analyze::assess(&old_snapshot, &old_config.config);
     let rules = changes::between(&old_snapshot, &old, &new_snapshot, &new);
     let c = new.comparison.as_ref().expect("a baseline was given");

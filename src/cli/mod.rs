@@ -9,6 +9,7 @@ mod checks;
 mod collect;
 mod diff;
 mod run;
+mod usage;
 mod verify;
 
 use std::path::PathBuf;
@@ -54,6 +55,9 @@ Examples:
   sgaudit assess --snapshot samples/org-snapshot.json --out out/
   sgaudit assess --snapshot snap.json.gz --config sgaudit.toml --out out/ --fail-on critical
   sgaudit run --out runs/2026-12-01 --baseline runs/2026-11-01 --fail-on-new high
+  sgaudit usage --snapshot snap.json.gz --flow-logs s3://log-archive/AWSLogs/ --out usage.json
+  sgaudit assess --snapshot snap.json.gz --usage usage.json --out out/
+  sgaudit run --out runs/2026-12-01 --flow-logs s3://log-archive/AWSLogs/ --since 2026-11-01
   sgaudit diff runs/2026-11-01 runs/2026-12-01
   sgaudit verify out/            check the evidence package against its manifest
   sgaudit checks                 list the checks
@@ -92,6 +96,11 @@ pub enum Command {
     /// Assess a snapshot and write findings, scores and reports. No network.
     #[command(after_help = AFTER_HELP)]
     Assess(AssessArgs),
+    /// Attribute VPC Flow Log records to the security-group rules that admit
+    /// them: which rules are used, by whom, and which are not (usage.json,
+    /// for `assess --usage`). Reads local files and folders or s3:// prefixes.
+    #[command(after_help = USAGE_HELP)]
+    Usage(UsageCommand),
     /// Compare two assessments (their directories): findings new, fixed,
     /// persisting, severity-changed or unknown, and the rule-level change log.
     Diff(DiffArgs),
@@ -100,6 +109,94 @@ pub enum Command {
     Verify(VerifyArgs),
     /// List the checks, or explain one (`sgaudit checks SGA101`).
     Checks(ChecksArgs),
+}
+
+const USAGE_HELP: &str = "\
+Flow logs: the default (version 2) format or any custom text format (S3 files
+carry a header line naming the fields); plain or gzip; files, folders (walked
+for *.log, *.log.gz, *.gz, *.txt) or s3://bucket/prefix (s3:ListBucket and
+s3:GetObject on the bucket; --flow-logs-role for a log-archive account).
+Parquet delivery is not read: choose plain-text. Folders in the delivery
+layout (AWSLogs/<account>/vpcflowlogs/<region>/YYYY/MM/DD/) outside
+--since/--until are skipped without being read.
+
+A record counts as a rule's use when it is accepted traffic arriving at an
+interface of the snapshot to open a connection (not the reply to one it
+opened), for every inbound rule of the interface's groups that admits it.
+
+Exit codes: 0 done; 1 error (nothing could be read); 2 usage error;
+3 done, but some log objects could not be read (usage.json names them).
+
+Examples:
+  sgaudit usage --snapshot snap.json.gz --flow-logs ./AWSLogs --out usage.json
+  sgaudit usage --snapshot snap.json.gz --flow-logs s3://log-archive/AWSLogs/111111111111/ \\
+      --flow-logs-role arn:aws:iam::999999999999:role/sgaudit-logs --since 2026-11-01 --out usage.json";
+
+/// Where flow-log records come from, and over what window.
+#[derive(Debug, Args, Clone, Default)]
+pub struct FlowLogArgs {
+    /// Flow-log sources: files, folders, or s3://bucket/prefix (repeat or comma-separate).
+    #[arg(long = "flow-logs", value_delimiter = ',', value_name = "SOURCE")]
+    pub flow_logs: Vec<String>,
+
+    /// Only records from this time on: a date (2026-11-01, midnight UTC) or RFC 3339.
+    #[arg(long, value_name = "DATE", value_parser = parse_since)]
+    pub since: Option<time::OffsetDateTime>,
+
+    /// Only records before this time: a date (2026-11-30 means up to the end of that day) or RFC 3339.
+    #[arg(long, value_name = "DATE", value_parser = parse_until)]
+    pub until: Option<time::OffsetDateTime>,
+
+    /// A role to assume for reading s3:// sources (the log-archive account's).
+    #[arg(long, value_name = "ARN")]
+    pub flow_logs_role: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct UsageCommand {
+    /// The snapshot whose interfaces and rules the records are attributed to.
+    #[arg(long, value_name = "FILE")]
+    pub snapshot: PathBuf,
+
+    #[command(flatten)]
+    pub flow: FlowLogArgs,
+
+    /// Where to write the usage summary (JSON).
+    #[arg(long, value_name = "FILE")]
+    pub out: PathBuf,
+
+    /// Configuration file (for [collect]'s credentials and retries when reading S3).
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+
+    /// The AWS profile for reading S3 [default: the standard chain].
+    #[arg(long, value_name = "PROFILE")]
+    pub profile: Option<String>,
+}
+
+fn parse_time(s: &str, end_of_day: bool) -> Result<time::OffsetDateTime, String> {
+    use time::format_description::well_known::Rfc3339;
+    if let Ok(t) = time::OffsetDateTime::parse(s, &Rfc3339) {
+        return Ok(t);
+    }
+    let format = time::macros::format_description!("[year]-[month]-[day]");
+    match time::Date::parse(s, &format) {
+        Ok(d) => {
+            let t = d.midnight().assume_utc();
+            Ok(if end_of_day { t + time::Duration::days(1) } else { t })
+        }
+        Err(_) => Err(format!(
+            "`{s}` is not a date (2026-11-01) or an RFC 3339 time (2026-11-01T00:00:00Z)"
+        )),
+    }
+}
+
+fn parse_since(s: &str) -> Result<time::OffsetDateTime, String> {
+    parse_time(s, false)
+}
+
+fn parse_until(s: &str) -> Result<time::OffsetDateTime, String> {
+    parse_time(s, true)
 }
 
 #[derive(Debug, Args)]
@@ -178,6 +275,11 @@ pub struct RunArgs {
     #[arg(long, value_name = "DIR")]
     pub out: PathBuf,
 
+    // With --flow-logs, flow logs are attributed to the collected rules too
+    // (usage.json in the package): unused rules and tighter replacements.
+    #[command(flatten)]
+    pub flow: FlowLogArgs,
+
     /// Reports to write, comma-separated (the evidence package is always written).
     #[arg(long, value_delimiter = ',', default_values_t = Format::ALL.to_vec(), value_name = "FORMATS")]
     pub format: Vec<Format>,
@@ -203,6 +305,11 @@ pub struct AssessArgs {
     /// is not assessed (nothing is marked critical).
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
+
+    /// A usage summary from `sgaudit usage` (for the same organization):
+    /// rules unused in the flow logs and tighter replacements for world-open ones.
+    #[arg(long, value_name = "FILE")]
+    pub usage: Option<PathBuf>,
 
     /// Reports to write, comma-separated (the evidence package is always written).
     #[arg(long, value_delimiter = ',', default_values_t = Format::ALL.to_vec(), value_name = "FORMATS")]
@@ -266,6 +373,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Run(args) => run::run(args, cli.quiet),
         Command::Collect(args) => collect::run(args, cli.quiet),
         Command::Assess(args) => assess::run(args, cli.quiet),
+        Command::Usage(args) => usage::run(args, cli.quiet),
         Command::Diff(args) => diff::run(args, cli.quiet),
         Command::Verify(args) => verify::run(args, cli.quiet),
         Command::Checks(args) => checks::run(args),

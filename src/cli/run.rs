@@ -2,7 +2,9 @@
 
 use std::process::ExitCode;
 
-use super::assess::{assess_and_report, load_baseline};
+use anyhow::Context;
+
+use super::assess::{assess_and_report, load_baseline, Extra};
 use super::collect::{collect_snapshot, effective_config, summary, write_snapshot};
 use super::RunArgs;
 
@@ -16,6 +18,15 @@ pub fn run(args: RunArgs, quiet: bool) -> anyhow::Result<ExitCode> {
     if !quiet {
         eprintln!("sgaudit: {}; assessing", summary(&snapshot));
     }
+    let usage = if args.flow.flow_logs.is_empty() {
+        None
+    } else {
+        let usage = super::usage::attribute(&snapshot, &path, &args.flow, &loaded.config.collect, quiet)?;
+        let usage_path = args.out.join(crate::report::package::manifest::USAGE);
+        crate::model::usage::write_usage(&usage_path, &usage)
+            .with_context(|| format!("writing {}", usage_path.display()))?;
+        Some((usage, usage_path))
+    };
     assess_and_report(
         snapshot,
         &path,
@@ -23,7 +34,7 @@ pub fn run(args: RunArgs, quiet: bool) -> anyhow::Result<ExitCode> {
         &args.out,
         &args.format,
         &args.gates,
-        baseline,
+        Extra { baseline, usage },
         quiet,
     )
 }

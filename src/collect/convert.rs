@@ -549,6 +549,28 @@ pub fn vpc_peering_connection(v: &ec2::VpcPeeringConnection) -> VpcPeeringConnec
     }
 }
 
+pub fn flow_log(v: &ec2::FlowLog) -> FlowLog {
+    FlowLog {
+        flow_log_id: s(v.flow_log_id()),
+        resource_id: s(v.resource_id()),
+        traffic_type: v.traffic_type().map(|x| x.as_str().to_string()),
+        log_destination_type: v.log_destination_type().map(|x| x.as_str().to_string()),
+        log_destination: os(v.log_destination()),
+        log_group_name: os(v.log_group_name()),
+        log_format: os(v.log_format()),
+        flow_log_status: os(v.flow_log_status()),
+        deliver_logs_status: os(v.deliver_logs_status()),
+        deliver_logs_error_message: os(v.deliver_logs_error_message()),
+        max_aggregation_interval: v.max_aggregation_interval(),
+        destination_options: v.destination_options().map(|d| FlowLogDestinationOptions {
+            file_format: d.file_format().map(|x| x.as_str().to_string()),
+            hive_compatible_partitions: d.hive_compatible_partitions().unwrap_or(false),
+            per_hour_partition: d.per_hour_partition().unwrap_or(false),
+        }),
+        tags: ec2_tags(v.tags()),
+    }
+}
+
 pub fn instance_information(v: &ssm::InstanceInformation) -> Option<InstanceInformation> {
     Some(InstanceInformation {
         instance_id: v.instance_id()?.into(),

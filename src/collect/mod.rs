@@ -20,6 +20,7 @@ mod convert;
 mod org;
 mod progress;
 mod region;
+pub mod s3;
 #[cfg(test)]
 mod tests;
 

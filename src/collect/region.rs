@@ -226,6 +226,7 @@ pub(crate) async fn collect_region(shared: &Shared, clients: &RegionClients, reg
         acls,
         prefix_lists,
         peerings,
+        flow_logs,
         (load_balancers, target_groups, classic_lbs),
         (db_instances, db_clusters, managed),
     ) = tokio::join!(
@@ -239,6 +240,7 @@ pub(crate) async fn collect_region(shared: &Shared, clients: &RegionClients, reg
         list_all!(shared, ec2.describe_network_acls()),
         list_all!(shared, ec2.describe_managed_prefix_lists()),
         list_all!(shared, ec2.describe_vpc_peering_connections()),
+        list_all!(shared, ec2.describe_flow_logs()),
         async {
             tokio::join!(
                 list_all!(shared, elb.describe_load_balancers()),
@@ -296,6 +298,7 @@ pub(crate) async fn collect_region(shared: &Shared, clients: &RegionClients, reg
             "DescribeVpcPeeringConnections",
             convert::vpc_peering_connection,
         ),
+        flow_logs: gaps.take_known(flow_logs, Ec2, "DescribeFlowLogs", convert::flow_log),
         load_balancers: gaps.take(load_balancers, Elbv2, "DescribeLoadBalancers", convert::load_balancer),
         target_groups: gaps.take_known(target_groups, Elbv2, "DescribeTargetGroups", convert::target_group),
         classic_load_balancers: gaps.take_known(
@@ -460,6 +463,9 @@ fn sort(out: &mut RegionSnapshot) {
     }
     if let Some(p) = &mut out.vpc_peering_connections {
         p.sort_by(|a, b| a.vpc_peering_connection_id.cmp(&b.vpc_peering_connection_id));
+    }
+    if let Some(f) = &mut out.flow_logs {
+        f.sort_by(|a, b| a.flow_log_id.cmp(&b.flow_log_id));
     }
     out.db_instances
         .sort_by(|a, b| a.db_instance_identifier.cmp(&b.db_instance_identifier));

@@ -190,6 +190,31 @@ fn ec2_rules() -> Vec<Rule> {
                 .set_next_token(next)
                 .build()
         }),
+        // Pages in reverse order of id: the snapshot sorts them.
+        mock!(C::describe_flow_logs).then_compute_output(|r| {
+            let (n, next) = page(r.next_token());
+            op::describe_flow_logs::DescribeFlowLogsOutput::builder()
+                .flow_logs(
+                    FlowLog::builder()
+                        .flow_log_id(format!("fl-{}", 4 - n))
+                        .resource_id(format!("vpc-{}", 4 - n))
+                        .traffic_type(TrafficType::All)
+                        .log_destination_type(LogDestinationType::S3)
+                        .log_destination("arn:aws:s3:::org-flow-logs/vpc/")
+                        .flow_log_status("ACTIVE")
+                        .deliver_logs_status("SUCCESS")
+                        .max_aggregation_interval(600)
+                        .destination_options(
+                            DestinationOptionsResponse::builder()
+                                .file_format(DestinationFileFormat::PlainText)
+                                .per_hour_partition(true)
+                                .build(),
+                        )
+                        .build(),
+                )
+                .set_next_token(next)
+                .build()
+        }),
         mock!(C::get_managed_prefix_list_entries).then_compute_output(|r| {
             let (n, next) = page(r.next_token());
             op::get_managed_prefix_list_entries::GetManagedPrefixListEntriesOutput::builder()
@@ -432,6 +457,31 @@ async fn every_region_call_reads_every_page() {
     assert_eq!(classic.len(), 3);
     assert_eq!(classic[0].listener_descriptions[0].listener.instance_port, 8080);
     assert_eq!(region.vpc_peering_connections.as_ref().map(Vec::len), Some(3));
+    let flow_logs = region.flow_logs.as_ref().expect("collected");
+    assert_eq!(
+        ids(flow_logs.iter().map(|f| f.flow_log_id.clone()).collect()),
+        "fl-1 fl-2 fl-3"
+    );
+    let first = &flow_logs[0];
+    assert_eq!(first.resource_id, "vpc-1");
+    assert_eq!(
+        (first.traffic_type.as_deref(), first.log_destination_type.as_deref()),
+        (Some("ALL"), Some("s3"))
+    );
+    assert_eq!(
+        first.log_destination.as_deref(),
+        Some("arn:aws:s3:::org-flow-logs/vpc/")
+    );
+    assert_eq!(first.max_aggregation_interval, Some(600));
+    assert_eq!(
+        first.destination_options,
+        Some(FlowLogDestinationOptions {
+            file_format: Some("plain-text".into()),
+            hive_compatible_partitions: false,
+            per_hour_partition: true,
+        })
+    );
+    assert!(first.is_active());
     assert_eq!(region.db_instances.len(), 3);
     assert_eq!(region.db_clusters.len(), 3);
     assert_eq!(region.instance_information_list.len(), 3);
@@ -467,6 +517,31 @@ async fn a_failing_service_is_a_gap_and_failing_groups_fail_the_region() {
         3,
         "the rest of the region is still collected"
     );
+
+    // Flow logs that cannot be read are not collected (None), not "none".
+    let mut ec2 = ec2_rules();
+    ec2.insert(
+        0,
+        mock!(C::describe_flow_logs).then_error(|| {
+            aws_sdk_ec2::operation::describe_flow_logs::DescribeFlowLogsError::unhandled("UnauthorizedOperation")
+        }),
+    );
+    let region = collect_region(
+        &shared,
+        &clients(ec2, elb_rules(), rds_rules(), ssm_rules()),
+        "eu-west-1".into(),
+    )
+    .await;
+    assert_eq!(region.status, CollectionStatus::Ok);
+    assert_eq!(
+        region
+            .gaps
+            .iter()
+            .map(|g| (g.service.code(), g.operation.as_str()))
+            .collect::<Vec<_>>(),
+        [("ec2", "DescribeFlowLogs")]
+    );
+    assert_eq!(region.flow_logs, None);
 
     let mut ec2 = ec2_rules();
     ec2.insert(

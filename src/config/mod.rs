@@ -13,6 +13,7 @@ mod error;
 mod governance;
 mod ports;
 mod scoring;
+mod usage;
 
 use std::ops::Range;
 use std::path::{Path, PathBuf};
@@ -27,6 +28,7 @@ pub use error::{ConfigError, Location};
 pub use governance::{Critical, Governance, Hygiene, TagMatch};
 pub use ports::{Networks, Ports};
 pub use scoring::{Scoring, Sla, Weights};
+pub use usage::UsageRules;
 
 /// The whole configuration.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -40,6 +42,7 @@ pub struct Config {
     pub scoring: Scoring,
     pub sla: Sla,
     pub collect: Collect,
+    pub usage: UsageRules,
     pub attestations: Vec<Attestation>,
     pub exceptions: Vec<Exception>,
 }

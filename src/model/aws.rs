@@ -843,6 +843,73 @@ pub struct PeeringStatus {
     pub code: Option<String>,
 }
 
+/// EC2 `DescribeFlowLogs` → `FlowLogs[]`: where a VPC, subnet or interface
+/// sends its flow-log records, in what format, and whether delivery works.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct FlowLog {
+    pub flow_log_id: String,
+    /// The VPC (`vpc-…`), subnet (`subnet-…`) or interface (`eni-…`) it
+    /// records; also transit gateways and their attachments.
+    pub resource_id: String,
+    /// `ACCEPT`, `REJECT` or `ALL`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub traffic_type: Option<String>,
+    /// `cloud-watch-logs`, `s3` or `kinesis-data-firehose`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub log_destination_type: Option<String>,
+    /// The destination's ARN (`arn:aws:s3:::bucket/prefix`, a log group's ARN).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub log_destination: Option<String>,
+    /// For CloudWatch Logs destinations.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub log_group_name: Option<String>,
+    /// `${version} ${account-id} …`: the fields of each record, in order.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub log_format: Option<String>,
+    /// `ACTIVE`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub flow_log_status: Option<String>,
+    /// `SUCCESS` or `FAILED`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub deliver_logs_status: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub deliver_logs_error_message: Option<String>,
+    /// Seconds: 60 or 600.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_aggregation_interval: Option<i32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub destination_options: Option<FlowLogDestinationOptions>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub tags: Vec<Tag>,
+}
+
+impl FlowLog {
+    /// Whether it is set up to record: active, and its delivery has not failed.
+    pub fn is_active(&self) -> bool {
+        self.flow_log_status
+            .as_deref()
+            .is_none_or(|s| s.eq_ignore_ascii_case("ACTIVE"))
+            && !self
+                .deliver_logs_status
+                .as_deref()
+                .is_some_and(|s| s.eq_ignore_ascii_case("FAILED"))
+    }
+}
+
+/// S3 delivery options of a flow log.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase", default)]
+pub struct FlowLogDestinationOptions {
+    /// `plain-text` or `parquet`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub file_format: Option<String>,
+    #[serde(skip_serializing_if = "is_false")]
+    pub hive_compatible_partitions: bool,
+    #[serde(skip_serializing_if = "is_false")]
+    pub per_hour_partition: bool,
+}
+
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase", default)]
 pub struct LoadBalancerZone {

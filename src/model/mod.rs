@@ -10,6 +10,7 @@ pub mod ids;
 pub mod net;
 mod read;
 mod snapshot;
+pub mod usage;
 
 pub use aws::*;
 pub use ids::*;

@@ -219,6 +219,10 @@ pub struct RegionSnapshot {
     /// `None`: not collected.
     #[serde(rename = "VpcPeeringConnections", default, skip_serializing_if = "Option::is_none")]
     pub vpc_peering_connections: Option<Vec<VpcPeeringConnection>>,
+    /// EC2 flow logs of the region's VPCs, subnets and interfaces. `None`: not
+    /// collected (a snapshot from before sgaudit read them, or the call failed).
+    #[serde(rename = "FlowLogs", default, skip_serializing_if = "Option::is_none")]
+    pub flow_logs: Option<Vec<FlowLog>>,
 }
 
 impl RegionSnapshot {

@@ -179,6 +179,12 @@ pub fn write_rules(
         "description",
         "attachments",
         "exposure",
+        "usage",
+        "flows",
+        "sources",
+        "first_seen",
+        "last_seen",
+        "coverage_days",
     ];
     let groups: HashMap<(&str, &str), &GroupSummary> = a
         .groups
@@ -198,8 +204,25 @@ pub fn write_rules(
                 let summary = groups.get(&(region.region.as_str(), sg.group_id.as_str()));
                 let (attached, exposure) =
                     summary.map_or((0, String::new()), |g| (g.attachments.len(), g.exposure.to_string()));
+                let group_use = a
+                    .usage
+                    .as_ref()
+                    .and_then(|u| u.group(acc.account_id.as_str(), region.region.as_str(), sg.group_id.as_str()));
                 rules::ingress(sg).chain(rules::egress(sg)).map(move |rule| {
                     let e = rule.evidence();
+                    let used = group_use.and_then(|g| Some((g.covered_days, g.rule(&e.key.canonical())?)));
+                    let day = |t: Option<time::OffsetDateTime>| t.map(|t| t.date().to_string()).unwrap_or_default();
+                    let usage_cells = match used {
+                        Some((days, v)) => [
+                            v.verdict.to_string(),
+                            v.flows.to_string(),
+                            v.sources.map_or_else(|| "more".to_string(), |n| n.to_string()),
+                            day(v.first_seen),
+                            day(v.last_seen),
+                            days.to_string(),
+                        ],
+                        None => Default::default(),
+                    };
                     let kind = match rule.source {
                         Source::Cidr(_) => "cidr",
                         Source::PrefixList(_) => "prefix-list",
@@ -221,6 +244,9 @@ pub fn write_rules(
                         attached.to_string(),
                         exposure.clone(),
                     ]
+                    .into_iter()
+                    .chain(usage_cells)
+                    .collect::<Vec<_>>()
                 })
             })
         })

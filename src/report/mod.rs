@@ -81,6 +81,9 @@ pub struct Inputs<'a> {
     /// The snapshot file as read: copied byte for byte into the package.
     pub snapshot_path: &'a Path,
     pub config: &'a LoadedConfig,
+    /// The flow-log usage summary, and the file it was read from (copied
+    /// byte for byte into the package).
+    pub usage: Option<(&'a crate::model::usage::Usage, &'a Path)>,
     /// When the assessment runs: recorded in the manifest, nowhere else.
     pub assessed_at: time::OffsetDateTime,
 }
@@ -125,10 +128,14 @@ pub fn write(dir: &Path, inputs: &Inputs, formats: &[Format]) -> Result<Vec<Writ
 
     // Independent jobs, run on every core.
     let mut jobs: Vec<Job> = vec![Box::new(move || {
-        Ok(vec![
-            manifest::copy_snapshot(out, inputs.snapshot_path, snapshot_file)?,
+        let mut files = vec![
+            manifest::copy_input(out, inputs.snapshot_path, snapshot_file)?,
             out.write_bytes("config.toml", manifest::config_toml(inputs.config)?.as_bytes())?,
-        ])
+        ];
+        if let Some((_, path)) = inputs.usage {
+            files.push(manifest::copy_input(out, path, manifest::USAGE)?);
+        }
+        Ok(files)
     })];
     if formats.contains(&Format::Json) {
         jobs.push(Box::new(move || {
@@ -188,15 +195,7 @@ pub fn write(dir: &Path, inputs: &Inputs, formats: &[Format]) -> Result<Vec<Writ
         written.extend(r?);
     }
     written.sort();
-    let manifest = manifest::write_manifest(
-        out,
-        written.clone(),
-        snapshot,
-        snapshot_file,
-        inputs.snapshot_path,
-        inputs.config,
-        inputs.assessed_at,
-    )?;
+    let manifest = manifest::write_manifest(out, written.clone(), snapshot_file, inputs)?;
     written.push(manifest);
     Ok(written)
 }
@@ -256,8 +255,42 @@ pub(crate) fn reach_counts(a: &Assessment) -> ReachCounts {
     }
 }
 
+/// The flow-log figures of page one.
+#[derive(serde::Serialize)]
+pub(crate) struct UsageCounts {
+    days: u32,
+    since: String,
+    until: String,
+    objects: usize,
+    unread_objects: usize,
+    records: u64,
+    rules: usize,
+    used: usize,
+    unused: usize,
+    not_assessed: usize,
+    tightenable: usize,
+}
+
+pub(crate) fn usage_counts(a: &Assessment) -> Option<UsageCounts> {
+    let u = a.usage.as_ref()?;
+    Some(UsageCounts {
+        days: u.window.days(),
+        since: u.window.since.date().to_string(),
+        until: u.window.until.date().to_string(),
+        objects: u.objects,
+        unread_objects: u.unread_objects,
+        records: u.records.total,
+        rules: u.rules,
+        used: u.used,
+        unused: u.unused,
+        not_assessed: u.not_assessed,
+        tightenable: u.tightenable,
+    })
+}
+
 pub(crate) fn insert_counts(ctx: &mut tera::Context, a: &Assessment) {
     ctx.insert("reach", &reach_counts(a));
+    ctx.insert("usage", &usage_counts(a));
     let by_severity: Vec<(&str, usize)> = open_by_severity(a).into_iter().map(|(s, n)| (s.label(), n)).collect();
     ctx.insert("severity_counts", &by_severity);
     let open = a.open_findings().count();

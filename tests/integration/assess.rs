@@ -181,7 +181,7 @@ fn the_catalogue_lists_and_explains_checks() {
     assert!(out.status.success());
     let text = String::from_utf8(out.stdout).unwrap();
     for id in [
-        "SGA101", "SGA102", "SGA201", "SGA203", "SGA301", "SGA401", "SGA503", "SGA901", "SGA906",
+        "SGA101", "SGA102", "SGA201", "SGA203", "SGA301", "SGA401", "SGA503", "SGA901", "SGA906", "SGA910",
     ] {
         assert!(text.contains(id), "{id} missing");
     }
@@ -195,5 +195,5 @@ fn the_catalogue_lists_and_explains_checks() {
     assert!(text.contains("How to fix it"));
     let out = sgaudit(&["checks", "--json"]);
     let all: Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(all.as_array().unwrap().len(), 26);
+    assert_eq!(all.as_array().unwrap().len(), 29);
 }

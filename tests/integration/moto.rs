@@ -405,6 +405,73 @@ fn run_against_a_seeded_organization_finds_what_was_seeded_and_only_reads() {
             .collect::<Vec<_>>()
     );
 
+    // Flow logs: the shop's VPC logs to its S3 bucket; a region without
+    // any says so with an empty list (collected, none), not by leaving it out.
+    let shop_vpc = seeded["vpcs"]["shop-prod"]["eu-west-1"]["shop"].as_str().unwrap();
+    let flow_logs = eu["FlowLogs"].as_array().expect("FlowLogs collected");
+    assert_eq!(flow_logs.len(), 1, "{flow_logs:#?}");
+    let fl = &flow_logs[0];
+    assert_eq!(fl["FlowLogId"], seeded["flow_logs"]["shop-prod"]["eu-west-1"]["shop"]);
+    assert_eq!(fl["ResourceId"], shop_vpc);
+    assert_eq!(
+        (&fl["TrafficType"], &fl["LogDestinationType"], &fl["FlowLogStatus"]),
+        (&"ALL".into(), &"s3".into(), &"ACTIVE".into())
+    );
+    assert_eq!(
+        fl["LogDestination"],
+        format!("arn:aws:s3:::sgaudit-flow-logs-{shop_id}")
+    );
+    assert!(
+        fl["LogFormat"]
+            .as_str()
+            .unwrap()
+            .starts_with("${version} ${account-id}"),
+        "{fl}"
+    );
+    assert_eq!(region(shop, "us-east-1")["FlowLogs"], serde_json::json!([]));
+    // SGA910: the VPCs whose flow log fails to deliver, or covers one subnet
+    // of several; not those that log, nor moto's default VPCs (no interface).
+    let sga910: Vec<&Value> = f.iter().filter(|x| x["check_id"] == "SGA910").collect();
+    let about = |account: &str, vpc: &str| -> Option<&Value> {
+        let vpc = seeded["vpcs"][account]["eu-west-1"][vpc].as_str().unwrap();
+        sga910
+            .iter()
+            .copied()
+            .find(|x| x["resource_ids"].as_array().unwrap().iter().any(|r| r == vpc))
+    };
+    let legacy_vpc = about("legacy-dev", "legacy").unwrap_or_else(|| panic!("{sga910:#?}"));
+    let summary = legacy_vpc["summary"].as_str().unwrap();
+    assert!(
+        summary.contains("no active flow log; fl-") && summary.ends_with("fails to deliver (Access error)"),
+        "{legacy_vpc}"
+    );
+    let edge_vpc = about("edge-lab", "edge").unwrap_or_else(|| panic!("{sga910:#?}"));
+    assert!(
+        edge_vpc["summary"]
+            .as_str()
+            .unwrap()
+            .contains("has no flow log of its own: flow logs on subnet-"),
+        "{edge_vpc}"
+    );
+    for (account, vpc) in [
+        ("shop-prod", "shop"),
+        ("data-platform", "data"),
+        ("precision-lab", "precision"),
+    ] {
+        assert!(about(account, vpc).is_none(), "{account} logs its VPC: {sga910:#?}");
+    }
+    assert_eq!(sga910.len(), 2, "{sga910:#?}");
+
+    // Read-only: every request was a List/Describe/Get, AssumeRole or
+    // GetCallerIdentity, and each is in the shipped IAM policy.
+    let requests = recorded(&log);
+    assert!(requests.len() > 50, "only {} requests recorded", requests.len());
+    assert!(
+        requests
+            .iter()
+            .any(|r| r["service"] == "ec2" && r["action"] == "DescribeFlowLogs"),
+        "flow logs were read"
+    );
     // Read-only: every request was a List/Describe/Get, AssumeRole or
     // GetCallerIdentity, and each is in the shipped IAM policy.
     let requests = recorded(&log);

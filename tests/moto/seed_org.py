@@ -113,6 +113,7 @@ class Seeder:
             "db_instances": {},
             "prefix_lists": {},
             "network_acls": {},
+            "flow_logs": {},
         }
         self.root_id = None
 
@@ -178,6 +179,7 @@ class Account:
     def __init__(self, seeder, name, account_id, credentials):
         self.seeder, self.name, self.id, self.credentials = seeder, name, account_id, credentials
         self._clients = {}
+        self.buckets = set()
 
     def client(self, service, region):
         # Not locked: a member account is seeded by one thread, and the management
@@ -314,6 +316,28 @@ class Region:
         return arn
 
 
+    # ------------------------------------------------------------ flow logs
+    def flow_log(self, name, resource_type, resource_id, **destination):
+        """A flow log of all traffic on a VPC, a subnet or an interface. Without
+        a destination, to the account's S3 bucket sgaudit-flow-logs-<account id>
+        (created on first use; moto takes everything after arn:aws:s3::: as the
+        bucket's name, so no prefix)."""
+        if not destination:
+            bucket = f"sgaudit-flow-logs-{self.account.id}"
+            if bucket not in self.account.buckets:
+                where = {} if self.name == "us-east-1" else {
+                    "CreateBucketConfiguration": {"LocationConstraint": self.name}}
+                self.account.client("s3", self.name).create_bucket(Bucket=bucket, **where)
+                self.account.buckets.add(bucket)
+            destination = {"LogDestinationType": "s3", "LogDestination": f"arn:aws:s3:::{bucket}"}
+        created = self.ec2.create_flow_logs(ResourceType=resource_type, ResourceIds=[resource_id], TrafficType="ALL",
+                                            TagSpecifications=[{"ResourceType": "vpc-flow-log", "Tags": tags(name)}],
+                                            **destination)
+        if created["Unsuccessful"]:
+            raise RuntimeError(f"flow log {name}: {created['Unsuccessful']}")
+        self.record("flow_logs", name, created["FlowLogIds"][0])
+
+
 # ---------------------------------------------------------------- textbook
 
 def textbook(seeder):
@@ -331,8 +355,25 @@ def textbook(seeder):
     shop_prod(shop.region("eu-west-1"))
     data_platform(data.region("eu-west-1"), shop_account_id=shop.id)
     legacy_dev(legacy.region("eu-west-1"), legacy.region("us-east-1"))
-    edge_lab(edge.region("eu-west-1"))
+    edge_public = edge_lab(edge.region("eu-west-1"))
     precision_lab(precision.region("eu-west-1"))
+    flow_logs(seeder, shop, data, legacy, edge, precision, edge_public)
+
+
+def flow_logs(seeder, shop, data, legacy, edge, precision, edge_public):
+    """Last, so that the ids moto hands out before stay as they were: the
+    VPCs of shop-prod, data-platform and precision-lab log to S3; legacy-dev's
+    logs to a CloudWatch log group that does not exist (moto, like AWS, then
+    reports the delivery FAILED); edge-lab logs its public subnet only, not
+    its private and dual-stack ones (SGA910 names them)."""
+    log("seeding flow logs")
+    vpcs = seeder.result["vpcs"]
+    for account, name in ((shop, "shop"), (data, "data"), (precision, "precision")):
+        account.region("eu-west-1").flow_log(name, "VPC", vpcs[account.name]["eu-west-1"][name])
+    legacy.region("eu-west-1").flow_log(
+        "legacy", "VPC", vpcs["legacy-dev"]["eu-west-1"]["legacy"], LogDestinationType="cloud-watch-logs",
+        LogGroupName="legacy-flow-logs", DeliverLogsPermissionArn=f"arn:aws:iam::{legacy.id}:role/flow-logs")
+    edge.region("eu-west-1").flow_log("edge-public", "Subnet", edge_public)
 
 
 def shop_prod(r):
@@ -503,6 +544,7 @@ def edge_lab(r):
     v4only = r.sg(vpc, "v4-only-web", "An IPv6 rule on an instance without IPv6", ingress=[
         rule("tcp", 443, "::/0", description="v6")])
     r.instance("v4-only", dual, [v4only])
+    return public
 
 
 def acl_entries(ec2, acl, entries):

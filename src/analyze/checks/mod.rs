@@ -39,11 +39,14 @@ mod nacl_admin_port_open_to_world;
 mod public_rds_open_to_world;
 mod redundant_rule;
 mod remote_admin_port_other_protocol;
+mod rule_tightenable;
+mod rule_unused;
 mod rule_without_description;
 mod sg_outside_iac;
 mod stale_sg_reference;
 mod temporary_sg_with_broad_rules;
 mod unused_sg;
+mod vpc_without_flow_log;
 mod wide_public_range;
 
 /// Every check, in catalogue order.
@@ -65,6 +68,8 @@ pub const ALL_CHECKS: &[&Check] = &[
     &critical_wide_port_range::CHECK,
     &critical_unauthorized_public_port::CHECK,
     &critical_port_without_service::CHECK,
+    &rule_unused::CHECK,
+    &rule_tightenable::CHECK,
     &unused_sg::CHECK,
     &default_sg_has_rules::CHECK,
     &temporary_sg_with_broad_rules::CHECK,
@@ -73,6 +78,7 @@ pub const ALL_CHECKS: &[&Check] = &[
     &redundant_rule::CHECK,
     &identical_groups::CHECK,
     &critical_egress_anywhere::CHECK,
+    &vpc_without_flow_log::CHECK,
     &exception_expired::CHECK,
 ];
 

@@ -19,6 +19,8 @@ pub struct OrgIndex<'s> {
     /// region's groups), and the regions some account's copy of which was not.
     account_missing: bool,
     regions_missing: HashSet<&'s str>,
+    /// What flow logs say about the rules (`assess --usage`), if given.
+    pub usage: Option<&'s crate::model::usage::Usage>,
 }
 
 impl<'s> OrgIndex<'s> {
@@ -58,6 +60,7 @@ impl<'s> OrgIndex<'s> {
             collected,
             account_missing,
             regions_missing,
+            usage: None,
         }
     }
 

@@ -64,6 +64,8 @@ struct FindingView<'a> {
     reach: Option<String>,
     /// `internet → igw-… → … → eni-… 54.12.3.4`
     path: Option<String>,
+    /// What the flow logs say about the finding's rule.
+    usage: Option<&'a str>,
 }
 
 /// A group that findings are about, with what it is attached to.
@@ -130,7 +132,9 @@ impl Html {
         let groups: &[&GroupSummary] = slices.groups.get(id).map_or(&[], Vec::as_slice);
         let findings: &[Numbered] = slices.findings.get(id).map_or(&[], Vec::as_slice);
         let evidence = group_evidence(groups, findings);
-        ctx.insert("sections", &self.sections(findings, &evidence, names));
+        let usage = a.usage.as_ref();
+        ctx.insert("sections", &self.sections(findings, &evidence, names, usage));
+        ctx.insert("rule_usage", &usage.map(|u| u.of_account(id).collect::<Vec<_>>()));
         ctx.insert("groups", &evidence.into_values().collect::<Vec<_>>());
         ctx.insert("finding_count", &findings.len());
         ctx.insert("blocked", &public_but_blocked(findings));
@@ -146,6 +150,7 @@ impl Html {
         findings: &'a [Numbered<'a>],
         evidence: &Evidence,
         names: &Names<'a>,
+        usage: Option<&'a crate::analyze::flows::judge::UsageSummary>,
     ) -> Vec<CheckSection<'a>> {
         let mut by_check: HashMap<&str, Vec<&Numbered>> = HashMap::new();
         for entry in findings {
@@ -171,7 +176,7 @@ impl Html {
                 open: of_check.iter().filter(|(_, f)| f.is_open()).count(),
                 findings: of_check
                     .into_iter()
-                    .map(|&(anchor, f)| finding_view(anchor, f, evidence, names))
+                    .map(|&(anchor, f)| finding_view(anchor, f, evidence, names, usage))
                     .collect(),
             });
         }
@@ -225,7 +230,19 @@ fn group_evidence<'a>(groups: &[&'a GroupSummary], findings: &[Numbered<'a>]) ->
     evidence
 }
 
-fn finding_view<'a>(anchor: usize, f: &'a Finding, evidence: &Evidence, names: &Names<'a>) -> FindingView<'a> {
+fn finding_view<'a>(
+    anchor: usize,
+    f: &'a Finding,
+    evidence: &Evidence,
+    names: &Names<'a>,
+    usage: Option<&'a crate::analyze::flows::judge::UsageSummary>,
+) -> FindingView<'a> {
+    let rule_use = match (usage, &f.region, &f.security_group_id, &f.rule) {
+        (Some(u), Some(r), Some(g), Some(rule)) if rule.direction == "ingress" => u
+            .rule(f.account_id.as_str(), r.as_str(), g.as_str(), &rule.key.canonical())
+            .map(|v| v.label.as_str()),
+        _ => None,
+    };
     let group_evidence = match (&f.region, &f.security_group_id) {
         (Some(r), Some(g)) => evidence.contains_key(&(r.as_str(), g.as_str())),
         _ => false,
@@ -251,6 +268,7 @@ fn finding_view<'a>(anchor: usize, f: &'a Finding, evidence: &Evidence, names: &
         verdict: f.reachability.as_ref().map(|r| r.verdict.label()),
         reach: f.reachability.as_ref().map(|r| r.summary()),
         path: f.reachability.as_ref().filter(|r| r.has_path()).map(|r| r.path_line()),
+        usage: rule_use,
     }
 }
 

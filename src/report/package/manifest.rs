@@ -9,12 +9,14 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use crate::config::LoadedConfig;
-use crate::model::{CallerIdentity, Organization, Snapshot};
+use crate::model::{CallerIdentity, Organization};
 
 use super::output::{digest_file, OutDir, WrittenFile};
 use crate::report::{rfc3339, ReportError};
 
 pub const MANIFEST: &str = "manifest.json";
+/// The usage summary's copy in the package.
+pub const USAGE: &str = "usage.json";
 
 #[derive(Debug, Serialize, Deserialize)]
 pub struct Manifest {
@@ -25,6 +27,9 @@ pub struct Manifest {
     pub assessed_at: String,
     pub snapshot: SnapshotRef,
     pub config: ConfigRef,
+    /// The flow-log usage summary the assessment used, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub usage: Option<UsageRef>,
     /// Every file of the package but the manifest, sorted by path.
     pub files: Vec<WrittenFile>,
 }
@@ -46,6 +51,18 @@ pub struct SnapshotRef {
     pub collected_by: Option<String>,
     pub caller_identity: Option<CallerIdentity>,
     pub organization: Option<Organization>,
+}
+
+/// `usage.json`: where it came from and what it covers. Each log object it
+/// read is listed in it, with its SHA-256.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct UsageRef {
+    pub file: String,
+    pub source: String,
+    pub since: String,
+    pub until: String,
+    pub objects: usize,
+    pub records: u64,
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -73,10 +90,10 @@ pub fn snapshot_file_name(source: &Path) -> &'static str {
     }
 }
 
-/// Copy the snapshot file byte for byte as `name` (see
-/// [`snapshot_file_name`]), or, when it already is the package's copy, as
-/// `sgaudit run` writes it, just hash it.
-pub fn copy_snapshot(out: &OutDir, source: &Path, name: &str) -> Result<WrittenFile, ReportError> {
+/// Copy an input (the snapshot, the usage summary) byte for byte as `name`
+/// (see [`snapshot_file_name`]), or, when it already is the package's copy,
+/// as `sgaudit run` writes it, just hash it.
+pub fn copy_input(out: &OutDir, source: &Path, name: &str) -> Result<WrittenFile, ReportError> {
     let target = out.path(name);
     let same = match (std::fs::canonicalize(source), std::fs::canonicalize(&target)) {
         (Ok(a), Ok(b)) => a == b,
@@ -118,12 +135,11 @@ pub fn config_toml(config: &LoadedConfig) -> Result<String, ReportError> {
 pub fn write_manifest(
     out: &OutDir,
     files: Vec<WrittenFile>,
-    snapshot: &Snapshot,
     snapshot_file: &str,
-    snapshot_source: &Path,
-    config: &LoadedConfig,
-    assessed_at: time::OffsetDateTime,
+    inputs: &crate::report::Inputs,
 ) -> Result<WrittenFile, ReportError> {
+    let (snapshot, snapshot_source, config) = (inputs.snapshot, inputs.snapshot_path, inputs.config);
+    let (usage, assessed_at) = (inputs.usage, inputs.assessed_at);
     debug_assert!(files.is_sorted(), "the manifest lists the files sorted");
     let manifest = Manifest {
         schema: "sgaudit/manifest@1".into(),
@@ -149,6 +165,14 @@ pub fn write_manifest(
                 super::output::hex(&sha2::Sha256::digest(config.source.as_bytes()))
             }),
         },
+        usage: usage.map(|(u, path)| UsageRef {
+            file: USAGE.into(),
+            source: path.display().to_string(),
+            since: rfc3339(u.window.since),
+            until: rfc3339(u.window.until),
+            objects: u.objects.len(),
+            records: u.records.total,
+        }),
         files,
     };
     out.write_json_pretty(MANIFEST, &manifest)

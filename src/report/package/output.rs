@@ -18,9 +18,7 @@ pub struct WrittenFile {
     pub size: u64,
 }
 
-pub fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
+pub use crate::digest::hex;
 
 /// A writer that hashes and counts what passes through it.
 pub struct Hashing<W> {
