@@ -270,7 +270,7 @@ pub fn targets(snapshot: &Snapshot) -> Vec<Target> {
                                     let span = if n.prefix_len() >= 31 {
                                         0
                                     } else {
-                                        (1u32 << (32 - n.prefix_len())).saturating_sub(2).min(1 << 20)
+                                        ((1u64 << (32 - n.prefix_len())) - 2).min(1 << 20) as u32
                                     };
                                     IpAddr::V4((base + 1 + (span / 3)).into())
                                 }

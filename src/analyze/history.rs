@@ -46,24 +46,7 @@ pub struct PastFinding {
 
 /// Fingerprints are already hex digests: a multiply-and-fold over their
 /// bytes spreads them well enough, at a fraction of SipHash's cost.
-#[derive(Default)]
-struct FoldHasher(u64);
-
-impl std::hash::Hasher for FoldHasher {
-    fn write(&mut self, bytes: &[u8]) {
-        for chunk in bytes.chunks(8) {
-            let mut word = [0u8; 8];
-            word[..chunk.len()].copy_from_slice(chunk);
-            self.0 = (self.0.rotate_left(5) ^ u64::from_le_bytes(word)).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
-        }
-    }
-
-    fn finish(&self) -> u64 {
-        self.0
-    }
-}
-
-type ByFingerprint = std::hash::BuildHasherDefault<FoldHasher>;
+type ByFingerprint = super::fasthash::FoldBuild;
 
 /// One assessment's scores, as `trend.json` keeps them.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

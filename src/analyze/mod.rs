@@ -12,6 +12,7 @@ pub mod context;
 pub mod exceptions;
 #[cfg(test)]
 mod false_alarms;
+pub(crate) mod fasthash;
 pub mod finding;
 pub mod fingerprint;
 pub mod flows;

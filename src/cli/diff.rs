@@ -24,10 +24,17 @@ fn package_snapshot(dir: &Path) -> anyhow::Result<PathBuf> {
     })
 }
 
-fn package(dir: &Path) -> anyhow::Result<(model::Snapshot, config::LoadedConfig)> {
+/// A package's snapshot, config and, when the assessment had one, usage summary.
+fn package(dir: &Path) -> anyhow::Result<(model::Snapshot, config::LoadedConfig, Option<model::usage::Usage>)> {
     let snapshot = model::read_snapshot(&package_snapshot(dir)?)?;
     let config = config::load(&dir.join("config.toml")).map_err(|e| UsageError(e.to_string()))?;
-    Ok((snapshot, config))
+    let usage_path = dir.join(manifest::USAGE);
+    let usage = if usage_path.is_file() {
+        Some(model::usage::read_usage(&usage_path)?)
+    } else {
+        None
+    };
+    Ok((snapshot, config, usage))
 }
 
 pub fn run(args: DiffArgs, quiet: bool) -> anyhow::Result<ExitCode> {
@@ -45,17 +52,25 @@ pub fn run(args: DiffArgs, quiet: bool) -> anyhow::Result<ExitCode> {
         ))
         .into());
     }
-    let (new_snapshot, new_config) = package(&args.new)?;
-    let (old_snapshot, old_config) = package(&args.old)?;
+    let (new_snapshot, new_config, new_usage) = package(&args.new)?;
+    let (old_snapshot, old_config, old_usage) = package(&args.old)?;
+    // Each assessed as it was: with its own usage summary, if it had one.
     let new = analyze::assess_with(
         &new_snapshot,
         &new_config.config,
         &analyze::Evidence {
             baseline: Some(&baseline),
-            usage: None,
+            usage: new_usage.as_ref(),
         },
     );
-    let old = analyze::assess(&old_snapshot, &old_config.config);
+    let old = analyze::assess_with(
+        &old_snapshot,
+        &old_config.config,
+        &analyze::Evidence {
+            baseline: None,
+            usage: old_usage.as_ref(),
+        },
+    );
     let rules = changes::between(&old_snapshot, &old, &new_snapshot, &new);
     let c = new.comparison.as_ref().expect("a baseline was given");
 

@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 
-use crate::analyze::flows::{self, Attributor, Provenance};
+use crate::analyze::flows::{self, Attributor, Bounds, Provenance};
 use crate::collect::s3::{self, S3Location};
 use crate::config::Collect;
 use crate::ingest::flowlogs::{self, Data, Object};
@@ -50,22 +50,22 @@ pub(super) fn attribute(
     quiet: bool,
 ) -> anyhow::Result<Usage> {
     let started = std::time::Instant::now();
-    let window = match (flow.since, flow.until) {
-        (None, None) => None,
-        (since, until) => {
-            let since = since.map_or(i64::MIN / 4, |t| t.unix_timestamp());
-            let until = until.map_or(i64::MAX / 4, |t| t.unix_timestamp());
-            if since >= until {
-                return Err(UsageError("--since must be before --until".into()).into());
-            }
-            Some((since, until))
+    let bounds = Bounds {
+        since: flow.since.map(|t| t.unix_timestamp()),
+        until: flow.until.map(|t| t.unix_timestamp()),
+    };
+    if let (Some(s), Some(u)) = (bounds.since, bounds.until) {
+        if s >= u {
+            return Err(UsageError("--since must be before --until".into()).into());
         }
-    };
-    // An open end is bounded by what the records hold: resolve it later.
-    let bounded = match (flow.since, flow.until) {
-        (Some(_), Some(_)) => window,
-        _ => None,
-    };
+    }
+    // For skipping delivery folders: an open end is no limit.
+    let window = (bounds.since.is_some() || bounds.until.is_some()).then(|| {
+        (
+            bounds.since.unwrap_or(i64::MIN / 4),
+            bounds.until.unwrap_or(i64::MAX / 4),
+        )
+    });
     let (mut local, mut remote) = (Vec::new(), Vec::new());
     for source in &flow.flow_logs {
         match S3Location::parse(source) {
@@ -85,7 +85,7 @@ pub(super) fn attribute(
     };
     drop(snapshot_bytes);
 
-    let attributor = Attributor::new(snapshot, bounded.or(window));
+    let attributor = Attributor::new(snapshot, bounds);
     let sinks: Vec<_> = (0..crate::par::threads()).map(|_| attributor.tally()).collect();
     let mut fetch = (!remote.is_empty()).then(|| {
         s3::fetch(collect, flow.flow_logs_role.clone(), remote, move |key| {

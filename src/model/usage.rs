@@ -256,7 +256,7 @@ pub trait FlowSink: Send {
 /// Why `usage.json` could not be read.
 #[derive(Debug, thiserror::Error)]
 pub enum UsageFileError {
-    #[error("cannot read usage summary {path}")]
+    #[error("cannot read usage summary {path}: {source}")]
     Io {
         path: std::path::PathBuf,
         #[source]

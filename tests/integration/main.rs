@@ -7,11 +7,15 @@ mod assess;
 mod browser;
 mod errors;
 mod evidence;
+/// The flow-log generator of `examples/flow_logs`.
+#[path = "../../examples/flow_logs/gen.rs"]
+mod gen;
 mod golden;
 mod history;
 mod hostile;
 mod html;
 mod moto;
+mod usage;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};

@@ -730,3 +730,173 @@ fn precision_lab_raises_nothing_medium_on_clean_groups() {
             .unwrap()
             .contains("together cover every IPv4 internet address")));
 }
+
+/// Upload every file under `dir` to `bucket` (created) in moto, keyed by its path under `dir`.
+fn upload(python: &Path, moto: &Server, dir: &Path, bucket: &str) {
+    let script = r#"
+import boto3, os, sys
+endpoint, root, bucket = sys.argv[1:4]
+s3 = boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1",
+                  aws_access_key_id="testing", aws_secret_access_key="testing")
+s3.create_bucket(Bucket=bucket)
+for base, _, files in os.walk(root):
+    for f in files:
+        path = os.path.join(base, f)
+        s3.upload_file(path, bucket, os.path.relpath(path, root).replace(os.sep, "/"))
+"#;
+    let out = Command::new(python)
+        .args(["-c", script, &moto.url, dir.to_str().unwrap(), bucket])
+        .output()
+        .expect("run python");
+    assert!(
+        out.status.success(),
+        "upload failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn run_with_flow_logs_in_s3_names_the_unused_rules_and_the_tighter_replacements() {
+    let Some(py) = require_python() else { return };
+    let moto = moto(&py);
+    let seeded = seed(&py, &moto, &["--scenario", "textbook"]);
+    let tmp = tempfile::tempdir().unwrap();
+    let config = tmp.path().join("collect.toml");
+    std::fs::write(&config, TEST_CONFIG).unwrap();
+
+    // Collect once, to know the interfaces the logs are about.
+    let first = tmp.path().join("first.json");
+    let o = sgaudit_at(
+        &moto.url,
+        &[
+            "collect",
+            "--config",
+            config.to_str().unwrap(),
+            "--out",
+            first.to_str().unwrap(),
+        ],
+    );
+    assert!(matches!(o.status.code(), Some(0 | 3)), "{}", stderr(&o));
+    let snapshot: Value = serde_json::from_str(&std::fs::read_to_string(&first).unwrap()).unwrap();
+    let legacy_id = seeded["accounts"]["legacy-dev"].as_str().unwrap();
+    let legacy = region(account(&snapshot, legacy_id), "eu-west-1");
+    // DescribeFlowLogs was collected: legacy-dev's log is the one that fails to deliver.
+    assert!(legacy["FlowLogs"].is_array(), "{}", legacy["FlowLogs"]);
+    let wizard = group(legacy, "launch-wizard-1")["GroupId"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let eni = legacy["NetworkInterfaces"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| {
+            e["Groups"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|g| g["GroupId"] == wizard.as_str())
+        })
+        .expect("the jump host's interface");
+    let (eni_id, ip) = (
+        eni["NetworkInterfaceId"].as_str().unwrap(),
+        eni["PrivateIpAddress"].as_str().unwrap(),
+    );
+    let rdp = group(legacy, "rdp-admin")["GroupId"].as_str().unwrap().to_string();
+    let build_host = legacy["NetworkInterfaces"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| {
+            e["Groups"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|g| g["GroupId"] == rdp.as_str())
+        })
+        .expect("the build host's interface")["NetworkInterfaceId"]
+        .as_str()
+        .unwrap();
+
+    // A month of logs up to yesterday: SSH from two office addresses only.
+    let started = time::OffsetDateTime::parse(
+        snapshot["started_at"].as_str().unwrap(),
+        &time::format_description::well_known::Rfc3339,
+    )
+    .unwrap();
+    let until = started.date().midnight().assume_utc();
+    let since = until - time::Duration::days(31);
+    let mut records = Vec::new();
+    for h in 0..31 * 24 {
+        let t = since.unix_timestamp() + h * 3600;
+        if h % 24 == 10 {
+            for office in ["198.51.100.7", "203.0.113.20"] {
+                records.push(crate::gen::Record::inbound(legacy_id, eni_id, office, ip, 22, t));
+            }
+        } else {
+            records.push(crate::gen::Record::nodata(legacy_id, eni_id, t));
+        }
+        // Nobody used RDP on the build host all month.
+        records.push(crate::gen::Record::nodata(legacy_id, build_host, t));
+    }
+    let logs = tmp.path().join("logs");
+    crate::gen::write_delivery(&logs, "eu-west-1", &records, crate::gen::Layout::Default);
+    upload(&py, &moto, &logs, "log-archive");
+
+    let out_dir = tmp.path().join("run");
+    let day = |t: time::OffsetDateTime| t.date().to_string();
+    let last_day = day(until - time::Duration::days(1));
+    let o = sgaudit_at(
+        &moto.url,
+        &[
+            "run",
+            "--config",
+            config.to_str().unwrap(),
+            "--out",
+            out_dir.to_str().unwrap(),
+            "--flow-logs",
+            "s3://log-archive/AWSLogs/",
+            "--since",
+            &day(since),
+            "--until",
+            &last_day,
+        ],
+    );
+    assert_eq!(
+        o.status.code(),
+        Some(3),
+        "partial (moto has no SSM inventory): {}",
+        stderr(&o)
+    );
+    let usage = json(&out_dir, "usage.json");
+    assert_eq!(usage["objects"].as_array().unwrap().len(), 31 * 24);
+    assert!(usage["objects"][0]["location"]
+        .as_str()
+        .unwrap()
+        .starts_with("s3://log-archive/AWSLogs/"));
+    assert!(usage["objects"][0]["etag"].is_string(), "S3's ETag is kept");
+    let f = findings(&out_dir);
+    let tight: Vec<&str> = f
+        .iter()
+        .filter(|x| x["check_id"] == "SGA506")
+        .map(|x| x["summary"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        tight,
+        [
+            "tcp 22 from 0.0.0.0/0 is used by 2 sources only: these 2 prefixes account for 100% of its 62 flows in \
+          31 days: 198.51.100.7/32, 203.0.113.20/32"
+        ],
+    );
+    let unused: Vec<&str> = f
+        .iter()
+        .filter(|x| x["check_id"] == "SGA505")
+        .map(|x| x["summary"].as_str().unwrap())
+        .collect();
+    assert!(
+        unused.contains(&"tcp 3389 from 0.0.0.0/0 was not used in 31 days of flow logs covering its interface"),
+        "{unused:#?}"
+    );
+    let v = sgaudit(&["verify", out_dir.to_str().unwrap()]);
+    assert_eq!(v.status.code(), Some(0), "{}", stderr(&v));
+}

@@ -31,6 +31,7 @@ use crate::model::{
     ToolInfo,
 };
 
+use super::fasthash::FoldMap;
 use super::rules::{self, Source};
 use direction::Leg;
 use sketch::Sources;
@@ -41,14 +42,14 @@ const TOP_SOURCES: usize = 10;
 /// The snapshot, indexed for attributing records.
 pub struct Attributor<'s> {
     ifaces: Vec<Iface<'s>>,
-    by_id: HashMap<&'s str, Vec<u32>>,
+    by_id: FoldMap<&'s str, Vec<u32>>,
     groups: Vec<GroupInfo<'s>>,
     rules: Vec<Compiled>,
     /// (region, address) → the interfaces that hold the address: who a
     /// group-referenced source is.
-    members: HashMap<(u32, IpAddr), Vec<u32>>,
-    /// Records outside it are counted and skipped; `None`: take them all.
-    window: Option<(i64, i64)>,
+    members: FoldMap<(u32, IpAddr), Vec<u32>>,
+    /// Records outside it are counted and skipped; either end may be open.
+    window: Bounds,
 }
 
 struct Iface<'s> {
@@ -89,15 +90,15 @@ enum Admits {
 }
 
 impl<'s> Attributor<'s> {
-    /// Index `snapshot`; `window` (unix seconds, `[since, until)`) limits the records.
-    pub fn new(snapshot: &'s Snapshot, window: Option<(i64, i64)>) -> Self {
+    /// Index `snapshot`; `window` limits the records.
+    pub fn new(snapshot: &'s Snapshot, window: Bounds) -> Self {
         let mut region_keys: HashMap<&str, u32> = HashMap::new();
         let mut out = Attributor {
             ifaces: Vec::new(),
-            by_id: HashMap::new(),
+            by_id: FoldMap::default(),
             groups: Vec::new(),
             rules: Vec::new(),
-            members: HashMap::new(),
+            members: FoldMap::default(),
             window,
         };
         // Groups by (region, id), for interfaces and group references.
@@ -200,18 +201,22 @@ impl<'s> Attributor<'s> {
             ifaces: (0..self.ifaces.len()).map(|_| IfaceTally::default()).collect(),
             counts: RecordCounts::default(),
             span: (i64::MAX, i64::MIN),
+            last: None,
         }
     }
 
-    fn interface(&self, r: &FlowRecord<'_>) -> Option<u32> {
+    /// The record's interface, and whether its id alone names it (no other
+    /// account has an interface of that id).
+    fn interface(&self, r: &FlowRecord<'_>) -> Option<(u32, bool)> {
         let found = self.by_id.get(r.interface_id?)?;
         match (found.as_slice(), r.account_id) {
-            ([one], _) => Some(*one),
+            ([one], _) => Some((*one, true)),
             (many, Some(acct)) => many
                 .iter()
                 .copied()
-                .find(|&i| self.ifaces[i as usize].account.as_str() == acct),
-            (many, None) => many.first().copied(),
+                .find(|&i| self.ifaces[i as usize].account.as_str() == acct)
+                .map(|i| (i, false)),
+            (many, None) => many.first().map(|&i| (i, false)),
         }
     }
 
@@ -277,6 +282,20 @@ fn rejects_only(region: &crate::model::RegionSnapshot, eni: &crate::model::Netwo
                 .as_deref()
                 .is_some_and(|t| t.eq_ignore_ascii_case("REJECT"))
         })
+}
+
+/// The time the records are taken from (unix seconds, `[since, until)`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Bounds {
+    pub since: Option<i64>,
+    pub until: Option<i64>,
+}
+
+impl Bounds {
+    /// Whether a record from `start` to `end` falls (partly) within.
+    pub fn admits(&self, start: i64, end: i64) -> bool {
+        self.since.is_none_or(|s| end >= s) && self.until.is_none_or(|u| start < u)
+    }
 }
 
 /// The ephemeral ports of Linux clients: a range that takes them all in is
@@ -382,20 +401,30 @@ pub struct Tally<'a, 's> {
     counts: RecordCounts,
     /// The earliest start and the latest end of any record taken.
     span: (i64, i64),
+    /// The last interface found, when its id alone names it.
+    last: Option<(u32, &'s str)>,
 }
 
 impl FlowSink for Tally<'_, '_> {
     fn add(&mut self, r: &FlowRecord<'_>) {
         self.counts.total += 1;
-        if let Some((since, until)) = self.at.window {
-            if r.end < since || r.start >= until {
-                self.counts.outside_window += 1;
-                return;
-            }
-        }
-        let Some(ii) = self.at.interface(r) else {
-            self.counts.unknown_interface += 1;
+        if !self.at.window.admits(r.start, r.end) {
+            self.counts.outside_window += 1;
             return;
+        }
+        // Records of one interface tend to come together: remember the last.
+        let ii = match (self.last, r.interface_id) {
+            (Some((i, id)), Some(x)) if id == x => i,
+            _ => match self.at.interface(r) {
+                Some((i, unique)) => {
+                    self.last = unique.then(|| (i, self.at.ifaces[i as usize].id.as_str()));
+                    i
+                }
+                None => {
+                    self.counts.unknown_interface += 1;
+                    return;
+                }
+            },
         };
         self.span = (self.span.0.min(r.start), self.span.1.max(r.end));
         let it = &mut self.ifaces[ii as usize];
@@ -504,15 +533,12 @@ pub fn finish<'a, 's>(at: &'a Attributor<'s>, tallies: Vec<Tally<'a, 's>>, prove
     for t in tallies {
         all.merge(t);
     }
-    let (since, until) = match at.window {
-        Some(w) => w,
-        None if all.span.0 <= all.span.1 => (all.span.0.div_euclid(3600) * 3600, ceil_hour(all.span.1)),
-        // No record at all: an empty window at the snapshot's time.
-        None => {
-            let t = provenance.snapshot.started_at.unix_timestamp();
-            (t, t)
-        }
-    };
+    // An open end is where the records begin or end; with no record at
+    // all, the snapshot's time.
+    let seen = (all.span.0 <= all.span.1).then(|| (all.span.0.div_euclid(3600) * 3600, ceil_hour(all.span.1)));
+    let at_snapshot = provenance.snapshot.started_at.unix_timestamp();
+    let since = at.window.since.or(seen.map(|s| s.0)).unwrap_or(at_snapshot);
+    let until = at.window.until.or(seen.map(|s| s.1)).unwrap_or(at_snapshot).max(since);
     let (since_h, until_h) = (since.div_euclid(3600), ceil_hour(until) / 3600);
     let window = Window {
         since: at_unix(since),

@@ -7,14 +7,14 @@
 //! entries however many records are read. Two summaries merge, so each
 //! reading thread keeps its own.
 
-use std::collections::HashMap;
 use std::net::IpAddr;
 
+use crate::analyze::fasthash::FoldMap;
 use crate::model::usage::{SourceCount, MAX_TRACKED_SOURCES};
 
 #[derive(Clone, Debug, Default)]
 pub struct Sources {
-    counts: HashMap<IpAddr, u64>,
+    counts: FoldMap<IpAddr, u64>,
     /// Whether a count was ever lowered (the summary is no longer exact).
     approximate: bool,
 }

@@ -52,6 +52,10 @@ fn tcp<'a>(eni: &'a str, src: &str, sport: u16, dst: &str, dport: u16, hour: i64
 }
 
 fn summarize(fx: &TestOrg, records: &[FlowRecord<'_>], window: Option<(i64, i64)>) -> Usage {
+    let window = window.map_or(Bounds::default(), |(s, u)| Bounds {
+        since: Some(s),
+        until: Some(u),
+    });
     let at = Attributor::new(&fx.snapshot, window);
     // Two "threads", to exercise the merge.
     let (mut a, mut b) = (at.tally(), at.tally());
@@ -246,4 +250,34 @@ fn interfaces_whose_flow_logs_record_rejects_only_are_not_watched() {
         db.covered_hours, 0,
         "silence in a rejects-only log proves nothing about accepted traffic"
     );
+}
+
+#[test]
+fn an_open_end_of_the_window_is_where_the_records_end() {
+    let fx = org();
+    let at = Attributor::new(
+        &fx.snapshot,
+        Bounds {
+            since: Some(T0),
+            until: None,
+        },
+    );
+    let mut t = at.tally();
+    t.add(&tcp("eni-web", "198.51.100.7", 50000, WEB, 22, 5));
+    t.add(&tcp("eni-web", "198.51.100.7", 50000, WEB, 22, -2));
+    let u = finish(
+        &at,
+        vec![t],
+        Provenance {
+            tool: ToolInfo::this_build(),
+            snapshot: SnapshotRef {
+                sha256: "sha256:test".into(),
+                started_at: fx.snapshot.started_at,
+            },
+            objects: vec![],
+        },
+    );
+    assert_eq!(u.records.outside_window, 1);
+    assert_eq!(u.window.since.unix_timestamp(), T0);
+    assert_eq!(u.window.hours, 6, "from --since to the end of the last record's hour");
 }
