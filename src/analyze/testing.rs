@@ -859,6 +859,7 @@ impl TestOrg {
                     group_id: sg.group_id.clone(),
                     interfaces,
                     covered_hours: days * 24,
+                    unread_objects: 0,
                     rules: crate::analyze::rules::ingress(sg)
                         .map(|r| {
                             let key = r.key().canonical();

@@ -232,8 +232,12 @@ fn exit_code(a: &Assessment, gates: &Gates, quiet: bool) -> u8 {
         }
         return exit::GATE;
     }
-    if a.is_partial() {
+    let unread = a.usage.as_ref().map_or(0, |u| u.unread_objects);
+    if a.is_partial() || unread > 0 {
         if !quiet {
+            if unread > 0 {
+                eprintln!("sgaudit: {unread} flow-log object(s) could not be read: usage.json names them");
+            }
             eprintln!("sgaudit: the assessment is partial (exit code 3): see \"Not assessed\" in report.md");
         }
         return exit::PARTIAL;

@@ -9,6 +9,11 @@ use super::collect::{collect_snapshot, effective_config, summary, write_snapshot
 use super::RunArgs;
 
 pub fn run(args: RunArgs, quiet: bool) -> anyhow::Result<ExitCode> {
+    if args.flow.flow_logs.is_empty()
+        && (args.flow.since.is_some() || args.flow.until.is_some() || args.flow.flow_logs_role.is_some())
+    {
+        return Err(super::UsageError("--since, --until and --flow-logs-role go with --flow-logs".into()).into());
+    }
     let loaded = effective_config(&args.collect)?;
     // A baseline that does not verify stops the run before any AWS call.
     let baseline = load_baseline(&args.gates)?;

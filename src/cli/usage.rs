@@ -114,15 +114,18 @@ pub(super) fn attribute(
         let first = failed[0];
         anyhow::bail!(
             "no flow-log object could be read; the first: {}: {}",
-            first.location,
-            first.error.as_deref().unwrap_or_default()
+            first.location.escape_default(),
+            first.error.as_deref().unwrap_or_default().escape_default()
         );
     }
+    // Keys and log text are anyone's who can write to the bucket: no
+    // terminal control sequences reach the operator's screen.
+    let safe = |s: &str| s.chars().flat_map(char::escape_default).collect::<String>();
     for o in &failed {
         eprintln!(
             "sgaudit: not read (a gap in coverage): {}: {}",
-            o.location,
-            o.error.as_deref().unwrap_or_default()
+            safe(&o.location),
+            safe(o.error.as_deref().unwrap_or_default())
         );
     }
     let usage = flows::finish(

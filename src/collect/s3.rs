@@ -147,7 +147,9 @@ async fn run(
             }
         }
     }
+    // Overlapping prefixes list some objects twice: read each once.
     listed.sort();
+    listed.dedup();
     tracing::info!(objects = listed.len(), "flow-log objects listed in S3");
     let count = listed.len();
     let limit = Arc::new(Semaphore::new(IN_FLIGHT));
@@ -171,9 +173,10 @@ async fn run(
                 }
                 Err(e) => (None, Err(format!("s3:GetObject: {}", describe_sdk_error(&e)))),
             };
-            drop(permit);
-            // The reader stopped: nothing more to do.
+            // The permit is held until the reader takes the object: memory
+            // holds at most IN_FLIGHT objects and the channel's.
             let _ = tx.send(S3Object { location, etag, bytes }).await;
+            drop(permit);
         });
     }
     while tasks.join_next().await.is_some() {}

@@ -120,6 +120,10 @@ pub struct InterfaceUsage {
     /// in use, so its coverage counts as none.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub rejects_only: bool,
+    /// Neither the snapshot's flow logs nor an accepted record show that its
+    /// records include accepted traffic: its coverage counts as none.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub accepts_unproven: bool,
 }
 
 /// One group: its interfaces' coverage and every inbound rule's use.
@@ -132,7 +136,16 @@ pub struct GroupUsage {
     /// The least-covered interface's covered hours: a rule is known unused
     /// only as far as every interface it guards was watched.
     pub covered_hours: u32,
+    /// Log objects that could not be read and may hold records of the
+    /// group's interfaces (those of its account and region in the delivery
+    /// layout, or any whose path does not say).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub unread_objects: u32,
     pub rules: Vec<RuleUsage>,
+}
+
+fn is_zero(n: &u32) -> bool {
+    *n == 0
 }
 
 impl GroupUsage {
@@ -174,7 +187,9 @@ pub struct RuleUsage {
     /// The busiest sources, most flows first (at most ten).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub top_sources: Vec<SourceCount>,
-    /// Every source, by address, when `sources_complete`.
+    /// Every source, by address, when `sources_complete`. (When it is not,
+    /// `top_sources` is left empty too: which sources a bounded summary keeps
+    /// depends on how the records were split among threads.)
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub sources: Vec<SourceCount>,
 }
@@ -307,7 +322,7 @@ pub fn read_usage(path: &std::path::Path) -> Result<Usage, UsageFileError> {
         }
     }
     let mut de = serde_json::Deserializer::from_slice(&bytes);
-    serde_path_to_error::deserialize::<_, Usage>(&mut de).map_err(|pe| {
+    let mut usage = serde_path_to_error::deserialize::<_, Usage>(&mut de).map_err(|pe| {
         let field = pe.path().to_string();
         let e = pe.into_inner();
         let full = e.to_string();
@@ -319,7 +334,12 @@ pub fn read_usage(path: &std::path::Path) -> Result<Usage, UsageFileError> {
             field,
             message,
         }
-    })
+    })?;
+    // Lookups search by account, region and group: an edited file may not be in order.
+    usage
+        .groups
+        .sort_by(|a, b| (&a.account_id, &a.region, &a.group_id).cmp(&(&b.account_id, &b.region, &b.group_id)));
+    Ok(usage)
 }
 
 /// Write `usage.json` atomically (pretty-printed: it is read by people too).

@@ -276,7 +276,8 @@ pub(crate) fn usage_counts(a: &Assessment) -> Option<UsageCounts> {
     Some(UsageCounts {
         days: u.window.days(),
         since: u.window.since.date().to_string(),
-        until: u.window.until.date().to_string(),
+        // The window ends before `until`: its last day is the one before.
+        until: (u.window.until - time::Duration::seconds(1)).date().to_string(),
         objects: u.objects,
         unread_objects: u.unread_objects,
         records: u.records.total,

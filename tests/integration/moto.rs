@@ -802,8 +802,11 @@ fn run_with_flow_logs_in_s3_names_the_unused_rules_and_the_tighter_replacements(
         eni["NetworkInterfaceId"].as_str().unwrap(),
         eni["PrivateIpAddress"].as_str().unwrap(),
     );
-    let rdp = group(legacy, "rdp-admin")["GroupId"].as_str().unwrap().to_string();
-    let build_host = legacy["NetworkInterfaces"]
+    // data-platform's VPC logs all traffic to S3: its bastion's silence counts.
+    let data_id = seeded["accounts"]["data-platform"].as_str().unwrap();
+    let data = region(account(&snapshot, data_id), "eu-west-1");
+    let bastion = group(data, "bastion")["GroupId"].as_str().unwrap().to_string();
+    let bastion_host = data["NetworkInterfaces"]
         .as_array()
         .unwrap()
         .iter()
@@ -812,9 +815,9 @@ fn run_with_flow_logs_in_s3_names_the_unused_rules_and_the_tighter_replacements(
                 .as_array()
                 .unwrap()
                 .iter()
-                .any(|g| g["GroupId"] == rdp.as_str())
+                .any(|g| g["GroupId"] == bastion.as_str())
         })
-        .expect("the build host's interface")["NetworkInterfaceId"]
+        .expect("the bastion's interface")["NetworkInterfaceId"]
         .as_str()
         .unwrap();
 
@@ -836,8 +839,8 @@ fn run_with_flow_logs_in_s3_names_the_unused_rules_and_the_tighter_replacements(
         } else {
             records.push(crate::gen::Record::nodata(legacy_id, eni_id, t));
         }
-        // Nobody used RDP on the build host all month.
-        records.push(crate::gen::Record::nodata(legacy_id, build_host, t));
+        // Nobody used the bastion all month.
+        records.push(crate::gen::Record::nodata(data_id, bastion_host, t));
     }
     let logs = tmp.path().join("logs");
     crate::gen::write_delivery(&logs, "eu-west-1", &records, crate::gen::Layout::Default);
@@ -869,7 +872,11 @@ fn run_with_flow_logs_in_s3_names_the_unused_rules_and_the_tighter_replacements(
         stderr(&o)
     );
     let usage = json(&out_dir, "usage.json");
-    assert_eq!(usage["objects"].as_array().unwrap().len(), 31 * 24);
+    assert_eq!(
+        usage["objects"].as_array().unwrap().len(),
+        2 * 31 * 24,
+        "two accounts, hourly files"
+    );
     assert!(usage["objects"][0]["location"]
         .as_str()
         .unwrap()
@@ -894,7 +901,7 @@ fn run_with_flow_logs_in_s3_names_the_unused_rules_and_the_tighter_replacements(
         .map(|x| x["summary"].as_str().unwrap())
         .collect();
     assert!(
-        unused.contains(&"tcp 3389 from 0.0.0.0/0 was not used in 31 days of flow logs covering its interface"),
+        unused.contains(&"tcp 22 from 198.51.100.10/32 was not used in 31 days of flow logs covering its interface"),
         "{unused:#?}"
     );
     let v = sgaudit(&["verify", out_dir.to_str().unwrap()]);

@@ -72,8 +72,32 @@ fn month_of_logs(root: &Path) {
     gen::write_delivery(&root.join("custom"), REGION, &custom, Layout::Custom);
 }
 
+/// The sample, with legacy-dev's VPC logging all traffic (in the sample it
+/// has no flow log, and silence in an unknown log proves nothing).
+fn logged_sample(dir: &Path) -> std::path::PathBuf {
+    let mut s = sample_json();
+    let legacy = s["accounts"]
+        .as_array_mut()
+        .unwrap()
+        .iter_mut()
+        .find(|a| a["account_id"] == LEGACY)
+        .unwrap();
+    let region = legacy["regions"]
+        .as_array_mut()
+        .unwrap()
+        .iter_mut()
+        .find(|r| r["region"] == REGION)
+        .unwrap();
+    let vpc = region["NetworkInterfaces"][0]["VpcId"].clone();
+    region["FlowLogs"] = serde_json::json!([{
+        "FlowLogId": "fl-0legacy", "ResourceId": vpc, "TrafficType": "ALL", "FlowLogStatus": "ACTIVE",
+        "DeliverLogsStatus": "SUCCESS", "LogDestinationType": "s3", "LogDestination": "arn:aws:s3:::legacy-flow-logs"
+    }]);
+    write_json(dir, "logged-sample.json", &s)
+}
+
 fn usage(logs: &Path, out: &Path, extra: &[&str]) -> std::process::Output {
-    let sample = sample();
+    let sample = logged_sample(logs);
     let mut args = vec![
         "usage",
         "--snapshot",
@@ -186,7 +210,7 @@ fn the_package_keeps_the_usage_summary_and_reproduces_its_reports() {
     month_of_logs(logs.path());
     let u = logs.path().join("usage.json");
     assert_eq!(usage(logs.path(), &u, &WINDOW).status.code(), Some(0));
-    let (dir, _) = assess(&sample(), &["--usage", u.to_str().unwrap()]);
+    let (dir, _) = assess(&logged_sample(logs.path()), &["--usage", u.to_str().unwrap()]);
     let manifest = json(dir.path(), "manifest.json");
     assert_eq!(manifest["usage"]["file"], "usage.json");
     assert!(manifest["files"]
@@ -285,6 +309,19 @@ fn bad_objects_are_gaps_named_by_file_line_and_field_not_a_crashed_run() {
         .map(|o| o["location"].as_str().unwrap())
         .collect();
     assert_eq!(failed.len(), 3, "{failed:?}");
+
+    // The assessment says so too: partial, and no rule is called unused
+    // while records that may show its use could not be read.
+    let (dir, o) = assess(&logged_sample(logs.path()), &["--usage", u.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(3));
+    assert!(
+        stderr(&o).contains("3 flow-log object(s) could not be read"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(findings_of(dir.path(), "SGA505").is_empty());
+    assert!(read(dir.path(), &format!("accounts/{LEGACY}.html"))
+        .contains("3 log objects that may hold its records could not be read"));
 }
 
 #[test]

@@ -64,7 +64,7 @@ fn run(ctx: &RegionCtx, emit: &mut Emit) {
             if public_port || front_door {
                 continue;
             }
-            let RuleUse::Used { usage, days } = judge::rule(Some(entry), &rule.key().canonical(), settings) else {
+            let RuleUse::Used { usage, days } = judge::rule(Some(entry), &rule, settings) else {
                 continue;
             };
             let Ok(prefixes) = judge::tightened(usage, days, settings) else {

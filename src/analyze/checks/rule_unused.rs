@@ -46,8 +46,8 @@ fn run(ctx: &RegionCtx, emit: &mut Emit) {
         let Some(entry) = judge::group(Some(usage), ctx.account_id(), ctx.region_name(), g.id()) else {
             continue;
         };
-        for rule in rules::ingress(g.sg).filter(|r| !r.is_path_mtu()) {
-            if let RuleUse::Unused { days, interfaces } = judge::rule(Some(entry), &rule.key().canonical(), settings) {
+        for rule in rules::ingress(g.sg) {
+            if let RuleUse::Unused { days, interfaces } = judge::rule(Some(entry), &rule, settings) {
                 let watched = if interfaces == 1 {
                     "its interface".to_string()
                 } else {

@@ -16,6 +16,8 @@ pub enum RuleUse<'u> {
     NoData,
     /// The group is in the summary, but not enough to judge the rule.
     NotAssessed(String),
+    /// Never judged by its use.
+    Exempt(&'static str),
     /// No flow in `days` days during which every interface of the group was watched.
     Unused {
         days: u32,
@@ -37,17 +39,28 @@ pub fn group<'u>(
     usage?.group(account, region, group)
 }
 
-/// Judge the rule with canonical key `key` of `group`.
-pub fn rule<'u>(group: Option<&'u GroupUsage>, key: &str, rules: &UsageRules) -> RuleUse<'u> {
+/// Judge `rule` of `group`.
+pub fn rule<'u>(group: Option<&'u GroupUsage>, rule: &crate::analyze::rules::Rule, rules: &UsageRules) -> RuleUse<'u> {
     let Some(g) = group else { return RuleUse::NoData };
     let days = g.covered_days();
-    let Some(usage) = g.rule(key) else {
+    if rule.is_path_mtu() {
+        return RuleUse::Exempt("path-MTU discovery needs it, however rarely it is used");
+    }
+    let key = rule.key().canonical();
+    let Some(usage) = g.rule(&key) else {
         return RuleUse::NotAssessed(
             "the rule is not in the usage summary (added after it was made?): run `sgaudit usage` again".into(),
         );
     };
     if usage.flows > 0 {
         return RuleUse::Used { usage, days };
+    }
+    if g.unread_objects > 0 {
+        return RuleUse::NotAssessed(format!(
+            "{} log object{} that may hold its records could not be read",
+            g.unread_objects,
+            if g.unread_objects == 1 { "" } else { "s" }
+        ));
     }
     if days < rules.min_days {
         return RuleUse::NotAssessed(format!(
@@ -106,6 +119,7 @@ pub fn label(verdict: &RuleUse<'_>) -> Option<String> {
     match verdict {
         RuleUse::NoData => None,
         RuleUse::NotAssessed(why) => Some(format!("usage not assessed: {why}")),
+        RuleUse::Exempt(why) => Some(format!("kept whatever its use: {why}")),
         RuleUse::Unused { days, .. } => Some(format!("unused in {days} days")),
         RuleUse::Used { usage, .. } => {
             let sources = if usage.sources_complete {
@@ -201,7 +215,7 @@ impl UsageSummary {
             let mut views = Vec::new();
             for r in super::super::rules::ingress(sg) {
                 let key = r.key().canonical();
-                let verdict = rule(Some(g), &key, rules);
+                let verdict = rule(Some(g), &r, rules);
                 total += 1;
                 let (name, flows, sources, first, last) = match &verdict {
                     RuleUse::Used { usage, .. } => {

@@ -59,8 +59,9 @@ struct Iface<'s> {
     region_key: u32,
     addrs: Vec<IpAddr>,
     groups: Vec<u32>,
-    /// Its flow logs record rejected traffic only (see [`rejects_only`]).
-    rejects_only: bool,
+    /// Whether its flow logs record accepted traffic, as the snapshot shows
+    /// them (see [`accept_logged`]).
+    accept_logged: Option<bool>,
 }
 
 struct GroupInfo<'s> {
@@ -82,8 +83,9 @@ enum Admits {
     Cidr(Cidr),
     /// A prefix list's entries.
     Cidrs(Vec<Cidr>),
-    /// A prefix list whose entries were not collected: counted as admitting,
-    /// so that no rule is called unused for want of data.
+    /// A prefix list whose entries were not collected, or a group whose
+    /// members the snapshot does not hold: counted as admitting, so that no
+    /// rule is called unused for want of data.
     Unknown,
     /// Members of these groups (global indexes), in the same region.
     Groups(Vec<u32>),
@@ -144,8 +146,9 @@ impl<'s> Attributor<'s> {
                     for &g in &groups {
                         out.groups[g as usize].ifaces.push(ii);
                     }
-                    for a in &addrs {
-                        out.members.entry((rk, *a)).or_default().push(ii);
+                    // Group references match private addresses only.
+                    for a in private_addresses(eni) {
+                        out.members.entry((rk, a)).or_default().push(ii);
                     }
                     out.by_id.entry(eni.network_interface_id.as_str()).or_default().push(ii);
                     out.ifaces.push(Iface {
@@ -155,7 +158,7 @@ impl<'s> Attributor<'s> {
                         region_key: rk,
                         addrs,
                         groups,
-                        rejects_only: rejects_only(region, eni),
+                        accept_logged: accept_logged(region, eni),
                     });
                 }
             }
@@ -174,13 +177,17 @@ impl<'s> Attributor<'s> {
                         Some(entries) => Admits::Cidrs(entries.iter().map(|e: &PrefixListEntry| e.cidr).collect()),
                         None => Admits::Unknown,
                     },
-                    Source::Group(pair) => Admits::Groups(
-                        pair.group_id
-                            .as_ref()
-                            .and_then(|id| group_index.get(&(rk, id.as_str())))
-                            .cloned()
-                            .unwrap_or_default(),
-                    ),
+                    // A group the snapshot does not hold (another account's,
+                    // one not collected, a deleted one): who its members are is
+                    // unknown, so the rule is taken to admit what arrives.
+                    Source::Group(pair) => match pair
+                        .group_id
+                        .as_ref()
+                        .and_then(|id| group_index.get(&(rk, id.as_str())))
+                    {
+                        Some(found) => Admits::Groups(found.clone()),
+                        None => Admits::Unknown,
+                    },
                 };
                 out.rules.push(Compiled {
                     protocol: rule.protocol,
@@ -262,11 +269,11 @@ impl<'s> Attributor<'s> {
 }
 
 /// Whether the region's flow logs that cover `eni` (on it, its subnet or its
-/// VPC) all record rejected traffic only. Not knowable (flow logs not
-/// collected, or none covering it, though records came): `false`, and the
-/// records are trusted.
-fn rejects_only(region: &crate::model::RegionSnapshot, eni: &crate::model::NetworkInterface) -> bool {
-    let Some(logs) = &region.flow_logs else { return false };
+/// VPC) record accepted traffic: `Some(false)` when every one records
+/// rejected traffic only; `None` when the snapshot cannot say (flow logs not
+/// collected, or none of them covers the interface).
+fn accept_logged(region: &crate::model::RegionSnapshot, eni: &crate::model::NetworkInterface) -> Option<bool> {
+    let logs = region.flow_logs.as_ref()?;
     let ids = [
         Some(eni.network_interface_id.as_str()),
         eni.subnet_id.as_ref().map(|s| s.as_str()),
@@ -276,12 +283,12 @@ fn rejects_only(region: &crate::model::RegionSnapshot, eni: &crate::model::Netwo
         .iter()
         .filter(|l| l.is_active() && ids.contains(&Some(l.resource_id.as_str())))
         .peekable();
-    covering.peek().is_some()
-        && covering.all(|l| {
-            l.traffic_type
-                .as_deref()
-                .is_some_and(|t| t.eq_ignore_ascii_case("REJECT"))
-        })
+    covering.peek()?;
+    Some(covering.any(|l| {
+        !l.traffic_type
+            .as_deref()
+            .is_some_and(|t| t.eq_ignore_ascii_case("REJECT"))
+    }))
 }
 
 /// The time the records are taken from (unix seconds, `[since, until)`).
@@ -301,6 +308,20 @@ impl Bounds {
 /// The ephemeral ports of Linux clients: a range that takes them all in is
 /// not a listener's.
 const EPHEMERAL: PortRange = PortRange { from: 32768, to: 60999 };
+
+/// An interface's private addresses (primary, secondary, IPv6): what a
+/// reference to its group matches.
+fn private_addresses(eni: &crate::model::NetworkInterface) -> impl Iterator<Item = IpAddr> + '_ {
+    eni.private_ip_address
+        .iter()
+        .chain(
+            eni.private_ip_addresses
+                .iter()
+                .filter_map(|p| p.private_ip_address.as_ref()),
+        )
+        .chain(eni.ipv6_addresses.iter().map(|a| &a.ipv6_address))
+        .filter_map(|a| a.parse().ok())
+}
 
 /// Every address of an interface: primary and secondary, IPv4 and IPv6, and
 /// the public addresses (records of traffic to an Elastic IP show it).
@@ -332,9 +353,15 @@ struct RuleTally {
     sources: Option<Box<Sources>>,
 }
 
+/// The most days an interface's coverage keeps (about three years).
+const MAX_DAYS: usize = 1100;
+
 #[derive(Default)]
 struct IfaceTally {
     records: u64,
+    /// Whether an accepted record was seen: proof that its flow log records
+    /// accepted traffic, when the snapshot cannot say.
+    accepted: bool,
     /// (day, hours with records, hours with SKIPDATA), by day number since 1970.
     days: Vec<(u32, u32, u32)>,
 }
@@ -342,11 +369,14 @@ struct IfaceTally {
 impl IfaceTally {
     fn mark(&mut self, start: i64, end: i64, skipped: bool) {
         let first = start.max(0) / 3600;
-        let last = (end.max(start + 1) - 1).max(0) / 3600;
+        let last = (end.max(start.saturating_add(1)) - 1).max(0) / 3600;
         for hour in first..=last.min(first + 48) {
-            let (day, bit) = ((hour / 24) as u32, 1u32 << (hour % 24));
+            let (day, bit) = (u32::try_from(hour / 24).unwrap_or(u32::MAX), 1u32 << (hour % 24));
             let i = match self.days.iter().rposition(|d| d.0 == day) {
                 Some(i) => i,
+                // Beyond three years of days, hours go unmarked: coverage can
+                // only be understated (and "unused" said less), never inflated.
+                None if self.days.len() >= MAX_DAYS => return,
                 None => {
                     self.days.push((day, 0, 0));
                     self.days.len() - 1
@@ -362,18 +392,23 @@ impl IfaceTally {
 
     fn merge(&mut self, other: IfaceTally) {
         self.records += other.records;
+        self.accepted |= other.accepted;
         for (day, ok, skip) in other.days {
+            let full = self.days.len() >= MAX_DAYS;
             match self.days.iter_mut().find(|d| d.0 == day) {
                 Some(d) => {
                     d.1 |= ok;
                     d.2 |= skip;
                 }
+                None if full => {}
                 None => self.days.push((day, ok, skip)),
             }
         }
     }
 
-    /// (covered, skipped) hours within `[since, until)` (unix hours).
+    /// (covered, skipped) hours within `[since, until)` (unix hours). An hour
+    /// with a `SKIPDATA` record is not covered, whatever else it has: some of
+    /// its records were lost.
     fn hours(&self, since: i64, until: i64) -> (u32, u32) {
         let (mut covered, mut skipped) = (0, 0);
         for &(day, ok, skip) in &self.days {
@@ -382,10 +417,10 @@ impl IfaceTally {
                 if hour < since || hour >= until {
                     continue;
                 }
-                if ok & (1 << h) != 0 {
-                    covered += 1;
-                } else if skip & (1 << h) != 0 {
+                if skip & (1 << h) != 0 {
                     skipped += 1;
+                } else if ok & (1 << h) != 0 {
+                    covered += 1;
                 }
             }
         }
@@ -446,6 +481,7 @@ impl FlowSink for Tally<'_, '_> {
             self.counts.rejected += 1;
             return;
         }
+        it.accepted = true;
         let iface = &self.at.ifaces[ii as usize];
         match direction::leg(r, &iface.addrs, |p| self.at.names_port(iface, p)) {
             Leg::Outbound => self.counts.outbound += 1,
@@ -465,8 +501,8 @@ impl FlowSink for Tally<'_, '_> {
                             matched = true;
                             let t = &mut self.rules[ri as usize];
                             t.flows += 1;
-                            t.packets += r.packets;
-                            t.bytes += r.bytes;
+                            t.packets = t.packets.saturating_add(r.packets);
+                            t.bytes = t.bytes.saturating_add(r.bytes);
                             t.first = Some(t.first.map_or(r.start, |f| f.min(r.start)));
                             t.last = Some(t.last.map_or(r.end, |l| l.max(r.end)));
                             t.sources.get_or_insert_with(Default::default).add(src);
@@ -503,8 +539,8 @@ impl Tally<'_, '_> {
                 continue;
             }
             mine.flows += theirs.flows;
-            mine.packets += theirs.packets;
-            mine.bytes += theirs.bytes;
+            mine.packets = mine.packets.saturating_add(theirs.packets);
+            mine.bytes = mine.bytes.saturating_add(theirs.bytes);
             mine.first = [mine.first, theirs.first].into_iter().flatten().min();
             mine.last = [mine.last, theirs.last].into_iter().flatten().max();
             match (&mut mine.sources, theirs.sources) {
@@ -550,12 +586,12 @@ pub fn finish<'a, 's>(at: &'a Attributor<'s>, tallies: Vec<Tally<'a, 's>>, prove
         .ifaces
         .iter()
         .zip(&all.ifaces)
-        .map(|(i, t)| {
-            if i.rejects_only {
-                (0, 0)
-            } else {
-                t.hours(since_h, until_h)
-            }
+        // Silence proves nothing where accepted traffic is not logged, or
+        // where nothing shows that it is (no flow log in the snapshot, and
+        // no accepted record seen).
+        .map(|(i, t)| match (i.accept_logged, t.accepted) {
+            (Some(true), _) | (None, true) => t.hours(since_h, until_h),
+            _ => (0, 0),
         })
         .collect();
     let mut interfaces: Vec<InterfaceUsage> = at
@@ -571,12 +607,19 @@ pub fn finish<'a, 's>(at: &'a Attributor<'s>, tallies: Vec<Tally<'a, 's>>, prove
             covered_hours: covered,
             skipped_hours: skipped,
             records: t.records,
-            rejects_only: i.rejects_only,
+            rejects_only: i.accept_logged == Some(false),
+            accepts_unproven: i.accept_logged.is_none() && !t.accepted,
         })
         .collect();
     interfaces
         .sort_by(|a, b| (&a.account_id, &a.region, &a.interface_id).cmp(&(&b.account_id, &b.region, &b.interface_id)));
 
+    let unreadable: Vec<(Option<&str>, Option<&str>)> = provenance
+        .objects
+        .iter()
+        .filter(|o| o.error.is_some())
+        .map(|o| delivery_place(&o.location))
+        .collect();
     let mut groups: Vec<GroupUsage> = at
         .groups
         .iter()
@@ -599,7 +642,10 @@ pub fn finish<'a, 's>(at: &'a Attributor<'s>, tallies: Vec<Tally<'a, 's>>, prove
                         sources_complete: sources.is_none_or(Sources::is_complete),
                         first_seen: t.first.map(at_unix),
                         last_seen: t.last.map(at_unix),
-                        top_sources: sources.map(|s| s.top(TOP_SOURCES)).unwrap_or_default(),
+                        top_sources: sources
+                            .filter(|s| s.is_complete())
+                            .map(|s| s.top(TOP_SOURCES))
+                            .unwrap_or_default(),
                         sources: sources.map(Sources::all).unwrap_or_default(),
                     }
                 })
@@ -610,6 +656,12 @@ pub fn finish<'a, 's>(at: &'a Attributor<'s>, tallies: Vec<Tally<'a, 's>>, prove
                 group_id: g.sg.group_id.clone(),
                 interfaces: ids,
                 covered_hours: covered,
+                unread_objects: unreadable
+                    .iter()
+                    .filter(|(a, r)| {
+                        a.is_none_or(|a| a == g.account.as_str()) && r.is_none_or(|r| r == g.region.as_str())
+                    })
+                    .count() as u32,
                 rules,
             }
         })
@@ -627,6 +679,16 @@ pub fn finish<'a, 's>(at: &'a Attributor<'s>, tallies: Vec<Tally<'a, 's>>, prove
         records: all.counts,
         interfaces,
         groups,
+    }
+}
+
+/// The account and region a delivery path names
+/// (`…/AWSLogs/<account>/vpcflowlogs/<region>/…`), as far as it does.
+fn delivery_place(location: &str) -> (Option<&str>, Option<&str>) {
+    let parts: Vec<&str> = location.split(['/', '\\']).collect();
+    match parts.iter().position(|p| *p == "vpcflowlogs") {
+        Some(i) if i >= 1 => (Some(parts[i - 1]), parts.get(i + 1).copied()),
+        _ => (None, None),
     }
 }
 

@@ -9,12 +9,13 @@
 
 use std::net::IpAddr;
 
-use crate::analyze::fasthash::FoldMap;
 use crate::model::usage::{SourceCount, MAX_TRACKED_SOURCES};
 
 #[derive(Clone, Debug, Default)]
 pub struct Sources {
-    counts: FoldMap<IpAddr, u64>,
+    /// SipHash, randomly keyed: the sources are chosen by whoever sends the
+    /// traffic, who could otherwise pick addresses that collide.
+    counts: std::collections::HashMap<IpAddr, u64>,
     /// Whether a count was ever lowered (the summary is no longer exact).
     approximate: bool,
 }

@@ -19,6 +19,7 @@ fn org() -> TestOrg {
     fx.instance("i-db", "subnet-private", &["sg-db"], None);
     address(&mut fx, "eni-web", WEB);
     address(&mut fx, "eni-db", DB);
+    fx.flow_log_on("vpc-main");
     fx
 }
 
@@ -280,4 +281,59 @@ fn an_open_end_of_the_window_is_where_the_records_end() {
     assert_eq!(u.records.outside_window, 1);
     assert_eq!(u.window.since.unix_timestamp(), T0);
     assert_eq!(u.window.hours, 6, "from --since to the end of the last record's hour");
+}
+
+#[test]
+fn silence_counts_as_watched_only_where_accepted_traffic_is_known_to_be_logged() {
+    let mut fx = org();
+    fx.flow_logs_not_collected();
+    let mut records = Vec::new();
+    for h in 0..24 {
+        let mut r = tcp("eni-db", "-", 0, "-", 0, h);
+        r.log_status = Some(LogStatus::NoData);
+        records.push(r);
+        records.push(tcp("eni-web", "198.51.100.7", 50000, WEB, 22, h));
+    }
+    let u = summarize(&fx, &records, None);
+    let of = |id: &str| u.interfaces.iter().find(|i| i.interface_id.as_str() == id).unwrap();
+    assert!(of("eni-db").accepts_unproven);
+    assert_eq!(
+        of("eni-db").covered_hours,
+        0,
+        "NODATA alone, no flow log known: maybe a rejects-only log"
+    );
+    assert_eq!(
+        of("eni-web").covered_hours,
+        24,
+        "an accepted record proves accepted traffic is logged"
+    );
+}
+
+#[test]
+fn an_hour_with_skipped_records_is_not_covered() {
+    let fx = org();
+    let mut skip = tcp("eni-web", "-", 0, "-", 0, 0);
+    skip.log_status = Some(LogStatus::SkipData);
+    let u = summarize(
+        &fx,
+        &[tcp("eni-web", "198.51.100.7", 50000, WEB, 22, 0), skip],
+        Some((T0, T0 + 3600)),
+    );
+    let web = u
+        .interfaces
+        .iter()
+        .find(|i| i.interface_id.as_str() == "eni-web")
+        .unwrap();
+    assert_eq!((web.covered_hours, web.skipped_hours), (0, 1));
+}
+
+#[test]
+fn a_reference_to_a_group_the_snapshot_does_not_hold_is_never_unused() {
+    let mut fx = org();
+    fx.set_rules("sg-db", &["tcp 5432 sg-elsewhere@222222222222"]);
+    let u = summarize(&fx, &[tcp("eni-db", "10.9.0.4", 41000, DB, 5432, 0)], None);
+    assert_eq!(
+        rule(&u, "sg-db", "ingress tcp 5432-5432 sg:sg-elsewhere@222222222222").flows,
+        1
+    );
 }

@@ -161,6 +161,8 @@ pub enum LineError {
         expected: usize,
         headerless: bool,
     },
+    #[error("`start` {start} and `end` {end} are not a time span between 2015 and 2100 in Unix seconds")]
+    Times { start: i64, end: i64 },
     #[error("field `{field}` (column {column}): `{value}` is not {what}")]
     Value {
         field: &'static str,
@@ -184,7 +186,7 @@ impl Format {
                 None => {
                     return Err(HeaderError::Unknown {
                         column: i + 1,
-                        name: name.chars().take(60).collect(),
+                        name: name.chars().take(60).flat_map(char::escape_debug).collect(),
                     })
                 }
             }
@@ -234,7 +236,7 @@ impl Format {
             let bad = |what| LineError::Value {
                 field: self.names[i],
                 column: i + 1,
-                value: value.chars().take(60).collect(),
+                value: value.chars().take(60).flat_map(char::escape_debug).collect(),
                 what,
             };
             match slot {
@@ -284,6 +286,15 @@ impl Format {
                 found: n,
                 expected: self.slots.len(),
                 headerless,
+            });
+        }
+        // Times from the first flow logs (2015) to 2100, start before end.
+        const EARLIEST: i64 = 1_420_070_400;
+        const LATEST: i64 = 4_102_444_800;
+        if !(EARLIEST..=LATEST).contains(&r.start) || !(r.start..=LATEST).contains(&r.end) {
+            return Err(LineError::Times {
+                start: r.start,
+                end: r.end,
             });
         }
         Ok(r)
@@ -393,7 +404,7 @@ mod tests {
         let f = Format::from_header(header).unwrap();
         let r = f
             .parse(
-                "ingress 2 eni-9 443 50000 10.0.1.10 10.0.3.3 6 1 2 ACCEPT OK 203.0.113.9 vpc-1 -",
+                "ingress 2 eni-9 443 50000 10.0.1.10 10.0.3.3 6 1793491200 1793491260 ACCEPT OK 203.0.113.9 vpc-1 -",
                 false,
             )
             .unwrap();

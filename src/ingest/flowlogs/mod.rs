@@ -225,12 +225,19 @@ pub fn read_object(object: Object, sink: &mut dyn FlowSink) -> LogObject {
             ParseError::Header(e) => format!("line 1 (the header): {e}"),
             ParseError::Line { line, error } => format!("line {line}: {error}"),
             ParseError::NotText { line } => format!("line {line}: not text (is this a flow-log file?)"),
+            ParseError::TooLong { line } => {
+                format!("line {line}: longer than {MAX_LINE} bytes (is this a flow-log file?)")
+            }
         });
     }
     out
 }
 
+/// The longest line read (flow-log records are about 100 to 500 bytes).
+const MAX_LINE: usize = 64 * 1024;
+
 enum ParseError {
+    TooLong { line: u64 },
     Io { line: u64, error: std::io::Error },
     Header(format::HeaderError),
     Line { line: u64, error: format::LineError },
@@ -243,8 +250,10 @@ fn parse_lines(mut r: impl BufRead, sink: &mut dyn FlowSink, records: &mut u64) 
     let mut line_no = 0u64;
     loop {
         buf.clear();
-        match r.read_until(b'\n', &mut buf) {
+        // A line is short; one without end (a binary file, a bomb) stops here.
+        match (&mut r).take(MAX_LINE as u64 + 1).read_until(b'\n', &mut buf) {
             Ok(0) => return Ok(()),
+            Ok(n) if n > MAX_LINE => return Err(ParseError::TooLong { line: line_no + 1 }),
             Ok(_) => {}
             Err(error) => {
                 return Err(ParseError::Io {
@@ -366,6 +375,20 @@ mod tests {
         let (o, _) = read("bad.log.gz", data);
         let e = o.error.expect("an error");
         assert!(e.contains("not a readable gzip stream"), "{e}");
+    }
+
+    #[test]
+    fn a_line_without_end_and_impossible_times_are_refused() {
+        let (o, _) = read("bin.log", vec![b'x'; 200_000]);
+        assert_eq!(
+            o.error.as_deref(),
+            Some("line 1: longer than 65536 bytes (is this a flow-log file?)")
+        );
+        let text = LINE.replace("1793491200 1793491260", "9223372036854775807 9223372036854775807");
+        let (o, _) = read("t.log", text.into_bytes());
+        assert!(o.error.unwrap().contains("are not a time span"));
+        let text = LINE.replace("1793491200 1793491260", "1793491260 1793491200");
+        assert!(read("u.log", text.into_bytes()).0.error.is_some(), "end before start");
     }
 
     #[test]

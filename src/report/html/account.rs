@@ -134,7 +134,11 @@ impl Html {
         let evidence = group_evidence(groups, findings);
         let usage = a.usage.as_ref();
         ctx.insert("sections", &self.sections(findings, &evidence, names, usage));
-        ctx.insert("rule_usage", &usage.map(|u| u.of_account(id).collect::<Vec<_>>()));
+        ctx.insert("has_usage", &usage.is_some());
+        ctx.insert(
+            "rule_usage",
+            &usage.map(|u| u.of_account(id).collect::<Vec<_>>()).unwrap_or_default(),
+        );
         ctx.insert("groups", &evidence.into_values().collect::<Vec<_>>());
         ctx.insert("finding_count", &findings.len());
         ctx.insert("blocked", &public_but_blocked(findings));
