@@ -13,9 +13,9 @@ use crate::model::usage::{SourceCount, MAX_TRACKED_SOURCES};
 
 #[derive(Clone, Debug, Default)]
 pub struct Sources {
-    /// SipHash, randomly keyed: the sources are chosen by whoever sends the
-    /// traffic, who could otherwise pick addresses that collide.
-    counts: std::collections::HashMap<IpAddr, u64>,
+    /// Randomly keyed: the sources are chosen by whoever sends the traffic,
+    /// who could otherwise pick addresses that collide.
+    counts: std::collections::HashMap<IpAddr, u64, crate::analyze::fasthash::KeyedFold>,
     /// Whether a count was ever lowered (the summary is no longer exact).
     approximate: bool,
 }
