@@ -323,19 +323,10 @@ fn private_addresses(eni: &crate::model::NetworkInterface) -> impl Iterator<Item
         .filter_map(|a| a.parse().ok())
 }
 
-/// Every address of an interface: primary and secondary, IPv4 and IPv6, and
-/// the public addresses (records of traffic to an Elastic IP show it).
+/// Every address of an interface: its private ones and its public IPv4
+/// addresses (records of traffic to an Elastic IP show it).
 fn interface_addresses(eni: &crate::model::NetworkInterface) -> Vec<IpAddr> {
-    let mut v: Vec<IpAddr> = eni
-        .private_ip_address
-        .iter()
-        .chain(
-            eni.private_ip_addresses
-                .iter()
-                .filter_map(|p| p.private_ip_address.as_ref()),
-        )
-        .chain(eni.ipv6_addresses.iter().map(|a| &a.ipv6_address))
-        .filter_map(|a| a.parse().ok())
+    let mut v: Vec<IpAddr> = private_addresses(eni)
         .chain(eni.public_ipv4s().iter().filter_map(|a| a.parse().ok()))
         .collect();
     v.sort();

@@ -67,18 +67,18 @@ fn summarize(fx: &TestOrg, records: &[FlowRecord<'_>], window: Option<(i64, i64)
             b.add(r)
         }
     }
-    finish(
-        &at,
-        vec![a, b],
-        Provenance {
-            tool: ToolInfo::this_build(),
-            snapshot: SnapshotRef {
-                sha256: "sha256:test".into(),
-                started_at: fx.snapshot.started_at,
-            },
-            objects: vec![],
+    finish(&at, vec![a, b], provenance(fx))
+}
+
+fn provenance(fx: &TestOrg) -> Provenance {
+    Provenance {
+        tool: ToolInfo::this_build(),
+        snapshot: SnapshotRef {
+            sha256: "sha256:test".into(),
+            started_at: fx.snapshot.started_at,
         },
-    )
+        objects: vec![],
+    }
 }
 
 fn rule<'u>(u: &'u Usage, group: &str, key: &str) -> &'u RuleUsage {
@@ -266,18 +266,7 @@ fn an_open_end_of_the_window_is_where_the_records_end() {
     let mut t = at.tally();
     t.add(&tcp("eni-web", "198.51.100.7", 50000, WEB, 22, 5));
     t.add(&tcp("eni-web", "198.51.100.7", 50000, WEB, 22, -2));
-    let u = finish(
-        &at,
-        vec![t],
-        Provenance {
-            tool: ToolInfo::this_build(),
-            snapshot: SnapshotRef {
-                sha256: "sha256:test".into(),
-                started_at: fx.snapshot.started_at,
-            },
-            objects: vec![],
-        },
-    );
+    let u = finish(&at, vec![t], provenance(&fx));
     assert_eq!(u.records.outside_window, 1);
     assert_eq!(u.window.since.unix_timestamp(), T0);
     assert_eq!(u.window.hours, 6, "from --since to the end of the last record's hour");

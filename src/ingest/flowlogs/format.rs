@@ -57,23 +57,8 @@ pub const KNOWN_FIELDS: &[&str] = &[
     "encryption-status",
 ];
 
-/// The default format's fields, in order.
-pub const DEFAULT_FORMAT: &[&str] = &[
-    "version",
-    "account-id",
-    "interface-id",
-    "srcaddr",
-    "dstaddr",
-    "srcport",
-    "dstport",
-    "protocol",
-    "packets",
-    "bytes",
-    "start",
-    "end",
-    "action",
-    "log-status",
-];
+/// The default format's fields, in order: the first fourteen (version 2).
+pub const DEFAULT_FORMAT: &[&str] = KNOWN_FIELDS.split_at(14).0;
 
 /// Without these, a record cannot be attributed to a rule or to a time.
 const REQUIRED: &[&str] = &[
