@@ -214,6 +214,45 @@ impl Usage {
     }
 }
 
+/// What an object's path says in the S3 delivery layout of flow logs,
+/// `…/AWSLogs/<account>/vpcflowlogs/<region>/YYYY/MM/DD/…` (or, for the day,
+/// Hive-style `…/year=2026/month=11/day=29/…`), as far as it says it.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct DeliveryPath<'a> {
+    pub account: Option<&'a str>,
+    pub region: Option<&'a str>,
+    /// The day the records in it started on (UTC).
+    pub day: Option<time::Date>,
+}
+
+impl<'a> DeliveryPath<'a> {
+    pub fn of(location: &'a str) -> DeliveryPath<'a> {
+        let parts: Vec<&str> = location.split(['/', '\\']).collect();
+        let number = |s: &str| s.parse::<u32>().ok();
+        let date = |(y, m, d): (u32, u32, u32)| {
+            let month = time::Month::try_from(u8::try_from(m).ok()?).ok()?;
+            time::Date::from_calendar_date(i32::try_from(y).ok()?, month, u8::try_from(d).ok()?).ok()
+        };
+        match parts.iter().position(|p| *p == "vpcflowlogs") {
+            Some(i) => DeliveryPath {
+                account: i.checked_sub(1).map(|a| parts[a]),
+                region: parts.get(i + 1).copied(),
+                day: parts
+                    .get(i + 2..i + 5)
+                    .and_then(|r| Some((number(r[0])?, number(r[1])?, number(r[2])?)))
+                    .and_then(date),
+            },
+            None => {
+                let find = |key: &str| parts.iter().find_map(|p| p.strip_prefix(key)).and_then(number);
+                DeliveryPath {
+                    day: (|| Some((find("year=")?, find("month=")?, find("day=")?)))().and_then(date),
+                    ..Default::default()
+                }
+            }
+        }
+    }
+}
+
 /// One flow-log record, as `analyze::flows` needs it: the parsed fields of one
 /// line, borrowing the line's text. A field the log format does not carry (or
 /// that holds `-`) is `None`.

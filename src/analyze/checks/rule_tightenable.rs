@@ -44,7 +44,7 @@ fn run(ctx: &RegionCtx, emit: &mut Emit) {
     let settings = &ctx.config.usage;
     let public = &ctx.config.ports.authorized_public;
     for g in &ctx.groups {
-        let Some(entry) = judge::group(Some(usage), ctx.account_id(), ctx.region_name(), g.id()) else {
+        let Some(entry) = usage.group(ctx.account_id(), ctx.region_name(), g.id()) else {
             continue;
         };
         for rule in rules::ingress(g.sg) {

@@ -43,7 +43,7 @@ fn run(ctx: &RegionCtx, emit: &mut Emit) {
     let Some(usage) = ctx.org.usage else { return };
     let settings = &ctx.config.usage;
     for g in &ctx.groups {
-        let Some(entry) = judge::group(Some(usage), ctx.account_id(), ctx.region_name(), g.id()) else {
+        let Some(entry) = usage.group(ctx.account_id(), ctx.region_name(), g.id()) else {
             continue;
         };
         for rule in rules::ingress(g.sg) {

@@ -29,16 +29,6 @@ pub enum RuleUse<'u> {
     },
 }
 
-/// The group's entry of the summary, if it has one.
-pub fn group<'u>(
-    usage: Option<&'u Usage>,
-    account: &AccountId,
-    region: &Region,
-    group: &SecurityGroupId,
-) -> Option<&'u GroupUsage> {
-    usage?.group(account, region, group)
-}
-
 /// Judge `rule` of `group`.
 pub fn rule<'u>(group: Option<&'u GroupUsage>, rule: &crate::analyze::rules::Rule, rules: &UsageRules) -> RuleUse<'u> {
     let Some(g) = group else { return RuleUse::NoData };

@@ -609,7 +609,10 @@ pub fn finish<'a, 's>(at: &'a Attributor<'s>, tallies: Vec<Tally<'a, 's>>, prove
         .objects
         .iter()
         .filter(|o| o.error.is_some())
-        .map(|o| delivery_place(&o.location))
+        .map(|o| {
+            let path = DeliveryPath::of(&o.location);
+            (path.account, path.region)
+        })
         .collect();
     let mut groups: Vec<GroupUsage> = at
         .groups
@@ -670,16 +673,6 @@ pub fn finish<'a, 's>(at: &'a Attributor<'s>, tallies: Vec<Tally<'a, 's>>, prove
         records: all.counts,
         interfaces,
         groups,
-    }
-}
-
-/// The account and region a delivery path names
-/// (`…/AWSLogs/<account>/vpcflowlogs/<region>/…`), as far as it does.
-fn delivery_place(location: &str) -> (Option<&str>, Option<&str>) {
-    let parts: Vec<&str> = location.split(['/', '\\']).collect();
-    match parts.iter().position(|p| *p == "vpcflowlogs") {
-        Some(i) if i >= 1 => (Some(parts[i - 1]), parts.get(i + 1).copied()),
-        _ => (None, None),
     }
 }
 

@@ -200,14 +200,6 @@ impl Format {
             .is_some_and(|w| KNOWN_FIELDS.contains(&w))
     }
 
-    pub fn len(&self) -> usize {
-        self.slots.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.slots.is_empty()
-    }
-
     /// Parse one line (without its line break).
     pub fn parse<'a>(&self, line: &'a str, headerless: bool) -> Result<FlowRecord<'a>, LineError> {
         let mut r = FlowRecord::default();

@@ -17,7 +17,7 @@ use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
-use crate::model::usage::{FlowSink, LogObject};
+use crate::model::usage::{DeliveryPath, FlowSink, LogObject};
 use format::Format;
 
 /// One object to read.
@@ -114,32 +114,13 @@ pub fn is_log_name(name: &str) -> bool {
 /// Whether an object of the delivery layout may hold records of `window`
 /// (unix seconds, `[since, until)`); `true` when its path names no day.
 pub fn in_window(path: &str, (since, until): (i64, i64)) -> bool {
-    let Some(day) = delivery_day(path) else { return true };
+    let Some(day) = DeliveryPath::of(path).day else {
+        return true;
+    };
     // A day's folder holds records that started on that day (UTC); allow one
     // hour of slack for the aggregation window at midnight.
     let start = day.midnight().assume_utc().unix_timestamp();
     start - 3600 < until && start + 86_400 + 3600 > since
-}
-
-/// The day of a delivery path: `…/vpcflowlogs/eu-west-1/2026/11/29/…` or
-/// `…/year=2026/month=11/day=29/…`.
-fn delivery_day(path: &str) -> Option<time::Date> {
-    let parts: Vec<&str> = path.split(['/', '\\']).collect();
-    let number = |s: &str| s.parse::<u32>().ok();
-    let (y, m, d) = if let Some(i) = parts.iter().position(|p| *p == "vpcflowlogs") {
-        let rest = parts.get(i + 2..i + 5)?;
-        (number(rest[0])?, number(rest[1])?, number(rest[2])?)
-    } else {
-        let find = |key: &str| {
-            parts
-                .iter()
-                .find_map(|p| p.strip_prefix(key))
-                .and_then(|v| v.parse::<u32>().ok())
-        };
-        (find("year=")?, find("month=")?, find("day=")?)
-    };
-    let month = time::Month::try_from(u8::try_from(m).ok()?).ok()?;
-    time::Date::from_calendar_date(i32::try_from(y).ok()?, month, u8::try_from(d).ok()?).ok()
 }
 
 /// Read every object on every core: `sinks` has one sink per thread.
@@ -171,9 +152,8 @@ pub fn read_all<S: FlowSink>(objects: impl Iterator<Item = Object> + Send, sinks
             .map(|h| h.join().expect("a flow-log reader panicked"))
             .collect()
     });
-    let mut objects = done.into_inner().expect("no reader panicked");
-    objects.sort();
-    (sinks, objects)
+    // In the order they were read; `analyze::flows::finish` sorts them.
+    (sinks, done.into_inner().expect("no reader panicked"))
 }
 
 const GZIP_MAGIC: [u8; 2] = [0x1f, 0x8b];
