@@ -390,6 +390,10 @@ pub struct RuleEvidence {
     pub source: CompactString,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<CompactString>,
+    /// For ICMP and ICMPv6: the type and code it admits (`None`: all), as
+    /// a revoke has to name them.
+    #[serde(skip)]
+    pub icmp: Option<(Option<u8>, Option<u8>)>,
 }
 
 /// The resources a finding concerns. A group's list is made once and shared
@@ -486,6 +490,9 @@ pub struct Finding {
     /// The external controls this finding fails (a subset of its check's).
     #[serde(skip)]
     pub controls: Vec<&'static Control>,
+    /// What the check knows about the fix beyond the rule (`analyze::fixes`).
+    #[serde(skip)]
+    pub hint: Option<Box<super::fixes::Hint>>,
     /// Set when an exception in the config accepts the risk.
     pub accepted: Option<Box<Acceptance>>,
     /// What the finding is about, hashed: the same in every assessment that
@@ -528,6 +535,7 @@ impl Finding {
             rule: None,
             reachability: None,
             controls: Vec::new(),
+            hint: None,
             accepted: None,
             fingerprint: Fingerprint::default(),
             first_seen: time::OffsetDateTime::UNIX_EPOCH,

@@ -15,6 +15,7 @@ mod false_alarms;
 pub(crate) mod fasthash;
 pub mod finding;
 pub mod fingerprint;
+pub mod fixes;
 pub mod flows;
 pub mod history;
 pub mod reach;

@@ -258,6 +258,7 @@ impl<'s> Rule<'s> {
             },
             source: self.source_label().into(),
             description: self.description.map(Into::into),
+            icmp: self.icmp.map(|i| (i.kind, i.code)),
         })
     }
 }

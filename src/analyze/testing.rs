@@ -948,6 +948,11 @@ impl TestOrg {
             .collect()
     }
 
+    /// The findings of one check, in the order it emitted them.
+    pub fn findings(&self, check_id: &str) -> Vec<super::Finding> {
+        self.run_check(check_id).0
+    }
+
     fn run_check(&self, check_id: &str) -> (Vec<super::Finding>, Vec<super::checks::Unjudged>) {
         let check = super::checks::find(check_id).unwrap_or_else(|| panic!("no check {check_id}"));
         let super::checks::Run::PerRegion(run) = check.run else {

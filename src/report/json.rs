@@ -6,6 +6,7 @@ use crate::analyze::Assessment;
 
 use super::package::output::{OutDir, WrittenFile};
 use super::records::{FindingRecord, Names};
+use super::remediation::{Planner, RemediationRecord};
 use super::ReportError;
 
 #[derive(Serialize)]
@@ -35,7 +36,12 @@ struct FindingsHeader {
 
 /// `findings.json`: the header pretty-printed, then one finding per line, so
 /// that the file stays small, greps well and diffs line by line.
-pub fn write_findings(out: &OutDir, a: &Assessment, names: &Names) -> Result<WrittenFile, ReportError> {
+pub fn write_findings(
+    out: &OutDir,
+    a: &Assessment,
+    names: &Names,
+    planner: &Planner,
+) -> Result<WrittenFile, ReportError> {
     let mut controls = std::collections::BTreeMap::new();
     for f in &a.findings {
         for c in &f.controls {
@@ -62,7 +68,9 @@ pub fn write_findings(out: &OutDir, a: &Assessment, names: &Names) -> Result<Wri
         for (i, finding) in a.findings.iter().enumerate() {
             buf.clear();
             buf.extend_from_slice(if i == 0 { b"\n    " } else { b",\n    " });
-            serde_json::to_writer(&mut buf, &FindingRecord::new(finding, names))?;
+            let mut record = FindingRecord::new(finding, names);
+            record.remediation = Some(RemediationRecord::new(finding, &planner.fix(finding)));
+            serde_json::to_writer(&mut buf, &record)?;
             w.write_all(&buf)?;
         }
         w.write_all(if a.findings.is_empty() {

@@ -17,6 +17,7 @@ pub(crate) mod json;
 mod markdown;
 pub mod package;
 pub mod records;
+pub mod remediation;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -107,7 +108,8 @@ pub fn write(dir: &Path, inputs: &Inputs, formats: &[Format]) -> Result<Vec<Writ
     let a = inputs.assessment;
     let snapshot = inputs.snapshot;
     let names = Names::new(snapshot);
-    let (out, names) = (&out, &names);
+    let planner = remediation::Planner::new(snapshot, &inputs.config.config.governance);
+    let (out, names, planner) = (&out, &names, &planner);
     let html = if formats.contains(&Format::Html) {
         Some(html::Html::new()?)
     } else {
@@ -139,13 +141,20 @@ pub fn write(dir: &Path, inputs: &Inputs, formats: &[Format]) -> Result<Vec<Writ
     })];
     if formats.contains(&Format::Json) {
         jobs.push(Box::new(move || {
-            let mut files = vec![json::write_findings(out, a, names)?, json::write_scores(out, a)?];
+            let mut files = vec![
+                json::write_findings(out, a, names, planner)?,
+                json::write_scores(out, a)?,
+            ];
             if let Some(c) = &a.comparison {
                 files.push(json::write_diff(out, &json::findings_diff(a, c), None)?);
             }
             Ok(files)
         }));
     }
+    // The remediation scripts are evidence too: written whatever the formats.
+    jobs.push(Box::new(move || {
+        remediation::write_scripts(out, a, &snapshot.accounts, planner)
+    }));
     // The trend is history, not a report: written whatever the formats.
     jobs.push(Box::new(move || Ok(vec![json::write_trend(out, a)?])));
     if formats.contains(&Format::Csv) {
@@ -175,7 +184,8 @@ pub fn write(dir: &Path, inputs: &Inputs, formats: &[Format]) -> Result<Vec<Writ
             jobs.push(Box::new(move || {
                 let mut files = Vec::new();
                 while let Some((_, &(acc, score))) = queue.take() {
-                    let page = html.account(a, snapshot, acc, score, slices, names, &inputs.config.config.networks)?;
+                    let networks = &inputs.config.config.networks;
+                    let page = html.account(a, snapshot, acc, score, slices, names, planner, networks)?;
                     files.push(out.write_bytes(&format!("accounts/{}.html", acc.account_id), page.as_bytes())?);
                 }
                 Ok(files)

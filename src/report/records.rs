@@ -90,6 +90,9 @@ pub struct FindingRecord<'a> {
     pub change: Option<crate::analyze::finding::Change>,
     pub severity_was: Option<Severity>,
     pub overdue: bool,
+    /// The exact change (`findings.json` only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub remediation: Option<super::remediation::RemediationRecord>,
 }
 
 impl<'a> FindingRecord<'a> {
@@ -120,6 +123,7 @@ impl<'a> FindingRecord<'a> {
             change: f.change,
             severity_was: f.severity_was,
             overdue: f.overdue,
+            remediation: None,
         }
     }
 }

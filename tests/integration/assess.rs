@@ -167,6 +167,7 @@ fn gzip_snapshots_and_format_selection() {
             "config.toml",
             "findings.csv",
             "manifest.json",
+            "remediation",
             "rules.csv",
             "scores.csv",
             "snapshot.json.gz",

@@ -20,6 +20,13 @@ const REPORTS: &[&str] = &[
     "rules.csv",
     "config.toml",
     "trend.json",
+    "remediation/111111111111.sh",
+    "remediation/222222222222.sh",
+    "remediation/333333333333.sh",
+    "remediation/444444444444.sh",
+    "remediation/555555555555.sh",
+    "remediation/666666666666.sh",
+    "remediation/777777777777.sh",
 ];
 
 /// Every file of an output directory but the manifest, sorted.

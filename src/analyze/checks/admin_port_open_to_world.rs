@@ -52,6 +52,7 @@ pub const CHECK: Check = Check {
                       ```sh\naws ec2 revoke-security-group-ingress --group-id <sg-id> --ip-permissions \
                       'IpProtocol=tcp,FromPort=22,ToPort=22,IpRanges=[{CidrIp=0.0.0.0/0}]'\n```\n\n\
                       For RDP, which Session Manager does not carry, use Fleet Manager's RDP console or a bastion.",
+        fix: FixKind::RevokeOr(Placeholder::BastionGroup),
     },
     run: Run::PerRegion(run),
 };
@@ -77,7 +78,16 @@ fn run(ctx: &RegionCtx, emit: &mut Emit) {
             let ipv6 = ctx.is_ipv6_rule(&rule);
             let services: Vec<ServicePort> = open.iter().map(|s| **s).collect();
             let reach = ctx.rule_reach_on(g, &rule, &services);
-            emit.rule_reaching(g, &rule, reach.as_ref(), summary).controls = controls_for(&open, ipv6);
+            let f = emit.rule_reaching(g, &rule, reach.as_ref(), summary);
+            f.controls = controls_for(&open, ipv6);
+            // The option: the admin ports alone, from a bastion's group.
+            let bastion =
+                Perm::of_rule(&rule, Some(ctx.account_id())).with_peer(Peer::Placeholder(Placeholder::BastionGroup));
+            f.hint = Some(Box::new(Hint {
+                grant: bastion.narrowed_to(&services),
+                first: also_grants(&rule, &open),
+                ..Hint::default()
+            }));
         }
     }
 }

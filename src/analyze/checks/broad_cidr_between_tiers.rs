@@ -49,6 +49,7 @@ pub const CHECK: Check = Check {
         remediation: "Replace the CIDR with the calling tier's security group (`UserIdGroupPair`), for example allow \
                       3306 only from the web tier's group. If the callers are people on a VPN, use the VPN's own range, \
                       and name it in `[networks.named]` so that the grant reads as what it is.",
+        fix: FixKind::Replace(Placeholder::CallerGroup),
     },
     run: Run::PerRegion(run),
 };

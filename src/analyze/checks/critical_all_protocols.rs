@@ -26,6 +26,7 @@ pub const CHECK: Check = Check {
               debug server starts listening on, without anyone deciding to expose it.",
         remediation: "Replace the rule with one rule per port the service uses (for a database, its port; for a web \
                       tier, the application port), from the same source.",
+        fix: FixKind::NarrowPorts,
     },
     run: Run::PerRegion(run),
 };
@@ -42,7 +43,8 @@ fn run(ctx: &RegionCtx, emit: &mut Emit) {
                 Severity::High
             };
             let summary = format!("all traffic from {} to a critical resource", rule.source_label());
-            emit.rule_at(g, &rule, severity, summary);
+            let hint = served_grants(g, &rule, ctx);
+            emit.rule_at(g, &rule, severity, summary).hint = hint;
         }
     }
 }

@@ -35,6 +35,7 @@ pub const CHECK: Check = Check {
         remediation:
             "Remove the rule, or replace it with the destinations the resource needs (for a database: none, or \
                       its replicas' group and the backup endpoint's prefix list).",
+        fix: FixKind::Replace(Placeholder::Destination),
     },
     run: Run::PerRegion(run),
 };

@@ -28,6 +28,7 @@ pub const CHECK: Check = Check {
         why: "A rule for a port that nothing serves is left over from an earlier design or a copied template. It grants \
               nothing useful today and whatever starts listening there tomorrow.",
         remediation: "Delete the rule. If the service moved to another port, change the rule to that port.",
+        fix: FixKind::Revoke,
     },
     run: Run::PerRegion(run),
 };

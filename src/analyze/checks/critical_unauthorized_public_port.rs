@@ -29,6 +29,7 @@ pub const CHECK: Check = Check {
         remediation: "Remove the rule or narrow its source to the clients that need it. If the port is a deliberate \
                       public service, add it to `[ports] authorized_public` (and to EC2.18's `authorizedTcpPorts`) so the \
                       decision is written down.",
+        fix: FixKind::RevokeOr(Placeholder::Cidr),
     },
     run: Run::PerRegion(run),
 };

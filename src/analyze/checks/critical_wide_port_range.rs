@@ -25,6 +25,7 @@ pub const CHECK: Check = Check {
               whatever starts listening there next.",
         remediation: "Find the ports the service listens on (`ss -ltnp`, the application's configuration, the load \
                       balancer's target group) and allow only those.",
+        fix: FixKind::NarrowPorts,
     },
     run: Run::PerRegion(run),
 };
@@ -48,7 +49,8 @@ fn run(ctx: &RegionCtx, emit: &mut Emit) {
                 rule.source_label(),
                 ports.width()
             );
-            emit.rule_at(g, &rule, severity, summary);
+            let hint = served_grants(g, &rule, ctx);
+            emit.rule_at(g, &rule, severity, summary).hint = hint;
         }
     }
 }

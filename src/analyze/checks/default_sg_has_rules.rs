@@ -35,6 +35,7 @@ pub const CHECK: Check = Check {
         remediation: "Move attached resources to purpose-made groups, then remove every rule of the default group \
                       (`aws ec2 revoke-security-group-ingress` / `revoke-security-group-egress` with the rules shown). \
                       The group itself cannot be deleted.",
+        fix: FixKind::RevokeAll,
     },
     run: Run::PerRegion(run),
 };

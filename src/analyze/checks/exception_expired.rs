@@ -24,6 +24,7 @@ pub const CHECK: Check = Check {
               exception is clutter, or the risk remains and nobody currently owns it.",
         remediation: "If the finding is fixed, delete the exception. If the risk remains, have its owner review it and \
                       renew the exception with a new `expires` date and an updated reason.",
+        fix: FixKind::Manual("renew the exception in the configuration with a new expiry and reason, or delete it"),
     },
     run: Run::Assessment,
 };

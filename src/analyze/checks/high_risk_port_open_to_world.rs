@@ -36,6 +36,7 @@ pub const CHECK: Check = Check {
         remediation: "Allow the port only from the security group of the clients (for example the application tier), \
                       never from anywhere. If outside clients must connect, put the service behind a load balancer or a \
                       VPN and allow their specific ranges.",
+        fix: FixKind::Replace(Placeholder::CallerGroup),
     },
     run: Run::PerRegion(run),
 };

@@ -31,6 +31,7 @@ pub const CHECK: Check = Check {
               address masks) or steer traffic (redirects). It opens no service, which is why it is low.",
         remediation: "Narrow the rule to the message types that are needed (for most hosts: ICMP type 3 code 4 and \
                       ICMPv6 type 2 from anywhere, echo only from the monitoring systems' ranges).",
+        fix: FixKind::Replace(Placeholder::Cidr),
     },
     run: Run::PerRegion(run),
 };
@@ -57,7 +58,19 @@ fn run(ctx: &RegionCtx, emit: &mut Emit) {
                 icmp.label(rule.protocol),
                 rule.source_label()
             );
-            emit.rule(g, &rule, summary);
+            // What stays open to the same source: the messages path-MTU discovery needs.
+            let pmtu = Perm {
+                icmp: Some(if rule.protocol == Protocol::Icmpv6 {
+                    (Some(2), None)
+                } else {
+                    (Some(3), Some(4))
+                }),
+                ..Perm::of_rule(&rule, Some(ctx.account_id()))
+            };
+            emit.rule(g, &rule, summary).hint = Some(Box::new(Hint {
+                grant: vec![pmtu],
+                ..Hint::default()
+            }));
         }
     }
 }

@@ -30,6 +30,9 @@ pub const CHECK: Check = Check {
             "Identical groups are copies: a fix applied to one is missing in the others, and each is one more group to \
               review and keep. AWS Firewall Manager's usage audit reports them as redundant.",
         remediation: "Attach the resources to one of the groups, point references at it, and delete the copies.",
+        fix: FixKind::Manual(
+            "attach the resources to one of the groups, point references at it, then delete the copies",
+        ),
     },
     run: Run::PerRegion(run),
 };

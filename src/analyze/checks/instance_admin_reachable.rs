@@ -33,6 +33,7 @@ pub const CHECK: Check = Check {
               machine on those networks can try.",
         remediation: "Use Session Manager and remove the admin rules; or allow the admin port only from the bastion's \
                       security group (`tcp 22 from sg-bastion`), and harden and monitor the bastion itself.",
+        fix: FixKind::RevokeOr(Placeholder::BastionGroup),
     },
     run: Run::PerRegion(run),
 };
@@ -57,6 +58,11 @@ fn run(ctx: &RegionCtx, emit: &mut Emit) {
         let mut hosts: Vec<Cidr> = Vec::new();
         let mut worst = Breadth::Bastion;
         let mut ports = Vec::new();
+        // The rules to remove: every admin rule wider than the bastion
+        // pattern, and the single-host ones when there are too many.
+        let mut revoke = Vec::new();
+        let mut host_rules = Vec::new();
+        let mut first = None;
         for g in ctx.instance_groups(&instance.instance_id) {
             for rule in rules::ingress(g.sg) {
                 let open = rule.opened(admin);
@@ -75,8 +81,13 @@ fn run(ctx: &RegionCtx, emit: &mut Emit) {
                     _ if ctx.breadth(&rule) == rules::Breadth::WidePublic => Breadth::WidePublic,
                     Source::Cidr(_) | Source::PrefixList(_) => Breadth::Narrow,
                 };
+                let perm = (g.id().clone(), Perm::of_rule(&rule, Some(ctx.account_id())));
                 if breadth != Breadth::Bastion {
                     sources.push(rule.source_label());
+                    revoke.push(perm);
+                    first = first.or_else(|| also_grants(&rule, &open));
+                } else if matches!(rule.source, Source::Cidr(_)) {
+                    host_rules.push(perm);
                 }
                 for p in open {
                     if !ports.contains(p) {
@@ -91,6 +102,7 @@ fn run(ctx: &RegionCtx, emit: &mut Emit) {
         if hosts.len() > max_hosts && worst < Breadth::Narrow {
             worst = Breadth::Narrow;
             sources.push(format!("{} single hosts", hosts.len()));
+            revoke.append(&mut host_rules);
         }
         if worst == Breadth::Bastion {
             continue;
@@ -131,6 +143,11 @@ fn run(ctx: &RegionCtx, emit: &mut Emit) {
         );
         f.resource_ids = ResourceIds::one(instance.instance_id.as_str());
         f.reachability = reach.map(|r| std::sync::Arc::new(r.record()));
+        f.hint = Some(Box::new(Hint {
+            revoke,
+            first,
+            ..Hint::default()
+        }));
     }
 }
 

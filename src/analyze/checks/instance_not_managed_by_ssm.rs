@@ -31,6 +31,7 @@ pub const CHECK: Check = Check {
                       Default Host Management Configuration for the account), make sure the SSM agent runs (it is \
                       preinstalled on Amazon Linux and Windows AMIs), and that the instance reaches the Systems Manager \
                       endpoints (a NAT gateway or `ssm`, `ssmmessages` and `ec2messages` VPC endpoints).",
+        fix: FixKind::SsmManage,
     },
     run: Run::PerRegion(run),
 };

@@ -30,6 +30,7 @@ pub const CHECK: Check = Check {
               balancer is added. This is the guidance's own question; the usual controls do not ask it.",
         remediation: "Replace the source with the security group of the tier that calls this one (for example the web \
                       tier's group for an application tier), or with the VPC or VPN CIDR if people call it directly.",
+        fix: FixKind::Replace(Placeholder::CallerGroup),
     },
     run: Run::PerRegion(run),
 };

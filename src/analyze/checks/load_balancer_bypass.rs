@@ -40,6 +40,7 @@ pub const CHECK: Check = Check {
               addresses on the same port lets clients go around all of that.",
         remediation: "Delete the address-based rule and keep only the reference to the load balancer's security group. \
                       For health checks nothing else is needed: they come from the load balancer's own group.",
+        fix: FixKind::Revoke,
     },
     run: Run::PerRegion(run),
 };

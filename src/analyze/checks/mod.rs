@@ -9,6 +9,8 @@
 //! findings through [`Emit`]. Checks share no state and may run in any order.
 
 use crate::controls::Control;
+
+pub use super::fixes::{FixKind, Hint, Peer, Perm, Placeholder};
 use crate::model::{AccountId, Region};
 
 use super::context::{Group, RegionCtx};
@@ -153,6 +155,8 @@ pub struct CheckMeta {
     pub why: &'static str,
     /// How to fix it (Markdown).
     pub remediation: &'static str,
+    /// The kind of change that fixes a finding (`analyze::fixes`).
+    pub fix: FixKind,
 }
 
 /// What a finding of a check is about, for its fingerprint: the same thing
@@ -369,6 +373,54 @@ impl<'a> Emit<'a> {
             group.exposure_for(reach)
         }
     }
+}
+
+/// The rules that replace a critical resource's wide rule: the same source,
+/// on each port its resources serve (none when those are not known).
+pub(crate) fn served_grants(group: &Group, rule: &Rule, ctx: &RegionCtx) -> Option<Box<Hint>> {
+    let super::context::Served::Ports(served) = &group.served else {
+        return None;
+    };
+    let grant = Perm::of_rule(rule, Some(ctx.account_id())).narrowed_to(served);
+    (!grant.is_empty()).then(|| {
+        Box::new(Hint {
+            grant,
+            ..Hint::default()
+        })
+    })
+}
+
+/// When a rule grants more than the ports a finding is about (`tcp 0-65535`
+/// for SSH), what must happen before it is removed: granting again what
+/// the rest of it is for.
+pub(crate) fn also_grants(rule: &Rule, services: &[&crate::model::ServicePort]) -> Option<String> {
+    let covered = match (rule.protocol, rule.ports) {
+        (crate::model::Protocol::All, _) | (_, None) => false,
+        (protocol, Some(range)) => {
+            // Walk the range through the services' ranges on its protocol.
+            let mut ranges: Vec<crate::model::PortRange> = services
+                .iter()
+                .filter(|s| s.transport.passes(protocol))
+                .map(|s| s.ports)
+                .collect();
+            ranges.sort_by_key(|r| r.from);
+            let mut next = u32::from(range.from);
+            for r in ranges {
+                if u32::from(r.from) <= next && u32::from(r.to) >= next {
+                    next = u32::from(r.to) + 1;
+                }
+            }
+            next > u32::from(range.to)
+        }
+    };
+    (!covered).then(|| {
+        format!(
+            "the rule ({} from {}) also grants ports this finding is not about: grant again, from the sources that \
+             need them, the ones still in use (a load balancer's listeners, a public service's port), then remove it",
+            rule.traffic_label(),
+            rule.source_label()
+        )
+    })
 }
 
 /// `22/tcp, 3389/tcp`

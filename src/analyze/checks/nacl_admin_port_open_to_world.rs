@@ -16,8 +16,9 @@
 
 use crate::analyze::checks::*;
 use crate::analyze::finding::{RuleEvidence, RuleKey, SourceKey};
+use crate::analyze::fixes::{AclEntry, Hint};
 use crate::controls;
-use crate::model::{NetworkAclEntry, Protocol, ServicePort};
+use crate::model::{Cidr, NetworkAclEntry, Protocol, ServicePort, Transport};
 
 pub const CHECK: Check = Check {
     meta: CheckMeta {
@@ -42,6 +43,7 @@ pub const CHECK: Check = Check {
                       the subnet serves. Network ACLs are stateless, so return traffic needs an inbound allow of the \
                       ephemeral ports 1024-65535: put it **after** denies for the admin ports inside that range (3389, \
                       5900, 5985-5986, and any other of `[ports] admin`), or it admits them too.",
+        fix: FixKind::NaclEntries,
     },
     run: Run::PerRegion(run),
 };
@@ -54,12 +56,15 @@ fn run(ctx: &RegionCtx, emit: &mut Emit) {
         entries.sort_by_key(|e| e.rule_number);
         let mut open: Vec<&ServicePort> = Vec::new();
         let mut first_allow: Option<&NetworkAclEntry> = None;
+        // Each (service, family) an allow admits, and that allow's number.
+        let mut admitted: Vec<(&ServicePort, bool, i32)> = Vec::new();
         for service in admin {
             for ipv6 in [false, true] {
                 if let Some(e) = first_world_match(&entries, *service, ipv6).filter(|e| e.is_allow()) {
                     if !open.contains(&service) {
                         open.push(service);
                     }
+                    admitted.push((service, ipv6, e.rule_number));
                     if first_allow.is_none_or(|f| e.rule_number < f.rule_number) {
                         first_allow = Some(e);
                     }
@@ -67,6 +72,8 @@ fn run(ctx: &RegionCtx, emit: &mut Emit) {
             }
         }
         let Some(entry) = first_allow else { continue };
+        let vpc: Vec<Cidr> = ctx.vpc(&acl.vpc_id).map(|v| v.cidrs().collect()).unwrap_or_default();
+        let fix = acl_entries(&entries, &admitted, &vpc);
         let subnets: Vec<&str> = acl.associations.iter().map(|a| a.subnet_id.as_str()).collect();
         let public = acl
             .associations
@@ -117,7 +124,11 @@ fn run(ctx: &RegionCtx, emit: &mut Emit) {
             },
             source: entry.cidr().map(|c| c.to_string().into()).unwrap_or_default(),
             description: Some(format!("rule #{} {}", entry.rule_number, entry.rule_action).into()),
+            icmp: None,
         }));
+        if let Some(acl) = fix {
+            f.hint = Some(Box::new(Hint { acl, ..Hint::default() }));
+        }
         let tcp_22_or_3389 = open
             .iter()
             .any(|s| s.admits(Protocol::Tcp, 22) || s.admits(Protocol::Tcp, 3389));
@@ -158,6 +169,48 @@ fn only_wall(ctx: &RegionCtx, subnets: &[&str]) -> Option<(Exposure, String)> {
 
 /// The first entry, in rule order, that decides traffic from "anywhere" of
 /// the family to the service.
+/// The entries that close each admitted (service, family) to the world
+/// ahead of the allow that admits it: allows from the VPC's own ranges of
+/// that family, then a deny from anywhere, on free inbound rule numbers
+/// counted down from just below that allow. `None` when there are not
+/// enough free numbers.
+fn acl_entries(
+    entries: &[&NetworkAclEntry],
+    admitted: &[(&ServicePort, bool, i32)],
+    vpc: &[Cidr],
+) -> Option<Vec<AclEntry>> {
+    let mut used: Vec<i32> = entries.iter().map(|e| e.rule_number).collect();
+    let mut take = |below: i32| -> Option<i32> {
+        let n = (1..below).rev().find(|n| !used.contains(n))?;
+        used.push(n);
+        Some(n)
+    };
+    let mut out = Vec::new();
+    for &(service, ipv6, allow) in admitted {
+        let protocols: &[Protocol] = match service.transport {
+            Transport::Tcp => &[Protocol::Tcp],
+            Transport::Udp => &[Protocol::Udp],
+            Transport::Any => &[Protocol::Tcp, Protocol::Udp],
+        };
+        let anywhere: Cidr = if ipv6 { "::/0" } else { "0.0.0.0/0" }.parse().expect("valid");
+        for &protocol in protocols {
+            let entry = |number, allow, cidr| AclEntry {
+                number,
+                allow,
+                protocol,
+                ports: service.ports,
+                cidr,
+            };
+            let deny = entry(take(allow)?, false, anywhere);
+            for &cidr in vpc.iter().filter(|c| c.is_ipv6() == ipv6) {
+                out.push(entry(take(deny.number)?, true, cidr));
+            }
+            out.push(deny);
+        }
+    }
+    Some(out)
+}
+
 fn first_world_match<'a>(
     entries: &[&'a NetworkAclEntry],
     service: ServicePort,

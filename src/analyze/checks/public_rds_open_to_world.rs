@@ -37,6 +37,7 @@ pub const CHECK: Check = Check {
                       --no-publicly-accessible --apply-immediately`) and allow the port only from the application \
                       tier's security group. Reach it for administration through Session Manager port forwarding or a \
                       bastion.",
+        fix: FixKind::DbPrivate,
     },
     run: Run::PerRegion(run),
 };

@@ -29,6 +29,7 @@ pub const CHECK: Check = Check {
         remediation:
             "Delete the covered rule, or tighten the rule that covers it if that one is wider than needed (the \
                       finding names both).",
+        fix: FixKind::Revoke,
     },
     run: Run::PerRegion(run),
 };
@@ -99,7 +100,14 @@ fn run(ctx: &RegionCtx, emit: &mut Emit) {
             g.sg.group_name,
             named.join("; ")
         );
-        emit.rule(g, first, summary);
+        let revoke = covered
+            .iter()
+            .map(|(narrow, _)| (g.id().clone(), Perm::of_rule(narrow, Some(ctx.account_id()))))
+            .collect();
+        emit.rule(g, first, summary).hint = Some(Box::new(Hint {
+            revoke,
+            ..Hint::default()
+        }));
     }
 }
 

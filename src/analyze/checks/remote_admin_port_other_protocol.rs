@@ -29,6 +29,7 @@ pub const CHECK: Check = Check {
               is typically left over from copying a rule. Reporting it keeps sgaudit and Security Hub reconciled.",
         remediation: "Delete the rule, or narrow its source. If a service really uses that port and protocol, record an \
                       exception for this check with the owner and reason.",
+        fix: FixKind::Revoke,
     },
     run: Run::PerRegion(run),
 };

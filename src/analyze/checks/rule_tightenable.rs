@@ -35,6 +35,7 @@ pub const CHECK: Check = Check {
                       owner that no other user is expected (a window with more traffic may show more sources); then \
                       revoke the world-open rule. Where the sources are people, prefer Systems Manager Session \
                       Manager or a VPN to any list of addresses.",
+        fix: FixKind::Replace(Placeholder::Cidr),
     },
     run: Run::PerRegion(run),
 };
@@ -75,6 +76,8 @@ fn run(ctx: &RegionCtx, emit: &mut Emit) {
                 1 => "this prefix accounts".to_string(),
                 n => format!("these {n} prefixes account"),
             };
+            let perm = Perm::of_rule(&rule, Some(ctx.account_id()));
+            let grant = prefixes.iter().map(|c| perm.with_peer(Peer::Cidr(*c))).collect();
             emit.rule_at(
                 g,
                 &rule,
@@ -89,7 +92,11 @@ fn run(ctx: &RegionCtx, emit: &mut Emit) {
                     if usage.flows == 1 { "" } else { "s" },
                     list.join(", ")
                 ),
-            );
+            )
+            .hint = Some(Box::new(Hint {
+                grant,
+                ..Hint::default()
+            }));
         }
     }
 }

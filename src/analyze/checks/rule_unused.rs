@@ -35,6 +35,7 @@ pub const CHECK: Check = Check {
                       may not show in a month), then remove it: `aws ec2 revoke-security-group-ingress --group-id \
                       <sg-id> --ip-permissions …` with the rule as listed, or remove it from the code that defines \
                       the group.",
+        fix: FixKind::Revoke,
     },
     run: Run::PerRegion(run),
 };

@@ -24,6 +24,7 @@ pub const CHECK: Check = Check {
         remediation: "Describe each rule with who needs it and why, and a ticket if there is one \
                       (`aws ec2 update-security-group-rule-descriptions-ingress`, or the `description` field in your \
                       infrastructure code).",
+        fix: FixKind::Describe,
     },
     run: Run::PerRegion(run),
 };
@@ -39,7 +40,14 @@ fn run(ctx: &RegionCtx, emit: &mut Emit) {
             all.len(),
             g.sg.group_name
         );
-        emit.rule(g, first, summary);
+        let revoke = missing
+            .iter()
+            .map(|r| (g.id().clone(), Perm::of_rule(r, Some(ctx.account_id()))))
+            .collect();
+        emit.rule(g, first, summary).hint = Some(Box::new(Hint {
+            revoke,
+            ..Hint::default()
+        }));
     }
 }
 

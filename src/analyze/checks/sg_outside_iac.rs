@@ -38,6 +38,7 @@ pub const CHECK: Check = Check {
         remediation: "Import the group into your infrastructure code (`terraform import`, CloudFormation resource import) \
                       or replace it with one defined there, tag it with your IaC marker, and restrict console changes to \
                       security groups with an SCP or IAM policy so that changes go through review.",
+        fix: FixKind::Codify,
     },
     run: Run::PerRegion(run),
 };

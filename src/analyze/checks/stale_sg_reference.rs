@@ -30,6 +30,7 @@ pub const CHECK: Check = Check {
         remediation:
             "Remove the rule (`aws ec2 describe-stale-security-groups` lists them per VPC), or point it at the \
                       group that replaced the deleted one.",
+        fix: FixKind::Revoke,
     },
     run: Run::PerRegion(run),
 };

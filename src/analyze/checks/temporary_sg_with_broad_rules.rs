@@ -30,6 +30,7 @@ pub const CHECK: Check = Check {
               often do not, and the group moves to production with the workload.",
         remediation: "If the test is over, delete the group. If the workload stayed, give it a purpose-made group with \
                       the narrow rules it needs, defined in code, and remove this one.",
+        fix: FixKind::Revoke,
     },
     run: Run::PerRegion(run),
 };
@@ -90,7 +91,14 @@ fn run(ctx: &RegionCtx, emit: &mut Emit) {
             first.traffic_label(),
             first.source_label()
         );
-        emit.rule(g, first, summary);
+        let revoke = broad
+            .iter()
+            .map(|r| (g.id().clone(), Perm::of_rule(r, Some(ctx.account_id()))))
+            .collect();
+        emit.rule(g, first, summary).hint = Some(Box::new(Hint {
+            revoke,
+            ..Hint::default()
+        }));
     }
 }
 

@@ -29,6 +29,7 @@ pub const CHECK: Check = Check {
               hygiene point stands.",
         remediation: "Delete it: `aws ec2 delete-security-group --group-id <sg-id>`. If it is kept for a future use, \
                       define it in code with that use in its description.",
+        fix: FixKind::DeleteGroup,
     },
     run: Run::PerRegion(run),
 };

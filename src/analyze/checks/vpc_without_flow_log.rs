@@ -46,6 +46,7 @@ pub const CHECK: Check = Check {
                       --resource-ids <vpc-id> --traffic-type ALL --log-destination-type s3 --log-destination \
                       arn:aws:s3:::<bucket>/<prefix>`. For `sgaudit usage` to read the records, keep the default format \
                       (version 2) or a custom text format, not Parquet.",
+        fix: FixKind::FlowLog,
     },
     run: Run::PerRegion(run),
 };

@@ -29,6 +29,7 @@ pub const CHECK: Check = Check {
         remediation: "Confirm who owns the range and why it needs access; narrow it to the addresses in use, or use the \
                       provider's managed prefix list (for CloudFront, `com.amazonaws.global.cloudfront.origin-facing`) so \
                       that the grant is named and maintained. Record the review as an exception with an expiry.",
+        fix: FixKind::Replace(Placeholder::Cidr),
     },
     run: Run::PerRegion(run),
 };

@@ -1,6 +1,7 @@
 //! `accounts/<id>.html`: one account's scores, findings with their evidence,
 //! remediation, and the security-group graph of each region.
 
+use crate::report::remediation::Planner;
 use std::collections::{BTreeMap, HashMap};
 
 use compact_str::CompactString;
@@ -66,6 +67,7 @@ struct FindingView<'a> {
     path: Option<String>,
     /// What the flow logs say about the finding's rule.
     usage: Option<&'a str>,
+    fix: FixView,
 }
 
 /// A group that findings are about, with what it is attached to.
@@ -101,6 +103,7 @@ struct CheckSection<'a> {
 type Numbered<'a> = (usize, &'a Finding);
 
 impl Html {
+    #[allow(clippy::too_many_arguments)]
     pub fn account(
         &self,
         a: &Assessment,
@@ -109,6 +112,7 @@ impl Html {
         score: &AccountScore,
         slices: &AccountSlices,
         names: &Names,
+        planner: &Planner,
         networks: &Networks,
     ) -> Result<String, ReportError> {
         let mut ctx = header_context(a, snapshot);
@@ -133,7 +137,7 @@ impl Html {
         let findings: &[Numbered] = slices.findings.get(id).map_or(&[], Vec::as_slice);
         let evidence = group_evidence(groups, findings);
         let usage = a.usage.as_ref();
-        ctx.insert("sections", &self.sections(findings, &evidence, names, usage));
+        ctx.insert("sections", &self.sections(findings, &evidence, names, planner, usage));
         ctx.insert("has_usage", &usage.is_some());
         ctx.insert(
             "rule_usage",
@@ -154,6 +158,7 @@ impl Html {
         findings: &'a [Numbered<'a>],
         evidence: &Evidence,
         names: &Names<'a>,
+        planner: &Planner,
         usage: Option<&'a crate::analyze::flows::judge::UsageSummary>,
     ) -> Vec<CheckSection<'a>> {
         let mut by_check: HashMap<&str, Vec<&Numbered>> = HashMap::new();
@@ -180,7 +185,7 @@ impl Html {
                 open: of_check.iter().filter(|(_, f)| f.is_open()).count(),
                 findings: of_check
                     .into_iter()
-                    .map(|&(anchor, f)| finding_view(anchor, f, evidence, names, usage))
+                    .map(|&(anchor, f)| finding_view(anchor, f, evidence, names, planner, usage))
                     .collect(),
             });
         }
@@ -239,6 +244,7 @@ fn finding_view<'a>(
     f: &'a Finding,
     evidence: &Evidence,
     names: &Names<'a>,
+    planner: &Planner,
     usage: Option<&'a crate::analyze::flows::judge::UsageSummary>,
 ) -> FindingView<'a> {
     let rule_use = match (usage, &f.region, &f.security_group_id, &f.rule) {
@@ -273,6 +279,33 @@ fn finding_view<'a>(
         reach: f.reachability.as_ref().map(|r| r.summary()),
         path: f.reachability.as_ref().filter(|r| r.has_path()).map(|r| r.path_line()),
         usage: rule_use,
+        fix: FixView::new(f, &planner.fix(f)),
+    }
+}
+
+/// A finding's fix on the page: the CLI commands, and whether the
+/// account's script applies them or what stops it.
+#[derive(Serialize)]
+struct FixView {
+    cli: String,
+    scripted: bool,
+    exact: bool,
+    in_code: Option<String>,
+    first: Option<String>,
+    placeholders: Vec<&'static str>,
+}
+
+impl FixView {
+    fn new(f: &Finding, fix: &crate::analyze::fixes::Fix) -> Self {
+        let r = crate::report::remediation::RemediationRecord::new(f, fix);
+        FixView {
+            cli: r.cli,
+            scripted: r.scripted,
+            exact: r.exact,
+            in_code: r.in_code,
+            first: r.first,
+            placeholders: r.placeholders,
+        }
     }
 }
 

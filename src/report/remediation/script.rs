@@ -1,0 +1,211 @@
+//! `remediation/<account-id>.sh`: every fix of an account's open findings,
+//! grouped and commented by finding, each change after its dry run, and
+//! nothing run unless the script is called with `--dry-run` or `--apply`.
+
+use std::collections::HashSet;
+use std::fmt::Write;
+
+use crate::analyze::{Assessment, Finding};
+use crate::model::AccountSnapshot;
+use crate::report::package::output::{OutDir, WrittenFile};
+use crate::report::ReportError;
+
+use super::cli::{self, Trial};
+use super::quote::{comment, sh};
+use super::Planner;
+
+/// Write one script per account of the snapshot.
+pub fn write_scripts(
+    out: &OutDir,
+    a: &Assessment,
+    accounts: &[AccountSnapshot],
+    planner: &Planner,
+) -> Result<Vec<WrittenFile>, ReportError> {
+    let mut by_account: std::collections::HashMap<&str, Vec<&Finding>> = std::collections::HashMap::new();
+    for f in &a.findings {
+        by_account.entry(f.account_id.as_str()).or_default().push(f);
+    }
+    let mut files = Vec::with_capacity(accounts.len());
+    for acc in accounts {
+        let findings = by_account.get(acc.account_id.as_str()).map_or(&[][..], |v| &v[..]);
+        let text = script(a, acc, findings, planner);
+        files.push(out.write_bytes(&format!("remediation/{}.sh", acc.account_id), text.as_bytes())?);
+    }
+    Ok(files)
+}
+
+const PRELUDE: &str = r#"set -euo pipefail
+
+usage() {
+  cat >&2 <<'USAGE'
+Usage: bash THIS-SCRIPT --dry-run | --apply
+  --dry-run  ask AWS whether each change would succeed (EC2's DryRun; for RDS,
+             show the current value); change nothing
+  --apply    make each change, each one right after its dry run succeeds
+Without one of these, nothing runs. Read every change below first.
+USAGE
+}
+
+case "${1:-}" in
+  --apply) apply=1 ;;
+  --dry-run) apply=0 ;;
+  *) usage; exit 2 ;;
+esac
+
+# Runs as whoever runs it: the ambient AWS credentials (AWS_PROFILE, the
+# environment, an instance or SSO role), which must be in this account.
+actual=$(aws sts get-caller-identity --query Account --output text)
+if [ "$actual" != "$expected_account" ]; then
+  echo "These changes are for account $expected_account; the credentials are for account $actual." >&2
+  exit 3
+fi
+
+say() { printf '%s' "$1" >&2; shift; printf ' %q' "$@" >&2; printf '\n' >&2; }
+
+# change CMD...: CMD with --dry-run (AWS answers DryRunOperation when it would
+# succeed), then, with --apply, CMD itself.
+change() {
+  local out
+  if out=$("$@" --dry-run 2>&1); then
+    :
+  elif [[ $out != *DryRunOperation* ]]; then
+    say "dry run failed:" "$@"
+    printf '%s\n' "$out" >&2
+    return 1
+  fi
+  if [ "$apply" = 1 ]; then
+    "$@" >/dev/null
+    say "changed:" "$@"
+  else
+    say "would change:" "$@"
+  fi
+}
+
+# preview READ... -- CMD...: for a call without a dry run, READ shows the
+# value it changes; then, with --apply, CMD itself.
+preview() {
+  local read=()
+  while [ "$1" != "--" ]; do read+=("$1"); shift; done
+  shift
+  say "now:" "${read[@]}"
+  "${read[@]}" >&2
+  if [ "$apply" = 1 ]; then
+    "$@" >/dev/null
+    say "changed:" "$@"
+  else
+    say "would change:" "$@"
+  fi
+}
+"#;
+
+fn script(a: &Assessment, acc: &AccountSnapshot, findings: &[&Finding], planner: &Planner) -> String {
+    let mut body = String::new();
+    let mut done: HashSet<String> = HashSet::new();
+    let (mut applied, mut reviewed) = (0usize, 0usize);
+    for f in findings {
+        let fix = planner.fix(f);
+        let m = &f.check.meta;
+        let _ = writeln!(
+            body,
+            "\n# ---------------------------------------------------------------------------\n\
+             # [{}] {} {}: {}",
+            f.severity, m.id, m.name, m.title
+        );
+        let place = [f.region.as_ref().map(|r| r.as_str()), Some(f.subject.id())]
+            .into_iter()
+            .flatten()
+            .collect::<Vec<_>>()
+            .join(" ");
+        let _ = writeln!(body, "# {}: {}", comment(&place), comment(&f.summary));
+        let _ = writeln!(body, "# finding {}", f.fingerprint.as_str());
+        let reason = if !f.is_open() {
+            Some("accepted by an exception in the configuration".to_string())
+        } else if let Some(code) = &fix.in_code {
+            Some(format!(
+                "change it in code ({}): the next deploy would undo a change made here",
+                code.describe()
+            ))
+        } else if let Some(first) = &fix.first {
+            Some(format!("first {first}"))
+        } else if let Some(manual) = fix.manual {
+            Some(format!("no AWS change to write: {manual}"))
+        } else if !fix.is_exact() {
+            let mut needs: Vec<&str> = fix
+                .steps
+                .iter()
+                .filter(|s| s.required)
+                .filter_map(|s| s.change.placeholder())
+                .map(|p| p.text())
+                .collect();
+            needs.dedup();
+            Some(if needs.is_empty() {
+                "the change is not an AWS change".to_string()
+            } else {
+                format!("fill in {} and uncomment", needs.join(", "))
+            })
+        } else {
+            None
+        };
+        match &reason {
+            Some(why) => {
+                reviewed += 1;
+                let _ = writeln!(body, "# Not applied by this script: {}.", comment(why));
+            }
+            None => applied += 1,
+        }
+        for step in &fix.steps {
+            let command = cli::command(&step.change, fix.region.as_ref());
+            let line = command.line();
+            let active = reason.is_none() && step.required;
+            if !active {
+                let prefix = if step.required { "#   " } else { "# Option: " };
+                let _ = writeln!(body, "{prefix}{line}");
+                continue;
+            }
+            if !done.insert(line.clone()) {
+                let _ = writeln!(body, "# (already changed above) {line}");
+                continue;
+            }
+            match &command.trial {
+                Trial::DryRun => {
+                    let _ = writeln!(body, "change {line}");
+                }
+                Trial::Preview(read) => {
+                    let _ = writeln!(body, "preview {} -- {line}", cli::join(read));
+                }
+                Trial::Nothing => {
+                    let _ = writeln!(body, "# {line}");
+                }
+            }
+        }
+    }
+    let mut out = String::new();
+    out.push_str("#!/usr/bin/env bash\n");
+    let _ = writeln!(
+        out,
+        "# sgaudit {}: remediation for account {}{}",
+        env!("CARGO_PKG_VERSION"),
+        acc.account_id,
+        match acc.name.as_deref() {
+            Some(n) => format!(" ({})", comment(n)),
+            None => String::new(),
+        }
+    );
+    let _ = writeln!(
+        out,
+        "# From the snapshot of {}. {} finding(s) with an exact change are applied below;\n\
+         # {} more need a decision and are written out as comments.",
+        crate::report::rfc3339(a.as_of),
+        applied,
+        reviewed
+    );
+    out.push_str("# sgaudit never runs this. Review each change, then: bash THIS-SCRIPT --dry-run, and --apply.\n");
+    let _ = writeln!(out, "expected_account={}", sh(acc.account_id.as_str()));
+    out.push_str(PRELUDE);
+    if findings.is_empty() {
+        out.push_str("\n# This account has no findings.\n");
+    }
+    out.push_str(&body);
+    out.push_str("\necho 'done' >&2\n");
+    out
+}

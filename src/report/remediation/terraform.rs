@@ -1,0 +1,169 @@
+//! A fix as Terraform (AWS provider v5+): resources to add, and the
+//! arguments of what to remove from the code.
+
+use std::fmt::Write;
+
+use crate::analyze::fixes::{Change, Fix, Peer, Perm};
+use crate::model::Protocol;
+
+use super::quote::{comment, hcl};
+
+/// The fix as HCL, `None` when no change is written. `name` makes the
+/// resources' names unique (the finding's fingerprint).
+pub fn render(fix: &Fix, name: &str) -> Option<String> {
+    if fix.steps.is_empty() {
+        return None;
+    }
+    let mut out = String::new();
+    for (n, step) in fix.steps.iter().enumerate() {
+        if !out.is_empty() {
+            out.push('\n');
+        }
+        if !step.required {
+            out.push_str("# Option, instead of no rule at all:\n");
+        }
+        let id = format!("sgaudit_{}_{}", &name[..name.len().min(12)], n + 1);
+        change(&mut out, &step.change, &id);
+    }
+    Some(out)
+}
+
+fn change(out: &mut String, change: &Change, id: &str) {
+    match change {
+        Change::Authorize {
+            group,
+            perm,
+            description,
+        } => {
+            let _ = writeln!(out, "resource \"{}\" \"{id}\" {{", resource(perm));
+            arg(out, "security_group_id", &hcl(group.as_str()));
+            rule_args(out, perm);
+            arg(out, "description", &hcl(description));
+            out.push_str("}\n");
+        }
+        Change::Revoke { group, perm } => {
+            let _ = writeln!(
+                out,
+                "# Remove from the code the {} of {} (or the {} block of its aws_security_group) with:",
+                resource(perm),
+                comment(group.as_str()),
+                if perm.egress { "egress" } else { "ingress" }
+            );
+            let mut args = String::new();
+            rule_args(&mut args, perm);
+            for line in args.lines() {
+                let _ = writeln!(out, "#   {}", comment(line.trim()));
+            }
+        }
+        Change::Describe { group, perm } => {
+            let _ = writeln!(
+                out,
+                "# In the code, give this rule of {} a description (description = \"<DESCRIPTION>\"):",
+                comment(group.as_str())
+            );
+            let mut args = String::new();
+            rule_args(&mut args, perm);
+            for line in args.lines() {
+                let _ = writeln!(out, "#   {}", comment(line.trim()));
+            }
+        }
+        Change::DeleteGroup { group } => {
+            let _ = writeln!(
+                out,
+                "# Remove the aws_security_group {} (and any rule resources of it) from the code.",
+                comment(group.as_str())
+            );
+        }
+        Change::AclEntry { acl, entry } => {
+            let _ = writeln!(out, "resource \"aws_network_acl_rule\" \"{id}\" {{");
+            arg(out, "network_acl_id", &hcl(acl.as_str()));
+            arg(out, "rule_number", &entry.number.to_string());
+            arg(out, "egress", "false");
+            arg(out, "protocol", &hcl(&entry.protocol.aws_name()));
+            arg(out, "rule_action", if entry.allow { "\"allow\"" } else { "\"deny\"" });
+            let family = if entry.cidr.is_ipv6() {
+                "ipv6_cidr_block"
+            } else {
+                "cidr_block"
+            };
+            arg(out, family, &hcl(&entry.cidr.to_string()));
+            arg(out, "from_port", &entry.ports.from.to_string());
+            arg(out, "to_port", &entry.ports.to.to_string());
+            out.push_str("}\n");
+        }
+        Change::DbPrivate { db } => {
+            let _ = writeln!(
+                out,
+                "# In the aws_db_instance {}: publicly_accessible = false",
+                comment(db)
+            );
+        }
+        Change::SsmProfile { instance } => {
+            let _ = writeln!(
+                out,
+                "# In the aws_instance {}: iam_instance_profile = \"<SSM-INSTANCE-PROFILE>\" \
+                 (a profile whose role has AmazonSSMManagedInstanceCore)",
+                comment(instance.as_str())
+            );
+        }
+        Change::FlowLog { vpc } => {
+            let _ = writeln!(out, "resource \"aws_flow_log\" \"{id}\" {{");
+            arg(out, "vpc_id", &hcl(vpc.as_str()));
+            arg(out, "traffic_type", "\"ALL\"");
+            arg(out, "log_destination_type", "\"s3\"");
+            arg(out, "log_destination", "\"<LOG-BUCKET-ARN>\"");
+            out.push_str("}\n");
+        }
+        Change::Import { group } => {
+            out.push_str("# Terraform 1.5+: import the group, then write its configuration with\n");
+            out.push_str("#   terraform plan -generate-config-out=generated.tf\n");
+            out.push_str("import {\n");
+            let _ = writeln!(out, "  to = aws_security_group.{id}");
+            let _ = writeln!(out, "  id = {}", hcl(group.as_str()));
+            out.push_str("}\n");
+        }
+    }
+}
+
+fn resource(perm: &Perm) -> &'static str {
+    if perm.egress {
+        "aws_vpc_security_group_egress_rule"
+    } else {
+        "aws_vpc_security_group_ingress_rule"
+    }
+}
+
+fn arg(out: &mut String, key: &str, value: &str) {
+    let _ = writeln!(out, "  {key:<28} = {value}");
+}
+
+/// The arguments that say which traffic a rule admits.
+fn rule_args(out: &mut String, perm: &Perm) {
+    arg(out, "ip_protocol", &hcl(&perm.protocol.aws_name()));
+    match (perm.protocol, perm.ports, perm.icmp) {
+        (Protocol::Tcp | Protocol::Udp, Some(r), _) => {
+            arg(out, "from_port", &r.from.to_string());
+            arg(out, "to_port", &r.to.to_string());
+        }
+        (Protocol::Icmp | Protocol::Icmpv6, _, icmp) => {
+            let (t, c) = icmp.unwrap_or((None, None));
+            arg(out, "from_port", &t.map_or(-1, i32::from).to_string());
+            arg(out, "to_port", &c.map_or(-1, i32::from).to_string());
+        }
+        _ => {}
+    }
+    let (key, value) = match &perm.peer {
+        Peer::Cidr(c) if c.is_ipv6() => ("cidr_ipv6", c.to_string()),
+        Peer::Cidr(c) => ("cidr_ipv4", c.to_string()),
+        Peer::PrefixList(id) => ("prefix_list_id", id.to_string()),
+        Peer::Group { id, account } => {
+            if let Some(a) = account {
+                let _ = writeln!(out, "  # a group of account {}", comment(a.as_str()));
+            }
+            ("referenced_security_group_id", id.to_string())
+        }
+        Peer::Placeholder(p) if p.is_group() => ("referenced_security_group_id", p.text().to_string()),
+        Peer::Placeholder(p) => ("cidr_ipv4", p.text().to_string()),
+    };
+    arg(out, key, &hcl(&value));
+}
