@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
 use crate::config::Sla;
-use crate::model::{CollectionStatus, Snapshot};
+use crate::model::{CollectionStatus, Service, Snapshot};
 
 use super::finding::{Change, Finding, Question, Severity};
 use super::score::AccountScore;
@@ -108,8 +108,16 @@ pub fn target(sla: &Sla, severity: Severity) -> Option<u32> {
     }
 }
 
-/// Why a region's findings cannot be judged this time, if they cannot.
-fn not_assessed(snapshot: &Snapshot, account: &str, region: Option<&str>) -> Option<String> {
+/// Whether a finding of this check can only be judged with Systems
+/// Manager's inventory: for every other check, a region collected without
+/// it still shows whether the finding is gone.
+fn needs_ssm(check_id: &str) -> bool {
+    super::checks::find(check_id).is_none_or(|c| super::checks::NEEDS_SSM.contains(&c))
+}
+
+/// Why a region's findings cannot be judged this time, if they cannot. A
+/// gap in Systems Manager counts only for the checks that need it.
+fn not_assessed(snapshot: &Snapshot, account: &str, region: Option<&str>, ssm: bool) -> Option<String> {
     let Some(acc) = snapshot.accounts.iter().find(|a| a.account_id.as_str() == account) else {
         return Some("the account is not in this snapshot".into());
     };
@@ -120,15 +128,15 @@ fn not_assessed(snapshot: &Snapshot, account: &str, region: Option<&str>) -> Opt
     match acc.regions.iter().find(|r| r.region.as_str() == region) {
         None => Some(format!("{region} was not collected this time")),
         Some(r) => match &r.status {
-            CollectionStatus::Ok if r.gaps.is_empty() => None,
-            CollectionStatus::Ok => Some(format!(
-                "{region} was collected without {}",
-                r.gaps
+            CollectionStatus::Ok => {
+                let gaps: Vec<String> = r
+                    .gaps
                     .iter()
+                    .filter(|g| ssm || g.service != Service::Ssm)
                     .map(|g| format!("{} {}", g.service, g.operation))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            )),
+                    .collect();
+                (!gaps.is_empty()).then(|| format!("{region} was collected without {}", gaps.join(", ")))
+            }
             other => Some(format!(
                 "{region} was not collected: {}",
                 other.reason().unwrap_or_default()
@@ -177,15 +185,16 @@ pub fn apply(
     let mut unknown = Vec::new();
     // Once per account-region, not once per gone finding: an account that
     // failed collection takes all of its baseline findings through here.
-    let mut why_not: HashMap<(&str, Option<&str>), Option<String>> = HashMap::new();
+    let mut why_not: HashMap<(&str, Option<&str>, bool), Option<String>> = HashMap::new();
     for p in baseline
         .findings
         .iter()
         .filter(|p| !present.contains(p.fingerprint.as_str()))
     {
+        let ssm = needs_ssm(&p.check_id);
         let reason = why_not
-            .entry((p.account_id.as_str(), p.region.as_deref()))
-            .or_insert_with(|| not_assessed(snapshot, &p.account_id, p.region.as_deref()))
+            .entry((p.account_id.as_str(), p.region.as_deref(), ssm))
+            .or_insert_with(|| not_assessed(snapshot, &p.account_id, p.region.as_deref(), ssm))
             .clone();
         match reason {
             Some(reason) => unknown.push(Unknown {
@@ -347,6 +356,42 @@ mod tests {
         assert!(
             c.resolved.iter().all(|p| p.account_id != "222222222222"),
             "not assessed is never resolved"
+        );
+    }
+
+    #[test]
+    fn a_systems_manager_gap_hides_only_what_needs_systems_manager() {
+        let mut fx = TestOrg::new();
+        fx.sg("sg-a", &["tcp 22 0.0.0.0/0"]);
+        fx.instance("i-1", "subnet-public", &["sg-a"], Some("203.0.113.9"));
+        fx.ssm(&[]);
+        let base = baseline_of(&fx);
+        month_later(&mut fx);
+        // SSH closed and the instance stopped; Systems Manager could not be read.
+        fx.set_rules("sg-a", &[]);
+        fx.stop("i-1");
+        fx.gap(Service::Ssm, "DescribeInstanceInformation");
+        let a = assess_with(
+            &fx.snapshot,
+            &fx.config,
+            &Evidence {
+                baseline: Some(&base),
+                usage: None,
+            },
+        );
+        let c = a.comparison.as_ref().unwrap();
+        assert!(c.resolved.iter().any(|p| p.check_id == "SGA101"), "{:?}", c.resolved);
+        assert!(
+            c.unknown.iter().all(|u| u.finding.check_id == "SGA301"),
+            "{:?}",
+            c.unknown
+        );
+        assert!(
+            c.unknown
+                .iter()
+                .any(|u| u.finding.check_id == "SGA301" && u.reason.contains("ssm DescribeInstanceInformation")),
+            "{:?}",
+            c.unknown
         );
     }
 

@@ -69,7 +69,7 @@ pub fn write_findings(
             buf.clear();
             buf.extend_from_slice(if i == 0 { b"\n    " } else { b",\n    " });
             let mut record = FindingRecord::new(finding, names);
-            record.remediation = Some(RemediationRecord::new(finding, &planner.fix(finding)));
+            record.remediation = Some(RemediationRecord::new(finding, &planner.fix(finding), planner));
             serde_json::to_writer(&mut buf, &record)?;
             w.write_all(&buf)?;
         }

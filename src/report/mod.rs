@@ -108,7 +108,7 @@ pub fn write(dir: &Path, inputs: &Inputs, formats: &[Format]) -> Result<Vec<Writ
     let a = inputs.assessment;
     let snapshot = inputs.snapshot;
     let names = Names::new(snapshot);
-    let planner = remediation::Planner::new(snapshot, &inputs.config.config.governance);
+    let planner = remediation::Planner::new(snapshot, &inputs.config.config.governance, a);
     let (out, names, planner) = (&out, &names, &planner);
     let html = if formats.contains(&Format::Html) {
         Some(html::Html::new()?)

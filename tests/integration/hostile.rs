@@ -20,6 +20,10 @@ const HOSTILE: &[&str] = &[
     "\tTAB",
     "see http://evil.example and www.evil.example",
     "<img src=x onerror=\"document.documentElement.setAttribute('data-pwned','img')\">",
+    "$(touch pwned-dollar)",
+    "`touch pwned-backtick`",
+    "'; touch pwned-quote; echo '",
+    "ok\ntouch pwned-newline",
     "<script>document.documentElement.setAttribute('data-pwned','script')</script>",
 ];
 

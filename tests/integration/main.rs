@@ -15,6 +15,7 @@ mod history;
 mod hostile;
 mod html;
 mod moto;
+mod remediation;
 mod usage;
 
 use std::path::{Path, PathBuf};

@@ -907,3 +907,194 @@ fn run_with_flow_logs_in_s3_names_the_unused_rules_and_the_tighter_replacements(
     let v = sgaudit(&["verify", out_dir.to_str().unwrap()]);
     assert_eq!(v.status.code(), Some(0), "{}", stderr(&v));
 }
+
+/// The AWS CLI beside the Python that runs moto (scripts/test installs it
+/// into .venv with moto).
+fn aws_cli(python: &Path) -> PathBuf {
+    let aws = python.with_file_name("aws");
+    assert!(
+        aws.is_file(),
+        "the AWS CLI is required beside {}: scripts/test installs it (tests/moto/requirements.txt)",
+        python.display()
+    );
+    aws
+}
+
+/// Credentials that act in `account` (moto: the management account's test
+/// keys, or an assumed OrganizationAccountAccessRole in a member).
+fn credentials_for(aws: &Path, endpoint: &str, account: &str) -> Vec<(&'static str, String)> {
+    let base = vec![
+        ("AWS_ACCESS_KEY_ID", "testing".to_string()),
+        ("AWS_SECRET_ACCESS_KEY", "testing".to_string()),
+    ];
+    if account == "123456789012" {
+        return base;
+    }
+    let out = Command::new(aws)
+        .args([
+            "sts",
+            "assume-role",
+            "--role-arn",
+            &format!("arn:aws:iam::{account}:role/OrganizationAccountAccessRole"),
+            "--role-session-name",
+            "remediation-test",
+            "--output",
+            "json",
+        ])
+        .envs(base)
+        .env("AWS_ENDPOINT_URL", endpoint)
+        .env("AWS_DEFAULT_REGION", "us-east-1")
+        .output()
+        .expect("run aws sts assume-role");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let c: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let c = &c["Credentials"];
+    vec![
+        ("AWS_ACCESS_KEY_ID", c["AccessKeyId"].as_str().unwrap().to_string()),
+        (
+            "AWS_SECRET_ACCESS_KEY",
+            c["SecretAccessKey"].as_str().unwrap().to_string(),
+        ),
+        ("AWS_SESSION_TOKEN", c["SessionToken"].as_str().unwrap().to_string()),
+    ]
+}
+
+/// A generated script, run the way its header says: `bash SCRIPT MODE`,
+/// with the AWS CLI on PATH and the account's credentials, in `cwd`.
+fn run_script(aws: &Path, endpoint: &str, script: &Path, mode: &str, creds: &[(&str, String)], cwd: &Path) -> Output {
+    let path = format!(
+        "{}:{}",
+        aws.parent().unwrap().display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    Command::new("bash")
+        .arg(script)
+        .arg(mode)
+        .current_dir(cwd)
+        .env("PATH", path)
+        .env("AWS_ENDPOINT_URL", endpoint)
+        .env("AWS_DEFAULT_REGION", "us-east-1")
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env_remove("AWS_PROFILE")
+        .env_remove("AWS_SESSION_TOKEN")
+        .envs(creds.iter().map(|(k, v)| (*k, v.as_str())))
+        .output()
+        .expect("run the remediation script")
+}
+
+/// The guidance's promise, end to end: the scripts sgaudit writes, run by
+/// the test (never by sgaudit) with `--apply`, fix every finding they
+/// address and change nothing else; a group description written as a shell
+/// injection stays text; a script refuses another account's credentials.
+#[test]
+fn remediation_scripts_fix_what_they_address_and_nothing_else() {
+    let Some(py) = require_python() else { return };
+    let aws = aws_cli(&py);
+    let moto = moto(&py);
+    let seeded = seed(&py, &moto, &["--scenario", "textbook", "--hostile"]);
+    let tmp = tempfile::tempdir().unwrap();
+    let (first, out) = run(&moto.url, tmp.path(), "first");
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    let before = findings(&first);
+    let scripted: std::collections::BTreeSet<String> = before
+        .iter()
+        .filter(|f| f["remediation"]["scripted"] == true)
+        .map(|f| f["fingerprint"].as_str().unwrap().to_string())
+        .collect();
+    // The hostile group's findings are among them: an unused, temporary group open to the world.
+    let hostile: Vec<&Value> = before
+        .iter()
+        .filter(|f| f["security_group_name"] == "tmp-hostile")
+        .collect();
+    assert!(
+        hostile.iter().any(|f| f["remediation"]["scripted"] == true),
+        "{hostile:#?}"
+    );
+    assert!(scripted.len() >= 5, "{scripted:?}");
+
+    let legacy = seeded["accounts"]["legacy-dev"].as_str().unwrap();
+    let shop = seeded["accounts"]["shop-prod"].as_str().unwrap();
+    let scripts = first.join("remediation");
+    let workdir = tmp.path().join("cwd");
+    std::fs::create_dir(&workdir).unwrap();
+    // Nothing runs without a mode; another account's credentials are refused.
+    let legacy_script = scripts.join(format!("{legacy}.sh"));
+    let none = run_script(&aws, &moto.url, &legacy_script, "", &[], &workdir);
+    assert_eq!(none.status.code(), Some(2), "{}", stderr(&none));
+    let wrong = credentials_for(&aws, &moto.url, shop);
+    let refused = run_script(&aws, &moto.url, &legacy_script, "--apply", &wrong, &workdir);
+    assert_eq!(refused.status.code(), Some(3), "{}", stderr(&refused));
+    assert!(stderr(&refused).contains(&format!("the credentials are for account {shop}")));
+
+    // Every account's script: the dry run, then --apply (which would fail
+    // on an already revoked rule if the dry run had changed anything).
+    let mut names: Vec<PathBuf> = std::fs::read_dir(&scripts)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    names.sort();
+    for script in &names {
+        let account = script.file_stem().unwrap().to_str().unwrap().to_string();
+        let creds = credentials_for(&aws, &moto.url, &account);
+        for mode in ["--dry-run", "--apply"] {
+            let out = run_script(&aws, &moto.url, script, mode, &creds, &workdir);
+            assert!(out.status.success(), "{} {mode}: {}", script.display(), stderr(&out));
+        }
+    }
+    let pwned: Vec<_> = std::fs::read_dir(&workdir).unwrap().collect();
+    assert!(pwned.is_empty(), "the hostile description ran: {pwned:?}");
+
+    // Assess again, with the first run as the baseline.
+    let config = tmp.path().join("collect.toml");
+    let second = tmp.path().join("second");
+    let out = sgaudit_at(
+        &moto.url,
+        &[
+            "run",
+            "--config",
+            config.to_str().unwrap(),
+            "--out",
+            second.to_str().unwrap(),
+            "--baseline",
+            first.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    let diff = json(&second, "diff.json");
+    let list = |key: &str| -> std::collections::BTreeSet<String> {
+        diff[key]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["fingerprint"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let describe = |fps: &std::collections::BTreeSet<String>| -> Vec<String> {
+        before
+            .iter()
+            .filter(|f| fps.contains(f["fingerprint"].as_str().unwrap()))
+            .map(|f| format!("{} {}: {}", f["check_id"], f["security_group_name"], f["summary"]))
+            .collect()
+    };
+    let fixed = list("resolved");
+    let missed: std::collections::BTreeSet<String> = scripted.difference(&fixed).cloned().collect();
+    let extra: std::collections::BTreeSet<String> = fixed.difference(&scripted).cloned().collect();
+    assert!(missed.is_empty(), "scripted but still there: {:#?}", describe(&missed));
+    assert!(
+        extra.is_empty(),
+        "fixed without being scripted: {:#?}",
+        describe(&extra)
+    );
+    assert!(list("new").is_empty(), "new findings after the fix: {:#?}", diff["new"]);
+    assert!(list("unknown").is_empty(), "{:#?}", diff["unknown"]);
+    // What changed severity went down: an ACL that is now the second wall,
+    // the share of groups in code once the unused hand-made one is gone.
+    let rank = |s: &Value| {
+        ["info", "low", "medium", "high", "critical"]
+            .iter()
+            .position(|x| s == x)
+    };
+    for f in diff["severity_changed"].as_array().unwrap() {
+        assert!(rank(&f["severity"]) < rank(&f["severity_was"]), "{f:#}");
+    }
+}

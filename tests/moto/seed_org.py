@@ -340,7 +340,20 @@ class Region:
 
 # ---------------------------------------------------------------- textbook
 
-def textbook(seeder):
+# Text whoever can create a group may write: it must never reach a shell
+# unquoted (the remediation round trip runs the generated scripts).
+HOSTILE = "tmp $(touch pwned-dollar) `touch pwned-backtick` '; touch pwned-quote; echo ' \"; touch pwned-dq\nline two"
+
+
+def hostile(r):
+    """A temporary-looking, unattached group in legacy-dev whose description
+    and rule description are shell injections."""
+    log("seeding legacy-dev eu-west-1: the hostile group")
+    vpc_id = r.ec2.describe_vpcs(Filters=[{"Name": "tag:Name", "Values": ["legacy"]}])["Vpcs"][0]["VpcId"]
+    r.sg({"id": vpc_id}, "tmp-hostile", HOSTILE, ingress=[rule("tcp", 8080, "0.0.0.0/0", description=HOSTILE)])
+
+
+def textbook(seeder, with_hostile=False):
     seeder.create_organization()
     workloads = seeder.create_ou("Workloads")
     prod = seeder.create_ou("Prod", workloads)
@@ -358,6 +371,8 @@ def textbook(seeder):
     edge_public = edge_lab(edge.region("eu-west-1"))
     precision_lab(precision.region("eu-west-1"))
     flow_logs(seeder, shop, data, legacy, edge, precision, edge_public)
+    if with_hostile:
+        hostile(legacy.region("eu-west-1"))
 
 
 def flow_logs(seeder, shop, data, legacy, edge, precision, edge_public):
@@ -715,6 +730,8 @@ def main():
                    help="bulk: comma-separated regions (textbook always uses eu-west-1,us-east-1)")
     p.add_argument("--seed", type=int, default=42, help="moto's random seed and the generator's (default 42)")
     p.add_argument("--reset", action="store_true", help="reset moto's state first (POST /moto-api/reset)")
+    p.add_argument("--hostile", action="store_true",
+                   help="textbook: add a group whose descriptions are shell injections (legacy-dev)")
     p.add_argument("--jobs", type=int, default=1,
                    help="bulk: accounts seeded in parallel (default 1; above 1 is faster but ids are not repeatable)")
     args = p.parse_args()
@@ -730,7 +747,7 @@ def main():
         seeder.moto_api("reset")
     seeder.moto_api(f"seed?a={args.seed}")
     if args.scenario == "textbook":
-        textbook(seeder)
+        textbook(seeder, with_hostile=args.hostile)
     else:
         bulk(seeder, args.accounts, args.groups, args.seed, args.jobs)
     result = seeder.output(started)

@@ -122,7 +122,8 @@ fn run(ctx: &RegionCtx, emit: &mut Emit) {
         sources.sort();
         sources.dedup();
         let ports: Vec<&crate::model::ServicePort> = ports.iter().collect();
-        let managed = if ctx.ssm_known() && ctx.is_ssm_managed(&instance.instance_id) {
+        let ssm_managed = ctx.ssm_known() && ctx.is_ssm_managed(&instance.instance_id);
+        let managed = if ssm_managed {
             " although Systems Manager manages it"
         } else {
             ""
@@ -143,6 +144,20 @@ fn run(ctx: &RegionCtx, emit: &mut Emit) {
         );
         f.resource_ids = ResourceIds::one(instance.instance_id.as_str());
         f.reachability = reach.map(|r| std::sync::Arc::new(r.record()));
+        // Removing the admin rules must not lock the administrators out.
+        let first = first.or_else(|| match (ctx.ssm_known(), ssm_managed) {
+            (true, true) => None,
+            (true, false) => Some(
+                "give administrators another way in (Systems Manager does not manage this instance; or allow \
+                 the admin port from a bastion's group)"
+                    .to_string(),
+            ),
+            (false, _) => Some(
+                "make sure administrators have another way in (Systems Manager coverage was not collected; or \
+                 allow the admin port from a bastion's group)"
+                    .to_string(),
+            ),
+        });
         f.hint = Some(Box::new(Hint {
             revoke,
             first,

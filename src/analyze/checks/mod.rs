@@ -92,6 +92,10 @@ pub fn find(id_or_name: &str) -> Option<&'static Check> {
         .find(|c| c.meta.id.eq_ignore_ascii_case(id_or_name) || c.meta.name == id_or_name)
 }
 
+/// The checks that read Systems Manager's inventory: without it, whether
+/// one of their findings went away is unknown.
+pub const NEEDS_SSM: &[&Check] = &[&instance_not_managed_by_ssm::CHECK];
+
 /// The id of the check that reports expired exceptions.
 pub const EXCEPTION_EXPIRED: &Check = &exception_expired::CHECK;
 

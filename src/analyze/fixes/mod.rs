@@ -490,7 +490,10 @@ pub fn plan(finding: &Finding, hint: Option<&Hint>, group: Option<&SecurityGroup
                 steps.push(Change::FlowLog { vpc: vpc.clone() }, true);
             }
         }
-        (FixKind::Codify, Some(g)) => steps.push(Change::Import { group: g.clone() }, true),
+        (FixKind::Codify, Some(g)) => {
+            manual = Some("the fix is in code, not in AWS: import the group into Terraform (below) or a stack");
+            steps.push(Change::Import { group: g.clone() }, true);
+        }
         (FixKind::Describe, _) => {
             for (g, perm) in &revoke {
                 let change = Change::Describe {

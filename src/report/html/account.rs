@@ -279,7 +279,7 @@ fn finding_view<'a>(
         reach: f.reachability.as_ref().map(|r| r.summary()),
         path: f.reachability.as_ref().filter(|r| r.has_path()).map(|r| r.path_line()),
         usage: rule_use,
-        fix: FixView::new(f, &planner.fix(f)),
+        fix: FixView::new(f, &planner.fix(f), planner),
     }
 }
 
@@ -296,8 +296,8 @@ struct FixView {
 }
 
 impl FixView {
-    fn new(f: &Finding, fix: &crate::analyze::fixes::Fix) -> Self {
-        let r = crate::report::remediation::RemediationRecord::new(f, fix);
+    fn new(f: &Finding, fix: &crate::analyze::fixes::Fix, planner: &Planner) -> Self {
+        let r = crate::report::remediation::RemediationRecord::new(f, fix, planner);
         FixView {
             cli: r.cli,
             scripted: r.scripted,

@@ -9,34 +9,161 @@ pub mod quote;
 mod script;
 mod terraform;
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use serde::Serialize;
 
-use crate::analyze::fixes::{self, Fix};
-use crate::analyze::Finding;
+use crate::analyze::fixes::{self, Change, Fix, Perm};
+use crate::analyze::{Assessment, Finding};
 use crate::config::Governance;
-use crate::model::{SecurityGroup, Snapshot};
+use crate::model::{SecurityGroup, SecurityGroupId, Snapshot};
 
 pub use script::write_scripts;
 
-/// Finds each finding's group in the snapshot and plans its fix.
+/// A rule of a group, in an account and region.
+type RuleAt<'s> = (&'s str, &'s str, SecurityGroupId, Perm);
+/// A group, in an account and region.
+type GroupAt<'s> = (&'s str, &'s str, SecurityGroupId);
+
+/// Finds each finding's group in the snapshot and plans its fix; knows
+/// what the accounts' scripts change, and so which findings they remove.
 pub struct Planner<'s> {
     groups: HashMap<(&'s str, &'s str, &'s str), &'s SecurityGroup>,
     governance: &'s Governance,
+    /// The rules and groups an exception accepts the risk of: no script
+    /// removes them.
+    protected: HashSet<RuleAt<'s>>,
+    protected_groups: HashSet<GroupAt<'s>>,
+    /// The rules the scripts revoke, and the groups they delete.
+    revoked: HashSet<RuleAt<'s>>,
+    deleted: HashSet<GroupAt<'s>>,
+}
+
+/// The rules a fix is about (those it revokes or describes), with where.
+fn subject_rules<'f, 's>(at: (&'s str, &'s str), fix: &'f Fix) -> impl Iterator<Item = RuleAt<'s>> + 'f
+where
+    's: 'f,
+{
+    fix.steps
+        .iter()
+        .filter(|s| s.required)
+        .filter_map(move |s| match &s.change {
+            Change::Revoke { group, perm } | Change::Describe { group, perm } => {
+                Some((at.0, at.1, group.clone(), perm.clone()))
+            }
+            _ => None,
+        })
 }
 
 impl<'s> Planner<'s> {
-    pub fn new(snapshot: &'s Snapshot, governance: &'s Governance) -> Self {
+    pub fn new(snapshot: &'s Snapshot, governance: &'s Governance, a: &'s Assessment) -> Self {
         let mut groups = HashMap::new();
-        for a in &snapshot.accounts {
-            for r in &a.regions {
+        for acc in &snapshot.accounts {
+            for r in &acc.regions {
                 for sg in &r.security_groups {
-                    groups.insert((a.account_id.as_str(), r.region.as_str(), sg.group_id.as_str()), sg);
+                    groups.insert((acc.account_id.as_str(), r.region.as_str(), sg.group_id.as_str()), sg);
                 }
             }
         }
-        Planner { groups, governance }
+        let mut planner = Planner {
+            groups,
+            governance,
+            protected: HashSet::new(),
+            protected_groups: HashSet::new(),
+            revoked: HashSet::new(),
+            deleted: HashSet::new(),
+        };
+        let located = |f: &'s Finding| f.region.as_ref().map(|r| (f.account_id.as_str(), r.as_str()));
+        // What exceptions accept, first: a script never takes it away.
+        let (mut protected, mut protected_groups) = (HashSet::new(), HashSet::new());
+        for f in a.findings.iter().filter(|f| !f.is_open()) {
+            let Some(at) = located(f) else { continue };
+            protected.extend(subject_rules(at, &planner.fix(f)));
+            if let Some(g) = &f.security_group_id {
+                protected_groups.insert((at.0, at.1, g.clone()));
+            }
+        }
+        planner.protected = protected;
+        planner.protected_groups = protected_groups;
+        let (mut revoked, mut deleted) = (HashSet::new(), HashSet::new());
+        for f in &a.findings {
+            let Some(at) = located(f) else { continue };
+            let fix = planner.fix(f);
+            if !planner.applies(f, &fix) {
+                continue;
+            }
+            for step in fix.steps.into_iter().filter(|s| s.required) {
+                match step.change {
+                    Change::Revoke { group, perm } => {
+                        revoked.insert((at.0, at.1, group, perm));
+                    }
+                    Change::DeleteGroup { group } => {
+                        deleted.insert((at.0, at.1, group));
+                    }
+                    _ => {}
+                }
+            }
+        }
+        planner.revoked = revoked;
+        planner.deleted = deleted;
+        planner
+    }
+
+    /// Whether the account's script makes the finding's own changes: its
+    /// fix is exact, with nothing to do first and not defined in code, the
+    /// finding is open, and no change takes away what an exception accepts.
+    pub fn applies(&self, f: &Finding, fix: &Fix) -> bool {
+        f.is_open() && fix.is_scripted() && self.protects(f, fix).is_none()
+    }
+
+    /// The exception-accepted rule or group the fix would take away.
+    pub fn protects(&self, f: &Finding, fix: &Fix) -> Option<String> {
+        let region = f.region.as_ref()?;
+        let at = (f.account_id.as_str(), region.as_str());
+        for step in fix.steps.iter().filter(|s| s.required) {
+            match &step.change {
+                Change::Revoke { group, perm }
+                    if self.protected.contains(&(at.0, at.1, group.clone(), perm.clone())) =>
+                {
+                    return Some(format!(
+                        "an exception accepts the risk of {} {} {} on {group}",
+                        perm.traffic(),
+                        if perm.egress { "to" } else { "from" },
+                        peer_label(&perm.peer)
+                    ));
+                }
+                Change::DeleteGroup { group } if self.protected_groups.contains(&(at.0, at.1, group.clone())) => {
+                    return Some(format!("an exception accepts a finding about {group}"));
+                }
+                _ => {}
+            }
+        }
+        None
+    }
+
+    /// Whether the account's script removes what the finding is about: it
+    /// makes the finding's own changes, or another finding's changes
+    /// revoke the rules it is about (or delete its group).
+    pub fn scripted(&self, f: &Finding, fix: &Fix) -> bool {
+        if !f.is_open() {
+            return false;
+        }
+        if self.applies(f, fix) {
+            return true;
+        }
+        let Some(region) = &f.region else { return false };
+        let at = (f.account_id.as_str(), region.as_str());
+        if let Some(g) = &f.security_group_id {
+            if self.deleted.contains(&(at.0, at.1, g.clone())) {
+                return true;
+            }
+        }
+        let mut any = false;
+        let all = subject_rules(at, fix).all(|rule| {
+            any = true;
+            self.deleted.contains(&(rule.0, rule.1, rule.2.clone())) || self.revoked.contains(&rule)
+        });
+        any && all
     }
 
     pub fn fix(&self, f: &Finding) -> Fix {
@@ -56,8 +183,10 @@ impl<'s> Planner<'s> {
 pub struct RemediationRecord {
     /// Every change it needs is written out, with no placeholder.
     pub exact: bool,
-    /// The account's remediation script applies it (exact, not defined in
-    /// code, nothing to do first, not accepted).
+    /// The account's script removes what it is about: its own fix is
+    /// exact, not defined in code, with nothing to do first, and the
+    /// finding is not accepted; or another finding's applied fix revokes
+    /// its rules or deletes its group.
     pub scripted: bool,
     /// Where the group is defined in code: change it there.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -80,7 +209,7 @@ pub struct RemediationRecord {
 }
 
 impl RemediationRecord {
-    pub fn new(finding: &Finding, fix: &Fix) -> Self {
+    pub fn new(finding: &Finding, fix: &Fix, planner: &Planner) -> Self {
         let mut placeholders: Vec<&'static str> = fix
             .steps
             .iter()
@@ -92,7 +221,7 @@ impl RemediationRecord {
         let name = finding.fingerprint.as_str();
         RemediationRecord {
             exact: fix.is_exact(),
-            scripted: fix.is_scripted() && finding.is_open(),
+            scripted: planner.scripted(finding, fix),
             in_code: fix.in_code.as_ref().map(|c| c.describe()),
             first: fix.first.clone(),
             manual: fix.manual,
@@ -101,6 +230,15 @@ impl RemediationRecord {
             terraform: terraform::render(fix, name),
             cloudformation: cloudformation::render(fix, name),
         }
+    }
+}
+
+fn peer_label(p: &fixes::Peer) -> String {
+    match p {
+        fixes::Peer::Cidr(c) => c.to_string(),
+        fixes::Peer::Group { id, .. } => id.to_string(),
+        fixes::Peer::PrefixList(id) => id.to_string(),
+        fixes::Peer::Placeholder(p) => p.text().to_string(),
     }
 }
 

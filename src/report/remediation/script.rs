@@ -5,6 +5,7 @@
 use std::collections::HashSet;
 use std::fmt::Write;
 
+use crate::analyze::fixes::Change;
 use crate::analyze::{Assessment, Finding};
 use crate::model::AccountSnapshot;
 use crate::report::package::output::{OutDir, WrittenFile};
@@ -39,8 +40,8 @@ const PRELUDE: &str = r#"set -euo pipefail
 usage() {
   cat >&2 <<'USAGE'
 Usage: bash THIS-SCRIPT --dry-run | --apply
-  --dry-run  ask AWS whether each change would succeed (EC2's DryRun; for RDS,
-             show the current value); change nothing
+  --dry-run  ask AWS whether each change would succeed (the EC2 DryRun flag;
+             for RDS, show the current value); change nothing
   --apply    make each change, each one right after its dry run succeeds
 Without one of these, nothing runs. Read every change below first.
 USAGE
@@ -100,8 +101,10 @@ preview() {
 
 fn script(a: &Assessment, acc: &AccountSnapshot, findings: &[&Finding], planner: &Planner) -> String {
     let mut body = String::new();
+    // Groups are deleted after every other change, which may be to them.
+    let mut deletes = String::new();
     let mut done: HashSet<String> = HashSet::new();
-    let (mut applied, mut reviewed) = (0usize, 0usize);
+    let (mut applied, mut covered, mut reviewed) = (0usize, 0usize, 0usize);
     for f in findings {
         let fix = planner.fix(f);
         let m = &f.check.meta;
@@ -118,8 +121,14 @@ fn script(a: &Assessment, acc: &AccountSnapshot, findings: &[&Finding], planner:
             .join(" ");
         let _ = writeln!(body, "# {}: {}", comment(&place), comment(&f.summary));
         let _ = writeln!(body, "# finding {}", f.fingerprint.as_str());
+        let applies = planner.applies(f, &fix);
+        let by_others = !applies && planner.scripted(f, &fix);
         let reason = if !f.is_open() {
             Some("accepted by an exception in the configuration".to_string())
+        } else if let Some(why) = planner.protects(f, &fix) {
+            Some(why)
+        } else if by_others {
+            Some("Nothing more to do: another finding's change in this script removes its rule or group".to_string())
         } else if let Some(code) = &fix.in_code {
             Some(format!(
                 "change it in code ({}): the next deploy would undo a change made here",
@@ -147,6 +156,10 @@ fn script(a: &Assessment, acc: &AccountSnapshot, findings: &[&Finding], planner:
             None
         };
         match &reason {
+            Some(why) if by_others => {
+                covered += 1;
+                let _ = writeln!(body, "# {}.", comment(why));
+            }
             Some(why) => {
                 reviewed += 1;
                 let _ = writeln!(body, "# Not applied by this script: {}.", comment(why));
@@ -164,6 +177,11 @@ fn script(a: &Assessment, acc: &AccountSnapshot, findings: &[&Finding], planner:
             }
             if !done.insert(line.clone()) {
                 let _ = writeln!(body, "# (already changed above) {line}");
+                continue;
+            }
+            if matches!(step.change, Change::DeleteGroup { .. }) {
+                let _ = writeln!(body, "# (deleted at the end, after every other change) {line}");
+                let _ = writeln!(deletes, "# finding {}\nchange {line}", f.fingerprint.as_str());
                 continue;
             }
             match &command.trial {
@@ -193,10 +211,11 @@ fn script(a: &Assessment, acc: &AccountSnapshot, findings: &[&Finding], planner:
     );
     let _ = writeln!(
         out,
-        "# From the snapshot of {}. {} finding(s) with an exact change are applied below;\n\
-         # {} more need a decision and are written out as comments.",
+        "# From the snapshot of {}. {} finding(s) with an exact change are applied below, and\n\
+         # {} more go with them; {} need a decision and are written out as comments.",
         crate::report::rfc3339(a.as_of),
         applied,
+        covered,
         reviewed
     );
     out.push_str("# sgaudit never runs this. Review each change, then: bash THIS-SCRIPT --dry-run, and --apply.\n");
@@ -206,6 +225,11 @@ fn script(a: &Assessment, acc: &AccountSnapshot, findings: &[&Finding], planner:
         out.push_str("\n# This account has no findings.\n");
     }
     out.push_str(&body);
+    if !deletes.is_empty() {
+        out.push_str("\n# ---------------------------------------------------------------------------\n");
+        out.push_str("# Unused groups, deleted last.\n");
+        out.push_str(&deletes);
+    }
     out.push_str("\necho 'done' >&2\n");
     out
 }
