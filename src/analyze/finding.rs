@@ -512,6 +512,14 @@ pub struct Finding {
 }
 
 impl Finding {
+    /// The exact controls this finding fails (a subset of its check's,
+    /// chosen by what the rule opens); its check's interpretive mappings
+    /// stay, as they hold for every finding of the check.
+    pub fn set_exact_controls(&mut self, exact: Vec<&'static Control>) {
+        let interpretive = self.controls.iter().copied().filter(|c| !c.is_exact());
+        self.controls = exact.into_iter().chain(interpretive).collect();
+    }
+
     /// A finding with no group, resources, rule, controls or history yet.
     pub fn new(
         check: &'static Check,

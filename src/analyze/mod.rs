@@ -8,6 +8,7 @@
 
 pub mod changes;
 pub mod checks;
+pub mod compliance;
 pub mod context;
 pub mod exceptions;
 #[cfg(test)]
@@ -64,6 +65,21 @@ pub struct Assessment {
     /// What the flow logs say about the rules, when usage was given.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub usage: Option<flows::judge::UsageSummary>,
+    /// Each check that could not judge something in an account-region, once,
+    /// with its first reason and how many items: the compliance views' "not
+    /// assessed". Sorted by account, region and check.
+    #[serde(skip)]
+    pub not_judged: Vec<NotJudged>,
+}
+
+/// A check that could not judge some items of one account-region.
+#[derive(Clone, Debug, PartialEq)]
+pub struct NotJudged {
+    pub account_id: AccountId,
+    pub region: Region,
+    pub check: &'static checks::Check,
+    pub items: usize,
+    pub why: String,
 }
 
 /// A security group as the reports show it: what it is attached to, and how exposed.
@@ -171,10 +187,12 @@ pub fn assess_with(snapshot: &Snapshot, config: &Config, evidence: &Evidence) ->
     let mut results = results.into_iter();
     let first = results.next().unwrap_or_default();
     let (mut findings, mut facts, mut groups) = (first.findings, first.facts, first.groups);
+    let mut not_judged = first.not_judged;
     findings.reserve_exact(total_findings - findings.len());
     groups.reserve_exact(total_groups - groups.len());
     for r in results {
         findings.extend(r.findings);
+        not_judged.extend(r.not_judged);
         facts.extend(r.facts);
         groups.extend(r.groups);
     }
@@ -234,6 +252,7 @@ pub fn assess_with(snapshot: &Snapshot, config: &Config, evidence: &Evidence) ->
         trend,
         groups,
         usage,
+        not_judged,
     }
 }
 
@@ -241,6 +260,7 @@ pub fn assess_with(snapshot: &Snapshot, config: &Config, evidence: &Evidence) ->
 #[derive(Default)]
 struct Checked {
     findings: Vec<Finding>,
+    not_judged: Vec<NotJudged>,
     /// One per account, in order.
     facts: Vec<AccountFacts>,
     groups: Vec<GroupSummary>,
@@ -249,6 +269,7 @@ struct Checked {
 /// Run every check over the collected regions of these accounts; gather the
 /// facts their scores need and the groups' evidence.
 fn check_accounts(accounts: &[AccountSnapshot], config: &Config, org: &OrgIndex) -> Checked {
+    let mut not_judged: Vec<NotJudged> = Vec::new();
     let mut findings = Vec::new();
     let mut all_facts = Vec::with_capacity(accounts.len());
     let mut groups = Vec::new();
@@ -281,6 +302,25 @@ fn check_accounts(accounts: &[AccountSnapshot], config: &Config, org: &OrgIndex)
                     }
                 }
                 gather_facts(&ctx, &mut facts);
+                for u in &unjudged {
+                    match not_judged
+                        .iter_mut()
+                        .rev()
+                        .take_while(|n: &&mut NotJudged| {
+                            n.account_id == account.account_id && n.region == region.region
+                        })
+                        .find(|n| n.check == u.check)
+                    {
+                        Some(n) => n.items += 1,
+                        None => not_judged.push(NotJudged {
+                            account_id: account.account_id.clone(),
+                            region: region.region.clone(),
+                            check: u.check,
+                            items: 1,
+                            why: u.why.clone(),
+                        }),
+                    }
+                }
                 facts.not_judged(unjudged, ctx.region_name());
                 groups.extend(ctx.groups.iter().map(|g| GroupSummary::of(&ctx, g)));
             }
@@ -294,6 +334,7 @@ fn check_accounts(accounts: &[AccountSnapshot], config: &Config, org: &OrgIndex)
     sort_findings(&mut findings);
     Checked {
         findings,
+        not_judged,
         facts: all_facts,
         groups,
     }

@@ -991,6 +991,8 @@ pub fn describe(f: &super::Finding) -> String {
         Subject::NetworkAcl(_) | Subject::Instance(_) | Subject::Vpc(_) => f.subject.id().to_string(),
         Subject::Exception(_) => f.account_id.to_string(),
     };
-    let controls: Vec<&str> = f.controls.iter().map(|c| c.id).collect();
+    // The exact controls, which depend on the finding (the interpretive ones
+    // are the check's, whatever it finds).
+    let controls: Vec<&str> = f.controls.iter().filter(|c| c.is_exact()).map(|c| c.id).collect();
     format!("{} {subject}: {} [{}]", f.severity, f.summary, controls.join(" "))
 }

@@ -46,8 +46,79 @@ fn controls_line(c: &Check) -> String {
     }
 }
 
+#[derive(Serialize)]
+struct ControlMapping {
+    id: &'static str,
+    title: &'static str,
+    version: &'static str,
+    mapping: crate::controls::Mapping,
+    source: &'static str,
+    note: Option<&'static str>,
+    checks: Vec<&'static str>,
+}
+
+/// `sgaudit checks --framework EDITION`.
+fn framework(slug: &str, json: bool, out: &mut impl Write) -> anyhow::Result<()> {
+    let edition = crate::controls::Edition::find(slug).ok_or_else(|| {
+        let known: Vec<&str> = crate::controls::EDITIONS.iter().map(|e| e.slug).collect();
+        UsageError(format!("no framework edition `{slug}`; known: {}", known.join(", ")))
+    })?;
+    let rows: Vec<ControlMapping> = edition
+        .controls()
+        .map(|c| ControlMapping {
+            id: c.id,
+            title: c.title,
+            version: c.version,
+            mapping: c.mapping,
+            source: c.source,
+            note: c.note,
+            checks: ALL_CHECKS
+                .iter()
+                .filter(|k| k.meta.controls.contains(c))
+                .map(|k| k.meta.id)
+                .collect(),
+        })
+        .collect();
+    if json {
+        serde_json::to_writer_pretty(&mut *out, &rows)?;
+        writeln!(out)?;
+        return Ok(());
+    }
+    writeln!(out, "{} ({})", edition.title, edition.version)?;
+    writeln!(out, "source: {}", edition.source)?;
+    if edition.mapping == crate::controls::Mapping::Interpretive {
+        writeln!(
+            out,
+            "interpretive: a failing check is evidence against the control, a pass is not proof of it"
+        )?;
+    }
+    for r in &rows {
+        writeln!(out, "\n{}  {}", r.id, r.title)?;
+        if let Some(note) = r.note {
+            writeln!(out, "        {note}")?;
+        }
+        for id in &r.checks {
+            let check = checks::find(id).expect("a catalogued check");
+            writeln!(out, "        {id}  {}", check.meta.name)?;
+        }
+        if r.checks.is_empty() {
+            writeln!(out, "        (no check maps to it)")?;
+        }
+    }
+    writeln!(
+        out,
+        "\nThe per-account status of each control is in compliance/{slug}.html and .csv after `sgaudit assess`."
+    )?;
+    Ok(())
+}
+
 pub fn run(args: ChecksArgs) -> anyhow::Result<ExitCode> {
     let mut out = std::io::stdout().lock();
+    if let Some(slug) = &args.framework {
+        framework(slug, args.json, &mut out)?;
+        out.flush()?;
+        return Ok(ExitCode::from(exit::OK));
+    }
     match &args.check {
         Some(id) => {
             let check = checks::find(id).ok_or_else(|| {

@@ -361,6 +361,12 @@ pub struct ChecksArgs {
     /// Print the catalogue as JSON.
     #[arg(long)]
     pub json: bool,
+
+    /// List a framework edition's controls and the checks that map to each
+    /// (aws-fsbp, aws-config, cis-aws-3.0.0, cis-aws-4.0.1, cis-aws-5.0.0,
+    /// nist-800-53-r5, pci-dss-4.0.1, iso-27001-2022, soc2).
+    #[arg(long, value_name = "EDITION", conflicts_with = "check")]
+    pub framework: Option<String>,
 }
 
 /// Errors that mean "you asked for something invalid" (exit 2).

@@ -8,6 +8,7 @@
 //! and the config: no clock (but in the manifest), no randomness, sorted
 //! lists. Re-running on the same inputs gives the same bytes.
 
+mod compliance;
 mod csv;
 pub mod diff;
 pub mod escape;
@@ -150,6 +151,12 @@ pub fn write(dir: &Path, inputs: &Inputs, formats: &[Format]) -> Result<Vec<Writ
             }
             Ok(files)
         }));
+    }
+    // The compliance views: pages with HTML, tables with CSV.
+    if html.is_some() || formats.contains(&Format::Csv) {
+        let html = html.as_ref();
+        let csv = formats.contains(&Format::Csv);
+        jobs.push(Box::new(move || compliance::write(out, a, snapshot, html, csv)));
     }
     // The remediation scripts are evidence too: written whatever the formats.
     jobs.push(Box::new(move || {

@@ -164,6 +164,7 @@ fn gzip_snapshots_and_format_selection() {
     assert_eq!(
         names,
         [
+            "compliance",
             "config.toml",
             "findings.csv",
             "manifest.json",

@@ -76,7 +76,14 @@ fn pages_render_without_errors_and_hostile_data_stays_inert() {
     let Some(browser) = require_chromium() else { return };
     let tmp = tempfile::tempdir().unwrap();
     let (dir, _) = assess(&crate::hostile::hostile_snapshot(tmp.path()), &[]);
-    for page in ["index.html", "accounts/333333333333.html", "accounts/222222222222.html"] {
+    let pages = [
+        "index.html",
+        "accounts/333333333333.html",
+        "accounts/222222222222.html",
+        "compliance/cis-aws-5.0.0.html",
+        "compliance/pci-dss-4.0.1.html",
+    ];
+    for page in pages {
         let (dom, log) = load(&browser, &dir.path().join(page));
         assert!(dom.contains("</html>"), "{page} did not render: {log}");
         assert_eq!(page_errors(&log), Vec::<&str>::new(), "{page}");
@@ -89,6 +96,8 @@ fn pages_render_without_errors_and_hostile_data_stays_inert() {
                 "the page's own script did not run: {log}"
             );
             assert!(dom.contains("id=\"heatmap\""));
+        } else if page.starts_with("compliance/") {
+            assert!(dom.contains("class=\"st st-fail\""), "{page}: no failing control");
         } else {
             assert!(dom.contains("<svg"), "{page}: no graph");
         }

@@ -16,7 +16,7 @@ fn an_untouched_package_verifies() {
     let (dir, _) = assess(&sample(), &[]);
     let (code, _, err) = verify(dir.path());
     assert_eq!(code, Some(0), "{err}");
-    assert!(err.contains("all 24 files match manifest.json"), "{err}");
+    assert!(err.contains("all 42 files match manifest.json"), "{err}");
 }
 
 #[test]

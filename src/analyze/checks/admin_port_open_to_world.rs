@@ -39,6 +39,12 @@ pub const CHECK: Check = Check {
             controls::CIS3_5_3,
             controls::CIS4_5_3,
             controls::CIS4_5_4,
+            controls::CIS5_5_3,
+            controls::CIS5_5_4,
+            controls::NIST_SC_7,
+            controls::PCI_1_4,
+            controls::ISO_8_20,
+            controls::SOC2_CC6_6,
         ],
         what: "Inbound rules that open a configured administration port (`[ports] admin`: 22/tcp, 3389/tcp and udp, \
                5985-5986/tcp, 23/tcp, 5900/tcp by default) to `0.0.0.0/0`, `::/0`, or a prefix list containing either. \
@@ -79,7 +85,7 @@ fn run(ctx: &RegionCtx, emit: &mut Emit) {
             let services: Vec<ServicePort> = open.iter().map(|s| **s).collect();
             let reach = ctx.rule_reach_on(g, &rule, &services);
             let f = emit.rule_reaching(g, &rule, reach.as_ref(), summary);
-            f.controls = controls_for(&open, ipv6);
+            f.set_exact_controls(controls_for(&open, ipv6));
             // The option: the admin ports alone, from a bastion's group.
             let bastion =
                 Perm::of_rule(&rule, Some(ctx.account_id())).with_peer(Peer::Placeholder(Placeholder::BastionGroup));
@@ -125,9 +131,9 @@ fn controls_for(open: &[&ServicePort], ipv6: bool) -> Vec<&'static Control> {
         out.push(&controls::EC2_19);
     }
     if ipv6 {
-        out.extend([&controls::CIS3_5_3, &controls::CIS4_5_4]);
+        out.extend([&controls::CIS3_5_3, &controls::CIS4_5_4, &controls::CIS5_5_4]);
     } else {
-        out.extend([&controls::CIS3_5_2, &controls::CIS4_5_3]);
+        out.extend([&controls::CIS3_5_2, &controls::CIS4_5_3, &controls::CIS5_5_3]);
     }
     out
 }
@@ -145,7 +151,7 @@ mod tests {
         fx.instance("i-1", "subnet-public", &["sg-ssh"], Some("203.0.113.10"));
         assert_eq!(
             fx.run(ID),
-            ["critical sg-ssh: tcp 22 from 0.0.0.0/0 opens admin port 22/tcp [EC2.13 restricted-ssh EC2.53 vpc-sg-port-restriction-check EC2.19 5.2 5.3]"]
+            ["critical sg-ssh: tcp 22 from 0.0.0.0/0 opens admin port 22/tcp [EC2.13 restricted-ssh EC2.53 vpc-sg-port-restriction-check EC2.19 5.2 5.3 5.3]"]
         );
     }
 
@@ -156,7 +162,7 @@ mod tests {
         fx.instance("i-1", "subnet-private", &["sg-rdp"], None);
         assert_eq!(
             fx.run(ID),
-            ["high sg-rdp: tcp 3389 from ::/0 opens admin port 3389/tcp [EC2.14 EC2.54 vpc-sg-port-restriction-check EC2.19 5.3 5.4]"]
+            ["high sg-rdp: tcp 3389 from ::/0 opens admin port 3389/tcp [EC2.14 EC2.54 vpc-sg-port-restriction-check EC2.19 5.3 5.4 5.4]"]
         );
     }
 
@@ -211,7 +217,7 @@ mod tests {
         let found = fx.run(ID);
         assert_eq!(found.len(), 1, "{found:?}");
         assert!(
-            found[0].contains("[EC2.53 vpc-sg-port-restriction-check EC2.19 5.2 5.3]"),
+            found[0].contains("[EC2.53 vpc-sg-port-restriction-check EC2.19 5.2 5.3 5.3]"),
             "{found:?}"
         );
         assert!(!found[0].contains("EC2.14"), "{found:?}");

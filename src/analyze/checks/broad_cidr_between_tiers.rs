@@ -19,6 +19,7 @@
 use crate::analyze::checks::*;
 use crate::analyze::context::{Group, Target};
 use crate::analyze::rules;
+use crate::controls;
 use crate::model::Cidr;
 
 pub const CHECK: Check = Check {
@@ -33,7 +34,7 @@ pub const CHECK: Check = Check {
              unattached); low for exactly the VPC's range on a critical tier, for a peered VPC's range and for a \
              network nothing names",
         ),
-        controls: &[],
+        controls: &[controls::NIST_AC_4, controls::PCI_1_3, controls::ISO_8_22],
         what: "Inbound rules from a private range that contains the group's VPC and more, is at least as wide as \
                `[networks] broad_private_prefix_v4` / `_v6` (/8 and /32 by default), or is an RFC 1918 range whole \
                (10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16). Exactly the VPC's own range is reported only on critical \

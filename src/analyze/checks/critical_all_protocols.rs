@@ -9,6 +9,7 @@
 
 use crate::analyze::checks::*;
 use crate::analyze::rules;
+use crate::controls;
 use crate::model::Protocol;
 
 pub const CHECK: Check = Check {
@@ -19,7 +20,7 @@ pub const CHECK: Check = Check {
         identity: Identity::Rule,
         title: "Critical resource accepts all traffic",
         severity: SeverityRule::Described("high from addresses or prefix lists, medium from another security group"),
-        controls: &[],
+        controls: &[controls::NIST_SC_7_5, controls::NIST_CM_7, controls::PCI_1_3],
         what: "Inbound rules with protocol `-1` on groups of critical resources (`[critical]` in the config). A group's \
                reference to itself (members talking to each other) is not reported.",
         why: "A critical service needs a few ports. \"All traffic\" also opens every port that a later package, agent or \

@@ -10,6 +10,7 @@
 //! connection to anywhere is a database from which data can be sent anywhere.
 
 use crate::analyze::checks::*;
+use crate::controls;
 use std::collections::HashSet;
 
 use crate::analyze::context::{Group, Target};
@@ -24,7 +25,7 @@ pub const CHECK: Check = Check {
         identity: Identity::Rule,
         title: "Critical resource may send all traffic anywhere",
         severity: SeverityRule::Described("low on a critical database's group, info on other critical resources"),
-        controls: &[],
+        controls: &[controls::NIST_SC_7_5, controls::NIST_AC_4, controls::PCI_1_3],
         what:
             "Outbound rules of protocol `-1` to `0.0.0.0/0` or `::/0` on groups of critical resources (`[critical]` in \
                the config). AWS gives every new group that rule; on a critical database it is the widest exit there is.",

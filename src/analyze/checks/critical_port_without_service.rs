@@ -11,6 +11,7 @@
 use crate::analyze::checks::*;
 use crate::analyze::context::Served;
 use crate::analyze::rules;
+use crate::controls;
 use crate::model::Protocol;
 
 pub const CHECK: Check = Check {
@@ -21,7 +22,7 @@ pub const CHECK: Check = Check {
         identity: Identity::Rule,
         title: "Critical resource opens ports its service does not use",
         severity: SeverityRule::Fixed(Severity::Medium),
-        controls: &[],
+        controls: &[controls::NIST_CM_7, controls::PCI_1_3, controls::ISO_8_21],
         what: "Groups attached only to load balancers and databases (so the served ports are known: listener ports, \
                the database port) on critical resources, with an inbound TCP or UDP rule that opens none of those ports. \
                Protocol `-1` is SGA501's; a group's reference to itself is not reported.",

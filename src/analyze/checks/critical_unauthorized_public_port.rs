@@ -20,7 +20,7 @@ pub const CHECK: Check = Check {
         identity: Identity::Rule,
         title: "Critical resource opens an unauthorized port to the world",
         severity: SeverityRule::Fixed(Severity::High),
-        controls: &[controls::EC2_18, controls::VPC_SG_OPEN_ONLY_TO_AUTHORIZED_PORTS],
+        controls: &[controls::EC2_18, controls::VPC_SG_OPEN_ONLY_TO_AUTHORIZED_PORTS, controls::NIST_SC_7, controls::PCI_1_3, controls::ISO_8_21],
         what: "Rules from `0.0.0.0/0` or `::/0` on groups of critical resources that open a TCP or UDP port outside \
                `[ports] authorized_public` (Security Hub EC2.18's defaults: TCP 80 and 443; no UDP port). A load \
                balancer's rules for its own listener ports are not reported.",

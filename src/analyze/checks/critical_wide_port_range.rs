@@ -8,6 +8,7 @@
 
 use crate::analyze::checks::*;
 use crate::analyze::rules;
+use crate::controls;
 use crate::model::Protocol;
 
 pub const CHECK: Check = Check {
@@ -18,7 +19,7 @@ pub const CHECK: Check = Check {
         identity: Identity::Rule,
         title: "Critical resource accepts a wide port range",
         severity: SeverityRule::Described("high from anywhere, medium otherwise"),
-        controls: &[],
+        controls: &[controls::NIST_SC_7_5, controls::NIST_CM_7, controls::PCI_1_3],
         what: "TCP or UDP rules on groups of critical resources whose port range is wider than `[critical] \
                max_port_range` ports. Protocol `-1` is SGA501's; a group's reference to itself is not reported.",
         why: "A wide range is a way of not deciding which port the service uses. Every other port in it is open to \

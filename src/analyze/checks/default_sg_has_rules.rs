@@ -26,6 +26,9 @@ pub const CHECK: Check = Check {
             controls::VPC_DEFAULT_SECURITY_GROUP_CLOSED,
             controls::CIS3_5_4,
             controls::CIS4_5_5,
+            controls::CIS5_5_5,
+            controls::NIST_SC_7_5,
+            controls::ISO_8_22,
         ],
         what:
             "The `default` group of a VPC with any inbound or outbound rule (AWS creates it with an inbound rule from \
@@ -77,7 +80,7 @@ mod tests {
         fx.instance("i-1", "subnet-private", &["sg-default"], None);
         assert_eq!(
             fx.run("SGA902"),
-            ["high sg-default: default group of vpc-main has 1 inbound and 1 outbound rule(s); 1 resource(s) use it [EC2.2 vpc-default-security-group-closed 5.4 5.5]"]
+            ["high sg-default: default group of vpc-main has 1 inbound and 1 outbound rule(s); 1 resource(s) use it [EC2.2 vpc-default-security-group-closed 5.4 5.5 5.5]"]
         );
         let mut fx = TestOrg::new();
         fx.sg("sg-default", &[]);

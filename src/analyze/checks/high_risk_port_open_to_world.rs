@@ -25,7 +25,7 @@ pub const CHECK: Check = Check {
             internal: Severity::High,
             unattached: Severity::Medium,
         },
-        controls: &[controls::EC2_19, controls::RESTRICTED_COMMON_PORTS],
+        controls: &[controls::EC2_19, controls::RESTRICTED_COMMON_PORTS, controls::NIST_SC_7, controls::NIST_CM_7, controls::PCI_1_4, controls::ISO_8_20, controls::SOC2_CC6_6],
         what: "Inbound rules from `0.0.0.0/0` or `::/0` that open a port of `[ports] high_risk` (EC2.19's list by \
                default). EC2.19 names no protocol, so TCP, UDP and `-1` count alike. Administration ports (22, 3389 and \
                the configured admin list) are left to SGA101 and SGA103, and a load balancer's own listener ports are \
@@ -80,7 +80,8 @@ fn run(ctx: &RegionCtx, emit: &mut Emit) {
             );
             let services: Vec<ServicePort> = open.iter().map(|s| **s).collect();
             let reach = ctx.rule_reach_on(g, &rule, &services);
-            emit.rule_reaching(g, &rule, reach.as_ref(), summary).controls = controls_for(&rule, &open);
+            emit.rule_reaching(g, &rule, reach.as_ref(), summary)
+                .set_exact_controls(controls_for(&rule, &open));
         }
     }
 }

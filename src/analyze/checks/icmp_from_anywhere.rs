@@ -12,6 +12,7 @@
 
 use crate::analyze::checks::*;
 use crate::analyze::rules;
+use crate::controls;
 use crate::model::Protocol;
 
 pub const CHECK: Check = Check {
@@ -22,7 +23,7 @@ pub const CHECK: Check = Check {
         identity: Identity::Rule,
         title: "ICMP accepted from anywhere",
         severity: SeverityRule::Fixed(Severity::Low),
-        controls: &[],
+        controls: &[controls::NIST_SC_7, controls::PCI_1_4],
         what: "Inbound `icmp` and `icmpv6` rules from `0.0.0.0/0`, `::/0` or a prefix list holding them, with the \
                message types they admit. What path-MTU discovery needs (ICMP type 3 code 4, fragmentation needed; \
                ICMPv6 type 2, packet too big) is never reported: blocking it breaks connections whose packets are too \

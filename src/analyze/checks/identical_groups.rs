@@ -12,6 +12,7 @@ use std::collections::HashMap;
 use crate::analyze::checks::*;
 use crate::analyze::finding::{RuleKey, SourceKey};
 use crate::analyze::rules::{self, Rule};
+use crate::controls;
 use crate::model::SecurityGroupId;
 
 pub const CHECK: Check = Check {
@@ -22,7 +23,7 @@ pub const CHECK: Check = Check {
         identity: Identity::Subject,
         title: "Security groups with identical rules in one VPC",
         severity: SeverityRule::Fixed(Severity::Low),
-        controls: &[],
+        controls: &[controls::PCI_1_2],
         what: "Groups of the same VPC (other than default groups) with at least one inbound rule and exactly the same \
                inbound and outbound rules, a reference to the group itself counting as the same. The first by id is \
                kept; each other is reported, naming it.",

@@ -10,6 +10,7 @@
 
 use crate::analyze::checks::*;
 use crate::analyze::rules::{self, Source};
+use crate::controls;
 use crate::model::Cidr;
 
 pub const CHECK: Check = Check {
@@ -23,7 +24,7 @@ pub const CHECK: Check = Check {
             "from anywhere: critical if the instance is internet-exposed (or unverified), high otherwise; from wide \
              public ranges: medium; from a specific public range (an office's), broad private ranges or many hosts: low",
         ),
-        controls: &[],
+        controls: &[controls::NIST_SC_7, controls::PCI_1_4, controls::SOC2_CC6_1],
         what: "For every running instance, the sources that its security groups (all of them together) allow on a \
                configured admin port. Security-group references (a bastion's group) and up to \
                `[networks] bastion_max_host_sources` single hosts are the recognised bastion pattern; anything wider is \

@@ -20,7 +20,7 @@ pub const CHECK: Check = Check {
         identity: Identity::Subject,
         title: "Running instance not managed by Systems Manager",
         severity: SeverityRule::Fixed(Severity::Medium),
-        controls: &[controls::SSM_1],
+        controls: &[controls::SSM_1, controls::SOC2_CC6_1],
         what: "Running EC2 instances that are not in Systems Manager's inventory of managed instances \
                (`DescribeInstanceInformation`). Regions whose Systems Manager data is missing from the snapshot are not \
                judged.",

@@ -12,6 +12,7 @@
 use crate::analyze::checks::*;
 use crate::analyze::context::Target;
 use crate::analyze::rules;
+use crate::controls;
 
 pub const CHECK: Check = Check {
     meta: CheckMeta {
@@ -21,7 +22,7 @@ pub const CHECK: Check = Check {
         identity: Identity::Rule,
         title: "Internal resource accepts traffic from anywhere",
         severity: SeverityRule::Fixed(Severity::Medium),
-        controls: &[],
+        controls: &[controls::NIST_SC_7, controls::NIST_AC_4, controls::PCI_1_3, controls::ISO_8_21],
         what: "Groups whose attachments are all internal (no public address routed to an internet gateway, no \
                internet-facing load balancer, no publicly accessible database) with an inbound rule from `0.0.0.0/0`, \
                `::/0` or a prefix list holding one of them.",

@@ -16,6 +16,7 @@ use crate::analyze::checks::*;
 use crate::analyze::context::Target;
 use crate::analyze::reach::Front;
 use crate::analyze::rules::{self, Rule};
+use crate::controls;
 use crate::model::{Protocol, ServicePort, Transport};
 
 pub const CHECK: Check = Check {
@@ -30,7 +31,7 @@ pub const CHECK: Check = Check {
             internal: Severity::Medium,
             unattached: Severity::Low,
         },
-        controls: &[],
+        controls: &[controls::NIST_AC_4, controls::ISO_8_21, controls::ISO_8_22],
         what: "Groups with an inbound rule from a load balancer's security group that also accept, from a CIDR or prefix \
                list, a port the load balancer forwards to them: its target groups' ports for these targets; when the \
                targets were not collected, the ports of the rule from the load balancer's group, or the listeners' \

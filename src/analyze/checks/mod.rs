@@ -227,6 +227,7 @@ impl SeverityRule {
 /// counts as not assessed in its question, never as passing.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Unjudged {
+    pub check: &'static Check,
     pub question: Question,
     pub subject: Subject,
     pub why: String,
@@ -261,6 +262,7 @@ impl<'a> Emit<'a> {
     /// An item this check cannot judge, because a fact it needs is missing.
     pub fn not_assessed(&mut self, subject: Subject, why: String) {
         self.unjudged.push(Unjudged {
+            check: self.check,
             question: self.check.meta.question,
             subject,
             why,

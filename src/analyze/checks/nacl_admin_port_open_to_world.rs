@@ -31,7 +31,7 @@ pub const CHECK: Check = Check {
             "medium when a group on its subnets opens an admin port to the world that the internet reaches (or may: \
              unverified), low when none does (the ACL is then the second wall, not the only one)",
         ),
-        controls: &[controls::EC2_21, controls::CIS3_5_1, controls::CIS4_5_2],
+        controls: &[controls::EC2_21, controls::CIS3_5_1, controls::CIS4_5_2, controls::CIS5_5_2, controls::NIST_SC_7, controls::PCI_1_4, controls::ISO_8_20, controls::SOC2_CC6_6],
         what: "Inbound network ACL entries that allow a configured admin port from `0.0.0.0/0` or `::/0`, in rule-number \
                order (an allow shadowed by an earlier world-wide deny for the same port is not reported). The default \
                network ACL, which allows everything, is reported too, as Security Hub EC2.21 does; an ACL associated \
@@ -251,7 +251,7 @@ mod tests {
             "{found:?}"
         );
         assert!(found[0].contains("so it is the second wall"), "{found:?}");
-        assert!(found[0].ends_with("[EC2.21 5.1 5.2]"), "{found:?}");
+        assert!(found[0].ends_with("[EC2.21 5.1 5.2 5.2]"), "{found:?}");
     }
 
     #[test]

@@ -25,7 +25,7 @@ pub const CHECK: Check = Check {
             internal: Severity::High,
             unattached: Severity::High,
         },
-        controls: &[controls::RDS_2],
+        controls: &[controls::RDS_2, controls::NIST_SC_7, controls::PCI_1_3, controls::ISO_8_20, controls::SOC2_CC6_6],
         what: "RDS DB instances (and Multi-AZ DB clusters) with `PubliclyAccessible` set, one of whose VPC security groups \
                accepts the database port (or all traffic) from `0.0.0.0/0`, `::/0` or a prefix list holding them. \
                Critical when the internet reaches the database (a subnet of its subnet group routes to an internet \

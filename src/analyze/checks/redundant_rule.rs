@@ -10,6 +10,7 @@
 
 use crate::analyze::checks::*;
 use crate::analyze::rules::{self, Rule, Source};
+use crate::controls;
 use crate::model::Protocol;
 
 pub const CHECK: Check = Check {
@@ -20,7 +21,7 @@ pub const CHECK: Check = Check {
         identity: Identity::Subject,
         title: "Rules wholly covered by other rules of the same group",
         severity: SeverityRule::Fixed(Severity::Info),
-        controls: &[],
+        controls: &[controls::PCI_1_2],
         what: "Groups with rules that another rule of the same group and direction covers entirely: the same \
                protocol (or all traffic), every port, and a source that holds the rule's (a wider CIDR, the same \
                prefix list, the same group). One finding per group; the first covered rule is its evidence.",

@@ -21,7 +21,7 @@ pub const CHECK: Check = Check {
         identity: Identity::Rule,
         title: "Port 22 or 3389 open to the world over a non-admin protocol",
         severity: SeverityRule::Fixed(Severity::Low),
-        controls: &[controls::EC2_53, controls::EC2_54, controls::VPC_SG_PORT_RESTRICTION_CHECK, controls::EC2_19],
+        controls: &[controls::EC2_53, controls::EC2_54, controls::VPC_SG_PORT_RESTRICTION_CHECK, controls::EC2_19, controls::NIST_SC_7, controls::PCI_1_4, controls::SOC2_CC6_6],
         what: "Rules from `0.0.0.0/0` or `::/0` that reach port 22 or 3389 over a protocol that no configured admin \
                port covers (for example UDP 22). `vpc-sg-port-restriction-check`, behind EC2.53/EC2.54, fails any \
                protocol on these ports.",
@@ -60,11 +60,12 @@ fn run(ctx: &RegionCtx, emit: &mut Emit) {
             let ipv6 = ctx.is_ipv6_rule(&rule);
             let services: Vec<ServicePort> = leftover.iter().map(|&p| ServicePort::any(p)).collect();
             let reach = ctx.rule_reach_on(g, &rule, &services);
-            emit.rule_reaching(g, &rule, reach.as_ref(), summary).controls = vec![
-                if ipv6 { &controls::EC2_54 } else { &controls::EC2_53 },
-                &controls::VPC_SG_PORT_RESTRICTION_CHECK,
-                &controls::EC2_19,
-            ];
+            emit.rule_reaching(g, &rule, reach.as_ref(), summary)
+                .set_exact_controls(vec![
+                    if ipv6 { &controls::EC2_54 } else { &controls::EC2_53 },
+                    &controls::VPC_SG_PORT_RESTRICTION_CHECK,
+                    &controls::EC2_19,
+                ]);
         }
     }
 }

@@ -12,6 +12,7 @@ use crate::analyze::checks::*;
 use crate::analyze::context::Target;
 use crate::analyze::flows::judge::{self, RuleUse};
 use crate::analyze::rules::{self, Breadth};
+use crate::controls;
 
 pub const CHECK: Check = Check {
     meta: CheckMeta {
@@ -21,7 +22,7 @@ pub const CHECK: Check = Check {
         identity: Identity::Rule,
         title: "World-open rule used by a few sources: a tighter replacement",
         severity: SeverityRule::Fixed(Severity::Low),
-        controls: &[],
+        controls: &[controls::NIST_SC_7_5, controls::PCI_1_4],
         what: "Inbound rules from `0.0.0.0/0`, `::/0` or a wide public range, on a port other than the configured \
                public ports (`[ports] authorized_public`, 80 and 443 by default) and other than an internet-facing \
                load balancer's listeners, whose flows over at least `[usage] min_days` watched days came from \

@@ -11,6 +11,7 @@
 use crate::analyze::checks::*;
 use crate::analyze::flows::judge::{self, RuleUse};
 use crate::analyze::rules;
+use crate::controls;
 
 pub const CHECK: Check = Check {
     meta: CheckMeta {
@@ -20,7 +21,7 @@ pub const CHECK: Check = Check {
         identity: Identity::Rule,
         title: "Rule not used in the flow logs",
         severity: SeverityRule::Fixed(Severity::Low),
-        controls: &[],
+        controls: &[controls::NIST_SC_7_5, controls::NIST_CM_7, controls::PCI_1_2],
         what: "Inbound rules with no accepted connection in the flow-log window, when every interface of the group \
                (instances, load balancers' and databases' own interfaces) had records for at least `[usage] min_days` \
                days (default 30). A flow counts for every rule that admits it, so of two overlapping rules neither is \

@@ -7,6 +7,7 @@
 
 use crate::analyze::checks::*;
 use crate::analyze::rules;
+use crate::controls;
 
 pub const CHECK: Check = Check {
     meta: CheckMeta {
@@ -16,7 +17,7 @@ pub const CHECK: Check = Check {
         identity: Identity::Subject,
         title: "Inbound rules without a description",
         severity: SeverityRule::Fixed(Severity::Info),
-        controls: &[],
+        controls: &[controls::PCI_1_2, controls::SOC2_CC6_1],
         what: "Groups other than VPC defaults with inbound rules (one per source) that carry no description. A group's \
                reference to itself is not counted. One finding per group, with the first such rule as evidence.",
         why: "A rule without a description cannot be reviewed: months later nobody knows who needed it or why, so nobody \

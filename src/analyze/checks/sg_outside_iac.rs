@@ -12,6 +12,7 @@
 //! restrict that later" rules are born.
 
 use crate::analyze::checks::*;
+use crate::controls;
 
 pub const CHECK: Check = Check {
     meta: CheckMeta {
@@ -24,7 +25,7 @@ pub const CHECK: Check = Check {
             "medium with a hand-made marker (launch-wizard-N, a console's description); otherwise info, low when \
              the group is internet-exposed",
         ),
-        controls: &[],
+        controls: &[controls::PCI_1_2, controls::SOC2_CC6_1],
         what: "Security groups, other than VPC default groups, with none of the tags in `[governance] iac_tags` \
                (CloudFormation's own stack tags, and `managed-by = terraform` and the like). Groups that an AWS \
                service creates and tags (`aws:` tag keys, such as EKS's) are not reported. A missing tag is a \

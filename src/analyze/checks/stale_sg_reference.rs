@@ -9,6 +9,7 @@
 
 use crate::analyze::checks::*;
 use crate::analyze::rules;
+use crate::controls;
 
 pub const CHECK: Check = Check {
     meta: CheckMeta {
@@ -18,7 +19,7 @@ pub const CHECK: Check = Check {
         identity: Identity::Rule,
         title: "Rule references a security group that no longer exists",
         severity: SeverityRule::Fixed(Severity::Low),
-        controls: &[],
+        controls: &[controls::PCI_1_2],
         what:
             "Inbound or outbound rules whose source or destination is a group id that is not in the snapshot: in the \
                rule's own account, or in another account whose same region was collected; and references across a VPC \

@@ -9,6 +9,7 @@
 
 use crate::analyze::checks::*;
 use crate::analyze::rules;
+use crate::controls;
 
 pub const CHECK: Check = Check {
     meta: CheckMeta {
@@ -22,7 +23,7 @@ pub const CHECK: Check = Check {
             internal: Severity::Medium,
             unattached: Severity::Low,
         },
-        controls: &[],
+        controls: &[controls::NIST_SC_7_5, controls::PCI_1_2],
         what: "Groups with a word of `[hygiene] temporary_markers` in their name or description (whole words: `tmp-debug` \
                matches, `latest` does not match `test`) and an inbound rule from anywhere, a wide public range or a broad \
                private range (`[networks]`).",

@@ -19,7 +19,7 @@ pub const CHECK: Check = Check {
         identity: Identity::Subject,
         title: "Unused security group",
         severity: SeverityRule::Fixed(Severity::Low),
-        controls: &[controls::EC2_22],
+        controls: &[controls::EC2_22, controls::NIST_CM_7, controls::PCI_1_2],
         what: "Groups other than VPC defaults with no attachment (no network interface of any interface type, including \
                Lambda, ECS tasks, VPC endpoints and load balancers' own interfaces; no load balancer; no RDS instance or \
                cluster) that no other group's rule references, in any account of the snapshot. Regions where EC2, \

@@ -26,12 +26,7 @@ pub const CHECK: Check = Check {
         identity: Identity::Subject,
         title: "VPC in use without flow logs",
         severity: SeverityRule::Fixed(Severity::Low),
-        controls: &[
-            controls::EC2_6,
-            controls::VPC_FLOW_LOGS_ENABLED,
-            controls::CIS3_3_7,
-            controls::CIS4_3_7,
-        ],
+        controls: &[controls::EC2_6, controls::VPC_FLOW_LOGS_ENABLED, controls::CIS3_3_7, controls::CIS4_3_7, controls::CIS5_3_7, controls::ISO_8_20],
         what: "VPCs of the account with at least one network interface in use (any interface type, including those \
                of Lambda, load balancers, endpoints and NAT gateways; not one whose status is `available`, detached), \
                where no active flow log (status `ACTIVE`, delivery not `FAILED`) of any traffic type is on the VPC, \
@@ -206,7 +201,7 @@ mod tests {
         let fx = busy_vpc();
         assert_eq!(
             fx.run("SGA910"),
-            ["low vpc-main: vpc-main has 2 network interface(s) in use and no active flow log [EC2.6 vpc-flow-logs-enabled 3.7 3.7]"]
+            ["low vpc-main: vpc-main has 2 network interface(s) in use and no active flow log [EC2.6 vpc-flow-logs-enabled 3.7 3.7 3.7]"]
         );
     }
 
@@ -232,7 +227,7 @@ mod tests {
         fx.flow_log_on("subnet-public");
         assert_eq!(
             fx.run("SGA910"),
-            ["low vpc-main: vpc-main has no flow log of its own: flow logs on subnet-public cover 1 of its 2 network interfaces in use; 1 in subnet-private is not covered [EC2.6 vpc-flow-logs-enabled 3.7 3.7]"]
+            ["low vpc-main: vpc-main has no flow log of its own: flow logs on subnet-public cover 1 of its 2 network interfaces in use; 1 in subnet-private is not covered [EC2.6 vpc-flow-logs-enabled 3.7 3.7 3.7]"]
         );
     }
 

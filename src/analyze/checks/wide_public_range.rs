@@ -10,6 +10,7 @@
 
 use crate::analyze::checks::*;
 use crate::analyze::rules;
+use crate::controls;
 
 pub const CHECK: Check = Check {
     meta: CheckMeta {
@@ -19,7 +20,7 @@ pub const CHECK: Check = Check {
         identity: Identity::Rule,
         title: "Wide public address range granted",
         severity: SeverityRule::Described("medium when the rule opens an admin or high-risk port on an attached group, low otherwise"),
-        controls: &[],
+        controls: &[controls::NIST_SC_7, controls::PCI_1_4, controls::SOC2_CC6_6],
         what: "Inbound rules from a public CIDR with a prefix length of at most `[networks] wide_public_prefix_v4` \
                (default 20, 4,096 addresses) or `_v6` (default 32), other than `/0`. Each finding gives the range's \
                size. Prefix lists are named grants and are not reported here.",

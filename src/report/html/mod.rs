@@ -22,6 +22,7 @@ use super::{template_err, ReportError};
 
 const INDEX: &str = include_str!("../../../templates/index.html.tera");
 const ACCOUNT: &str = include_str!("../../../templates/account.html.tera");
+const COMPLIANCE: &str = include_str!("../../../templates/compliance.html.tera");
 const STYLE: &str = include_str!("../../../templates/style.css");
 const SORT_JS: &str = include_str!("../../../templates/sort.js");
 
@@ -69,6 +70,7 @@ impl Html {
             ("style.css", STYLE),
             ("index.html", INDEX),
             ("account.html", ACCOUNT),
+            ("compliance.html", COMPLIANCE),
         ])
         .map_err(template_err("index.html"))?;
         let texts = ALL_CHECKS
@@ -92,6 +94,22 @@ impl Html {
             texts,
             script_hash,
         })
+    }
+}
+
+impl Html {
+    /// A framework edition's compliance page (`report::compliance`).
+    pub(crate) fn compliance(
+        &self,
+        page: &super::compliance::Page,
+        a: &Assessment,
+        snapshot: &crate::model::Snapshot,
+    ) -> Result<String, ReportError> {
+        let mut ctx = super::header_context(a, snapshot);
+        ctx.insert("page", page);
+        self.tera
+            .render("compliance.html", &ctx)
+            .map_err(template_err("compliance.html"))
     }
 }
 
