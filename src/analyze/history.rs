@@ -277,6 +277,18 @@ mod tests {
         }
     }
 
+    /// The organization assessed again, with `base` as the baseline.
+    fn against(fx: &TestOrg, base: &Baseline) -> crate::analyze::Assessment {
+        assess_with(
+            &fx.snapshot,
+            &fx.config,
+            &Evidence {
+                baseline: Some(base),
+                usage: None,
+            },
+        )
+    }
+
     fn month_later(fx: &mut TestOrg) {
         fx.snapshot.started_at = datetime!(2026-12-01 02:00 UTC);
     }
@@ -288,14 +300,7 @@ mod tests {
         fx.instance("i-1", "subnet-public", &["sg-ssh"], Some("203.0.113.9"));
         let base = baseline_of(&fx);
         month_later(&mut fx);
-        let a = assess_with(
-            &fx.snapshot,
-            &fx.config,
-            &Evidence {
-                baseline: Some(&base),
-                usage: None,
-            },
-        );
+        let a = against(&fx, &base);
         let ssh = a.findings.iter().find(|f| f.check_id() == "SGA101").unwrap();
         assert_eq!(ssh.first_seen, datetime!(2026-11-01 02:00 UTC));
         assert_eq!(ssh.age_days, 30);
@@ -324,14 +329,7 @@ mod tests {
             reason: "AccessDenied".into(),
         };
         fx.snapshot.accounts[1].regions.clear();
-        let a = assess_with(
-            &fx.snapshot,
-            &fx.config,
-            &Evidence {
-                baseline: Some(&base),
-                usage: None,
-            },
-        );
+        let a = against(&fx, &base);
         let c = a.comparison.as_ref().unwrap();
         let find = |check: &str, text: &str| {
             a.findings
@@ -371,14 +369,7 @@ mod tests {
         fx.set_rules("sg-a", &[]);
         fx.stop("i-1");
         fx.gap(Service::Ssm, "DescribeInstanceInformation");
-        let a = assess_with(
-            &fx.snapshot,
-            &fx.config,
-            &Evidence {
-                baseline: Some(&base),
-                usage: None,
-            },
-        );
+        let a = against(&fx, &base);
         let c = a.comparison.as_ref().unwrap();
         assert!(c.resolved.iter().any(|p| p.check_id == "SGA101"), "{:?}", c.resolved);
         assert!(

@@ -396,6 +396,23 @@ pub(crate) fn served_grants(group: &Group, rule: &Rule, ctx: &RegionCtx) -> Opti
     })
 }
 
+/// A hint that the fix removes these rules of the group (all of those a
+/// group-level finding stands for, not only the one it quotes).
+pub(crate) fn revoking<'r, 's: 'r>(
+    ctx: &RegionCtx,
+    group: &Group,
+    rules: impl IntoIterator<Item = &'r Rule<'s>>,
+) -> Option<Box<Hint>> {
+    let revoke = rules
+        .into_iter()
+        .map(|r| (group.id().clone(), Perm::of_rule(r, Some(ctx.account_id()))))
+        .collect();
+    Some(Box::new(Hint {
+        revoke,
+        ..Hint::default()
+    }))
+}
+
 /// When a rule grants more than the ports a finding is about (`tcp 0-65535`
 /// for SSH), what must happen before it is removed: granting again what
 /// the rest of it is for.

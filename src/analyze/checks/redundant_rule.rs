@@ -101,14 +101,7 @@ fn run(ctx: &RegionCtx, emit: &mut Emit) {
             g.sg.group_name,
             named.join("; ")
         );
-        let revoke = covered
-            .iter()
-            .map(|(narrow, _)| (g.id().clone(), Perm::of_rule(narrow, Some(ctx.account_id()))))
-            .collect();
-        emit.rule(g, first, summary).hint = Some(Box::new(Hint {
-            revoke,
-            ..Hint::default()
-        }));
+        emit.rule(g, first, summary).hint = revoking(ctx, g, covered.iter().map(|(narrow, _)| narrow));
     }
 }
 

@@ -41,14 +41,7 @@ fn run(ctx: &RegionCtx, emit: &mut Emit) {
             all.len(),
             g.sg.group_name
         );
-        let revoke = missing
-            .iter()
-            .map(|r| (g.id().clone(), Perm::of_rule(r, Some(ctx.account_id()))))
-            .collect();
-        emit.rule(g, first, summary).hint = Some(Box::new(Hint {
-            revoke,
-            ..Hint::default()
-        }));
+        emit.rule(g, first, summary).hint = revoking(ctx, g, missing.iter().copied());
     }
 }
 

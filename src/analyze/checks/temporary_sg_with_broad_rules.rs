@@ -92,14 +92,7 @@ fn run(ctx: &RegionCtx, emit: &mut Emit) {
             first.traffic_label(),
             first.source_label()
         );
-        let revoke = broad
-            .iter()
-            .map(|r| (g.id().clone(), Perm::of_rule(r, Some(ctx.account_id()))))
-            .collect();
-        emit.rule(g, first, summary).hint = Some(Box::new(Hint {
-            revoke,
-            ..Hint::default()
-        }));
+        emit.rule(g, first, summary).hint = revoking(ctx, g, &broad);
     }
 }
 

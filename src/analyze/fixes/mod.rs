@@ -183,6 +183,19 @@ impl Perm {
         Perm { peer, ..self.clone() }
     }
 
+    /// `FromPort` and `ToPort` as AWS writes them: the port range for TCP
+    /// and UDP, ICMP's type and code (-1 for all), none for other protocols.
+    pub fn aws_ports(&self) -> Option<(i32, i32)> {
+        match (self.protocol, self.ports, self.icmp) {
+            (Protocol::Tcp | Protocol::Udp, Some(r), _) => Some((i32::from(r.from), i32::from(r.to))),
+            (Protocol::Icmp | Protocol::Icmpv6, _, icmp) => {
+                let (t, c) = icmp.unwrap_or((None, None));
+                Some((t.map_or(-1, i32::from), c.map_or(-1, i32::from)))
+            }
+            _ => None,
+        }
+    }
+
     pub fn placeholder(&self) -> Option<Placeholder> {
         match self.peer {
             Peer::Placeholder(p) => Some(p),

@@ -3,7 +3,7 @@
 use serde::Serialize;
 
 use crate::analyze::fixes::{Change, Peer, Perm};
-use crate::model::{Protocol, Region};
+use crate::model::Region;
 
 use super::quote;
 
@@ -237,14 +237,7 @@ pub fn ip_permissions(perm: &Perm, description: Option<&str>) -> String {
         #[serde(skip_serializing_if = "Option::is_none")]
         description: Option<&'a str>,
     }
-    let (from_port, to_port) = match (perm.protocol, perm.ports, perm.icmp) {
-        (Protocol::Tcp | Protocol::Udp, Some(r), _) => (Some(i32::from(r.from)), Some(i32::from(r.to))),
-        (Protocol::Icmp | Protocol::Icmpv6, _, Some((t, c))) => {
-            (Some(t.map_or(-1, i32::from)), Some(c.map_or(-1, i32::from)))
-        }
-        (Protocol::Icmp | Protocol::Icmpv6, _, None) => (Some(-1), Some(-1)),
-        _ => (None, None),
-    };
+    let (from_port, to_port) = perm.aws_ports().unzip();
     let mut p = Permission {
         ip_protocol: perm.protocol.aws_name(),
         from_port,
@@ -288,7 +281,7 @@ pub fn ip_permissions(perm: &Perm, description: Option<&str>) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{Cidr, PortRange, SecurityGroupId};
+    use crate::model::{Cidr, PortRange, Protocol, SecurityGroupId};
 
     fn perm(protocol: Protocol, ports: Option<(u16, u16)>, peer: Peer) -> Perm {
         Perm {

@@ -4,28 +4,13 @@
 use std::fmt::Write;
 
 use crate::analyze::fixes::{Change, Fix, Peer, Perm};
-use crate::model::Protocol;
 
 use super::quote::{comment, yaml};
 
 /// The fix as a YAML fragment of `Resources:`, `None` when no change is
 /// written. `name` makes the logical ids unique (the finding's fingerprint).
 pub fn render(fix: &Fix, name: &str) -> Option<String> {
-    if fix.steps.is_empty() {
-        return None;
-    }
-    let mut out = String::new();
-    for (n, step) in fix.steps.iter().enumerate() {
-        if !out.is_empty() {
-            out.push('\n');
-        }
-        if !step.required {
-            out.push_str("# Option, instead of no rule at all:\n");
-        }
-        let id = format!("Sgaudit{}{}", &name[..name.len().min(12)], n + 1);
-        change(&mut out, &step.change, &id);
-    }
-    Some(out)
+    super::render_steps(fix, |n| format!("Sgaudit{name}{n}"), change)
 }
 
 fn change(out: &mut String, change: &Change, id: &str) {
@@ -145,17 +130,9 @@ fn commented_props(out: &mut String, perm: &Perm) {
 /// The properties that say which traffic a rule admits.
 fn rule_props(out: &mut String, perm: &Perm) {
     prop(out, "IpProtocol", &yaml(&perm.protocol.aws_name()));
-    match (perm.protocol, perm.ports, perm.icmp) {
-        (Protocol::Tcp | Protocol::Udp, Some(r), _) => {
-            prop(out, "FromPort", &r.from.to_string());
-            prop(out, "ToPort", &r.to.to_string());
-        }
-        (Protocol::Icmp | Protocol::Icmpv6, _, icmp) => {
-            let (t, c) = icmp.unwrap_or((None, None));
-            prop(out, "FromPort", &t.map_or(-1, i32::from).to_string());
-            prop(out, "ToPort", &c.map_or(-1, i32::from).to_string());
-        }
-        _ => {}
+    if let Some((from, to)) = perm.aws_ports() {
+        prop(out, "FromPort", &from.to_string());
+        prop(out, "ToPort", &to.to_string());
     }
     let (inbound, outbound, value) = match &perm.peer {
         Peer::Cidr(c) if c.is_ipv6() => ("CidrIpv6", "CidrIpv6", c.to_string()),

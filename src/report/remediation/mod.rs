@@ -227,10 +227,33 @@ impl RemediationRecord {
             manual: fix.manual,
             placeholders,
             cli: cli_text(fix),
-            terraform: terraform::render(fix, name),
-            cloudformation: cloudformation::render(fix, name),
+            terraform: terraform::render(fix, &name[..name.len().min(12)]),
+            cloudformation: cloudformation::render(fix, &name[..name.len().min(12)]),
         }
     }
+}
+
+/// A fix's steps as code, one block each (`id(n)` names the resources),
+/// the optional ones marked; `None` when there is no step.
+fn render_steps(
+    fix: &Fix,
+    id: impl Fn(usize) -> String,
+    mut change: impl FnMut(&mut String, &Change, &str),
+) -> Option<String> {
+    if fix.steps.is_empty() {
+        return None;
+    }
+    let mut out = String::new();
+    for (n, step) in fix.steps.iter().enumerate() {
+        if !out.is_empty() {
+            out.push('\n');
+        }
+        if !step.required {
+            out.push_str("# Option, instead of no rule at all:\n");
+        }
+        change(&mut out, &step.change, &id(n + 1));
+    }
+    Some(out)
 }
 
 fn peer_label(p: &fixes::Peer) -> String {

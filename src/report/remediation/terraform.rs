@@ -4,28 +4,13 @@
 use std::fmt::Write;
 
 use crate::analyze::fixes::{Change, Fix, Peer, Perm};
-use crate::model::Protocol;
 
 use super::quote::{comment, hcl};
 
 /// The fix as HCL, `None` when no change is written. `name` makes the
 /// resources' names unique (the finding's fingerprint).
 pub fn render(fix: &Fix, name: &str) -> Option<String> {
-    if fix.steps.is_empty() {
-        return None;
-    }
-    let mut out = String::new();
-    for (n, step) in fix.steps.iter().enumerate() {
-        if !out.is_empty() {
-            out.push('\n');
-        }
-        if !step.required {
-            out.push_str("# Option, instead of no rule at all:\n");
-        }
-        let id = format!("sgaudit_{}_{}", &name[..name.len().min(12)], n + 1);
-        change(&mut out, &step.change, &id);
-    }
-    Some(out)
+    super::render_steps(fix, |n| format!("sgaudit_{name}_{n}"), change)
 }
 
 fn change(out: &mut String, change: &Change, id: &str) {
@@ -140,17 +125,9 @@ fn arg(out: &mut String, key: &str, value: &str) {
 /// The arguments that say which traffic a rule admits.
 fn rule_args(out: &mut String, perm: &Perm) {
     arg(out, "ip_protocol", &hcl(&perm.protocol.aws_name()));
-    match (perm.protocol, perm.ports, perm.icmp) {
-        (Protocol::Tcp | Protocol::Udp, Some(r), _) => {
-            arg(out, "from_port", &r.from.to_string());
-            arg(out, "to_port", &r.to.to_string());
-        }
-        (Protocol::Icmp | Protocol::Icmpv6, _, icmp) => {
-            let (t, c) = icmp.unwrap_or((None, None));
-            arg(out, "from_port", &t.map_or(-1, i32::from).to_string());
-            arg(out, "to_port", &c.map_or(-1, i32::from).to_string());
-        }
-        _ => {}
+    if let Some((from, to)) = perm.aws_ports() {
+        arg(out, "from_port", &from.to_string());
+        arg(out, "to_port", &to.to_string());
     }
     let (key, value) = match &perm.peer {
         Peer::Cidr(c) if c.is_ipv6() => ("cidr_ipv6", c.to_string()),
