@@ -120,6 +120,7 @@ fn script(a: &Assessment, acc: &AccountSnapshot, findings: &[&Finding], planner:
             .collect::<Vec<_>>()
             .join(" ");
         let _ = writeln!(body, "# {}: {}", comment(&place), comment(&f.summary));
+        let _ = writeln!(body, "# Why: {}", comment(first_sentence(m.why)));
         let _ = writeln!(body, "# finding {}", f.fingerprint.as_str());
         let applies = planner.applies(f, &fix);
         let by_others = !applies && planner.scripted(f, &fix);
@@ -232,4 +233,11 @@ fn script(a: &Assessment, acc: &AccountSnapshot, findings: &[&Finding], planner:
     }
     out.push_str("\necho 'done' >&2\n");
     out
+}
+
+/// The first sentence of a check's "why" (Markdown, kept as it is: it is
+/// sgaudit's own text, and a comment).
+fn first_sentence(text: &str) -> &str {
+    let end = text.find(". ").map_or(text.len(), |i| i + 1);
+    text[..end].trim()
 }
