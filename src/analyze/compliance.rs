@@ -21,7 +21,7 @@ use crate::controls::{Control, Edition, Scope};
 use crate::model::{AccountSnapshot, Service, Snapshot};
 
 use super::checks::{Check, ALL_CHECKS, NEEDS_SSM};
-use super::{Assessment, Finding, Severity};
+use super::{Assessment, Finding, NotJudged, Severity};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "kebab-case")]
@@ -76,13 +76,27 @@ pub struct AccountStatus<'a> {
 /// The edition's controls, each with its status in every account of the
 /// snapshot (in snapshot order).
 pub fn view<'a>(edition: &Edition, a: &'a Assessment, snapshot: &'a Snapshot) -> Vec<ControlView<'a>> {
-    let mut by_account: HashMap<&str, Vec<&'a Finding>> = HashMap::new();
+    let controls: Vec<&'static Control> = edition.controls().collect();
+    // One pass over the findings: each control's, by account.
+    let mut naming: Vec<HashMap<&str, Vec<&'a Finding>>> = vec![HashMap::new(); controls.len()];
     for f in &a.findings {
-        by_account.entry(f.account_id.as_str()).or_default().push(f);
+        for c in f
+            .controls()
+            .filter(|c| c.framework == edition.framework && c.version == edition.version)
+        {
+            if let Some(i) = controls.iter().position(|k| k.id == c.id) {
+                naming[i].entry(f.account_id.as_str()).or_default().push(f);
+            }
+        }
     }
-    edition
-        .controls()
-        .map(|control| {
+    let mut not_judged: HashMap<&str, Vec<&NotJudged>> = HashMap::new();
+    for n in &a.not_judged {
+        not_judged.entry(n.account_id.as_str()).or_default().push(n);
+    }
+    controls
+        .iter()
+        .zip(naming)
+        .map(|(&control, naming)| {
             let checks: Vec<&'static Check> = ALL_CHECKS
                 .iter()
                 .copied()
@@ -92,8 +106,10 @@ pub fn view<'a>(edition: &Edition, a: &'a Assessment, snapshot: &'a Snapshot) ->
                 .accounts
                 .iter()
                 .map(|acc| {
-                    let findings = by_account.get(acc.account_id.as_str()).map_or(&[][..], |v| &v[..]);
-                    status(control, &checks, acc, findings, a)
+                    let id = acc.account_id.as_str();
+                    let findings = naming.get(id).map_or(&[][..], |v| &v[..]);
+                    let unjudged = not_judged.get(id).map_or(&[][..], |v| &v[..]);
+                    status(control, &checks, acc, findings, unjudged)
                 })
                 .collect();
             ControlView {
@@ -110,11 +126,10 @@ fn status<'a>(
     checks: &[&'static Check],
     acc: &'a AccountSnapshot,
     findings: &[&'a Finding],
-    a: &Assessment,
+    unjudged: &[&NotJudged],
 ) -> AccountStatus<'a> {
-    let naming = findings.iter().copied().filter(|f| f.controls.contains(&control));
     let (mut failing, mut accepted, mut observations) = (Vec::new(), Vec::new(), Vec::new());
-    for f in naming {
+    for &f in findings {
         if !f.is_open() {
             accepted.push(f);
         } else if f.severity >= Severity::Low {
@@ -125,7 +140,7 @@ fn status<'a>(
     }
     let (status, why) = if !failing.is_empty() {
         (Status::Fail, None)
-    } else if let Some(why) = not_seen(control, checks, acc, a) {
+    } else if let Some(why) = not_seen(control, checks, acc, unjudged) {
         (Status::NotAssessed, Some(why))
     } else if !in_scope(control.scope, acc) {
         (
@@ -146,7 +161,12 @@ fn status<'a>(
 }
 
 /// What the control's checks could not see in the account, if anything.
-fn not_seen(control: &Control, checks: &[&'static Check], acc: &AccountSnapshot, a: &Assessment) -> Option<String> {
+fn not_seen(
+    control: &Control,
+    checks: &[&'static Check],
+    acc: &AccountSnapshot,
+    unjudged: &[&NotJudged],
+) -> Option<String> {
     if let Some(reason) = acc.status.reason() {
         return Some(format!("the account was not collected: {reason}"));
     }
@@ -163,11 +183,7 @@ fn not_seen(control: &Control, checks: &[&'static Check], acc: &AccountSnapshot,
             ));
         }
     }
-    for n in a
-        .not_judged
-        .iter()
-        .filter(|n| n.account_id == acc.account_id && checks.contains(&n.check))
-    {
+    for n in unjudged.iter().filter(|n| checks.contains(&n.check)) {
         why.push(format!(
             "{} could not judge {} item(s) in {}: {}",
             n.check.meta.id, n.items, n.region, n.why

@@ -487,9 +487,11 @@ pub struct Finding {
     /// Whether traffic from the internet gets to what the finding is about,
     /// and the path that proves it (or what stops it, or what is missing).
     pub reachability: Option<Arc<ReachRecord>>,
-    /// The external controls this finding fails (a subset of its check's).
+    /// The external controls this finding fails, when they are a subset of
+    /// its check's (`None`: all of them, the common case, which costs
+    /// nothing per finding). Read with [`Finding::controls`].
     #[serde(skip)]
-    pub controls: Vec<&'static Control>,
+    controls: Option<Box<[&'static Control]>>,
     /// What the check knows about the fix beyond the rule (`analyze::fixes`).
     #[serde(skip)]
     pub hint: Option<Box<super::fixes::Hint>>,
@@ -516,8 +518,27 @@ impl Finding {
     /// chosen by what the rule opens); its check's interpretive mappings
     /// stay, as they hold for every finding of the check.
     pub fn set_exact_controls(&mut self, exact: Vec<&'static Control>) {
-        let interpretive = self.controls.iter().copied().filter(|c| !c.is_exact());
-        self.controls = exact.into_iter().chain(interpretive).collect();
+        let interpretive = self.check.meta.controls.iter().filter(|c| !c.is_exact());
+        self.controls = Some(exact.into_iter().chain(interpretive).collect());
+    }
+
+    /// Keep only the controls `keep` accepts.
+    pub fn retain_controls(&mut self, keep: impl Fn(&Control) -> bool) {
+        self.controls = Some(self.controls().filter(|c| keep(c)).collect());
+    }
+
+    /// The external controls this finding fails.
+    pub fn controls(&self) -> impl Iterator<Item = &'static Control> + '_ {
+        let (all, some): (&'static [Control], &[&'static Control]) = match &self.controls {
+            None => (self.check.meta.controls, &[]),
+            Some(list) => (&[], list),
+        };
+        all.iter().chain(some.iter().copied())
+    }
+
+    /// Whether it fails `control`.
+    pub fn names_control(&self, control: &Control) -> bool {
+        self.controls().any(|c| c == control)
     }
 
     /// A finding with no group, resources, rule, controls or history yet.
@@ -542,7 +563,7 @@ impl Finding {
             summary,
             rule: None,
             reachability: None,
-            controls: Vec::new(),
+            controls: None,
             hint: None,
             accepted: None,
             fingerprint: Fingerprint::default(),

@@ -993,6 +993,6 @@ pub fn describe(f: &super::Finding) -> String {
     };
     // The exact controls, which depend on the finding (the interpretive ones
     // are the check's, whatever it finds).
-    let controls: Vec<&str> = f.controls.iter().filter(|c| c.is_exact()).map(|c| c.id).collect();
+    let controls: Vec<&str> = f.controls().filter(|c| c.is_exact()).map(|c| c.id).collect();
     format!("{} {subject}: {} [{}]", f.severity, f.summary, controls.join(" "))
 }

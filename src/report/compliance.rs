@@ -50,16 +50,23 @@ pub fn write(
     csv: bool,
 ) -> Result<Vec<WrittenFile>, ReportError> {
     let anchors = html.map(|_| Anchors::new(a));
-    let mut files = Vec::new();
-    for edition in EDITIONS {
+    let anchors = anchors.as_ref();
+    // The editions are independent: on every core.
+    let per_edition = crate::par::map_queue(EDITIONS, |edition| -> Result<Vec<WrittenFile>, ReportError> {
         let views = compliance::view(edition, a, snapshot);
-        if let (Some(html), Some(anchors)) = (html, &anchors) {
+        let mut files = Vec::new();
+        if let (Some(html), Some(anchors)) = (html, anchors) {
             let page = html.compliance(&page(edition, &views, anchors), a, snapshot)?;
             files.push(out.write_bytes(&format!("compliance/{}.html", edition.slug), page.as_bytes())?);
         }
         if csv {
             files.push(write_table(out, edition, &views)?);
         }
+        Ok(files)
+    });
+    let mut files = Vec::new();
+    for f in per_edition {
+        files.extend(f?);
     }
     Ok(files)
 }

@@ -109,7 +109,9 @@ pub fn write(dir: &Path, inputs: &Inputs, formats: &[Format]) -> Result<Vec<Writ
     let a = inputs.assessment;
     let snapshot = inputs.snapshot;
     let names = Names::new(snapshot);
+    let t0 = std::time::Instant::now();
     let planner = remediation::Planner::new(snapshot, &inputs.config.config.governance, a);
+    tracing::debug!(elapsed = ?t0.elapsed(), "fixes planned");
     let (out, names, planner) = (&out, &names, &planner);
     let html = if formats.contains(&Format::Html) {
         Some(html::Html::new()?)
@@ -142,10 +144,12 @@ pub fn write(dir: &Path, inputs: &Inputs, formats: &[Format]) -> Result<Vec<Writ
     })];
     if formats.contains(&Format::Json) {
         jobs.push(Box::new(move || {
+            let t = std::time::Instant::now();
             let mut files = vec![
                 json::write_findings(out, a, names, planner)?,
                 json::write_scores(out, a)?,
             ];
+            tracing::debug!(elapsed = ?t.elapsed(), "findings.json written");
             if let Some(c) = &a.comparison {
                 files.push(json::write_diff(out, &json::findings_diff(a, c), None)?);
             }
@@ -156,11 +160,19 @@ pub fn write(dir: &Path, inputs: &Inputs, formats: &[Format]) -> Result<Vec<Writ
     if html.is_some() || formats.contains(&Format::Csv) {
         let html = html.as_ref();
         let csv = formats.contains(&Format::Csv);
-        jobs.push(Box::new(move || compliance::write(out, a, snapshot, html, csv)));
+        jobs.push(Box::new(move || {
+            let t = std::time::Instant::now();
+            let files = compliance::write(out, a, snapshot, html, csv);
+            tracing::debug!(elapsed = ?t.elapsed(), "compliance views written");
+            files
+        }));
     }
     // The remediation scripts are evidence too: written whatever the formats.
     jobs.push(Box::new(move || {
-        remediation::write_scripts(out, a, &snapshot.accounts, planner)
+        let t = std::time::Instant::now();
+        let files = remediation::write_scripts(out, a, &snapshot.accounts, planner);
+        tracing::debug!(elapsed = ?t.elapsed(), "remediation scripts written");
+        files
     }));
     // The trend is history, not a report: written whatever the formats.
     jobs.push(Box::new(move || Ok(vec![json::write_trend(out, a)?])));

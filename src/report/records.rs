@@ -115,7 +115,7 @@ impl<'a> FindingRecord<'a> {
             summary: &f.summary,
             rule: f.rule.as_deref(),
             reachability: f.reachability.as_deref(),
-            controls: f.controls.iter().map(|c| c.label()).collect(),
+            controls: f.controls().map(|c| c.label()).collect(),
             exception: f.accepted.as_deref(),
             fingerprint: f.fingerprint.as_str(),
             first_seen: f.first_seen,

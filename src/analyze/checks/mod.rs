@@ -277,7 +277,7 @@ impl<'a> Emit<'a> {
         exposure: Option<Exposure>,
         summary: String,
     ) -> &mut Finding {
-        let mut f = Finding::new(
+        let f = Finding::new(
             self.check,
             self.account.clone(),
             Some(self.region.clone()),
@@ -286,7 +286,6 @@ impl<'a> Emit<'a> {
             subject,
             summary,
         );
-        f.controls = self.check.meta.controls.iter().collect();
         self.out.push(f);
         self.out.last_mut().expect("just pushed")
     }

@@ -132,7 +132,7 @@ fn run(ctx: &RegionCtx, emit: &mut Emit) {
         let tcp_22_or_3389 = open
             .iter()
             .any(|s| s.admits(Protocol::Tcp, 22) || s.admits(Protocol::Tcp, 3389));
-        f.controls.retain(|c| tcp_22_or_3389 || **c != controls::EC2_21);
+        f.retain_controls(|c| tcp_22_or_3389 || *c != controls::EC2_21);
     }
 }
 

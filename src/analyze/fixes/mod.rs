@@ -17,7 +17,6 @@ mod in_code;
 
 pub use in_code::InCode;
 
-use crate::config::Governance;
 use crate::model::{
     AccountId, Cidr, InstanceId, NetworkAclId, PortRange, PrefixListId, Protocol, Region, SecurityGroup,
     SecurityGroupId, VpcId,
@@ -379,15 +378,13 @@ impl Fix {
 
 /// The description sgaudit gives a rule it proposes.
 fn proposed(finding: &Finding) -> String {
-    format!(
-        "proposed by sgaudit {} ({})",
-        finding.check.meta.id, finding.check.meta.name
-    )
+    format!("sgaudit {}", finding.check.meta.id)
 }
 
 /// The fix of a finding. `group` is the finding's security group as the
-/// snapshot has it (for its tags and, for a default group, its rules).
-pub fn plan(finding: &Finding, hint: Option<&Hint>, group: Option<&SecurityGroup>, governance: &Governance) -> Fix {
+/// snapshot has it (for a default group, its rules), `in_code` where that
+/// group is defined in code ([`InCode::of`]).
+pub fn plan(finding: &Finding, hint: Option<&Hint>, group: Option<&SecurityGroup>, in_code: Option<&InCode>) -> Fix {
     let empty = Hint::default();
     let hint = hint.unwrap_or(&empty);
     let owner = &finding.account_id;
@@ -528,7 +525,7 @@ pub fn plan(finding: &Finding, hint: Option<&Hint>, group: Option<&SecurityGroup
     Fix {
         region: finding.region.clone(),
         steps: steps.0,
-        in_code: group.and_then(|g| InCode::of(g, governance)),
+        in_code: in_code.cloned(),
         manual,
         first,
     }

@@ -20,7 +20,8 @@ fn plans(fx: &TestOrg, check: &str) -> Vec<Fix> {
                 .security_group_id
                 .as_ref()
                 .and_then(|id| region.security_groups.iter().find(|g| &g.group_id == id));
-            plan(f, f.hint.as_deref(), group, &fx.config.governance)
+            let in_code = group.and_then(|g| InCode::of(g, &fx.config.governance));
+            plan(f, f.hint.as_deref(), group, in_code.as_ref())
         })
         .collect()
 }

@@ -28,24 +28,24 @@ fn change(out: &mut String, change: &Change, id: &str) {
         Change::Revoke { group, perm } => {
             let _ = writeln!(
                 out,
-                "# Remove from the template the {} of {} (or the entry of the group's {}) with:",
-                resource(perm),
+                "# Remove from the template: {} of {} ({}, or the entry of the group's {}).",
+                one_line(perm),
                 comment(group.as_str()),
+                resource(perm),
                 if perm.egress {
                     "SecurityGroupEgress"
                 } else {
                     "SecurityGroupIngress"
                 }
             );
-            commented_props(out, perm);
         }
         Change::Describe { group, perm } => {
             let _ = writeln!(
                 out,
-                "# In the template, give this rule of {} a Description (\"<DESCRIPTION>\"):",
+                "# In the template, describe {} of {}: Description: \"<DESCRIPTION>\".",
+                one_line(perm),
                 comment(group.as_str())
             );
-            commented_props(out, perm);
         }
         Change::DeleteGroup { group } => {
             let _ = writeln!(
@@ -119,12 +119,12 @@ fn prop(out: &mut String, key: &str, value: &str) {
     let _ = writeln!(out, "    {key}: {value}");
 }
 
-fn commented_props(out: &mut String, perm: &Perm) {
+/// The rule's properties on one comment line: `IpProtocol: "tcp", FromPort: 22, …`.
+fn one_line(perm: &Perm) -> String {
     let mut props = String::new();
     rule_props(&mut props, perm);
-    for line in props.lines() {
-        let _ = writeln!(out, "#   {}", comment(line.trim()));
-    }
+    let parts: Vec<&str> = props.lines().map(str::trim).collect();
+    comment(&parts.join(", ")).into_owned()
 }
 
 /// The properties that say which traffic a rule admits.

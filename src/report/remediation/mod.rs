@@ -13,7 +13,7 @@ use std::collections::{HashMap, HashSet};
 
 use serde::Serialize;
 
-use crate::analyze::fixes::{self, Change, Fix, Perm};
+use crate::analyze::fixes::{self, Change, Fix, InCode, Perm};
 use crate::analyze::{Assessment, Finding};
 use crate::config::Governance;
 use crate::model::{SecurityGroup, SecurityGroupId, Snapshot};
@@ -28,15 +28,49 @@ type GroupAt<'s> = (&'s str, &'s str, SecurityGroupId);
 /// Finds each finding's group in the snapshot and plans its fix; knows
 /// what the accounts' scripts change, and so which findings they remove.
 pub struct Planner<'s> {
-    groups: HashMap<(&'s str, &'s str, &'s str), &'s SecurityGroup>,
-    governance: &'s Governance,
+    /// Each group, and where it is defined in code (read from its tags once).
+    groups: HashMap<(&'s str, &'s str, &'s str), (&'s SecurityGroup, Option<InCode>)>,
     /// The rules and groups an exception accepts the risk of: no script
     /// removes them.
-    protected: HashSet<RuleAt<'s>>,
-    protected_groups: HashSet<GroupAt<'s>>,
+    protected: Keys<RuleAt<'s>>,
+    protected_groups: Keys<GroupAt<'s>>,
     /// The rules the scripts revoke, and the groups they delete.
-    revoked: HashSet<RuleAt<'s>>,
-    deleted: HashSet<GroupAt<'s>>,
+    revoked: Keys<RuleAt<'s>>,
+    deleted: Keys<GroupAt<'s>>,
+}
+
+/// A set that keeps only a 64-bit digest of each member (SipHash with fixed
+/// keys, so the same on every run): a large organization's scripts revoke
+/// hundreds of thousands of rules, and a digest is 8 bytes where the rule
+/// is over a hundred. A collision (odds about 10^-9 at a million members)
+/// could only mark a finding "scripted" that a second run would still find.
+struct Keys<T>(HashSet<u64>, std::marker::PhantomData<T>);
+
+impl<T: std::hash::Hash> Keys<T> {
+    fn new() -> Self {
+        Keys(HashSet::new(), std::marker::PhantomData)
+    }
+
+    fn digest(item: &T) -> u64 {
+        use std::hash::{BuildHasher, BuildHasherDefault, DefaultHasher};
+        BuildHasherDefault::<DefaultHasher>::default().hash_one(item)
+    }
+
+    fn insert(&mut self, item: T) {
+        self.0.insert(Self::digest(&item));
+    }
+
+    fn contains(&self, item: &T) -> bool {
+        self.0.contains(&Self::digest(item))
+    }
+}
+
+impl<T: std::hash::Hash> Extend<T> for Keys<T> {
+    fn extend<I: IntoIterator<Item = T>>(&mut self, items: I) {
+        for item in items {
+            self.insert(item);
+        }
+    }
 }
 
 /// The rules a fix is about (those it revokes or describes), with where.
@@ -61,21 +95,24 @@ impl<'s> Planner<'s> {
         for acc in &snapshot.accounts {
             for r in &acc.regions {
                 for sg in &r.security_groups {
-                    groups.insert((acc.account_id.as_str(), r.region.as_str(), sg.group_id.as_str()), sg);
+                    let in_code = InCode::of(sg, governance);
+                    groups.insert(
+                        (acc.account_id.as_str(), r.region.as_str(), sg.group_id.as_str()),
+                        (sg, in_code),
+                    );
                 }
             }
         }
         let mut planner = Planner {
             groups,
-            governance,
-            protected: HashSet::new(),
-            protected_groups: HashSet::new(),
-            revoked: HashSet::new(),
-            deleted: HashSet::new(),
+            protected: Keys::new(),
+            protected_groups: Keys::new(),
+            revoked: Keys::new(),
+            deleted: Keys::new(),
         };
         let located = |f: &'s Finding| f.region.as_ref().map(|r| (f.account_id.as_str(), r.as_str()));
         // What exceptions accept, first: a script never takes it away.
-        let (mut protected, mut protected_groups) = (HashSet::new(), HashSet::new());
+        let (mut protected, mut protected_groups) = (Keys::new(), Keys::new());
         for f in a.findings.iter().filter(|f| !f.is_open()) {
             let Some(at) = located(f) else { continue };
             protected.extend(subject_rules(at, &planner.fix(f)));
@@ -85,7 +122,7 @@ impl<'s> Planner<'s> {
         }
         planner.protected = protected;
         planner.protected_groups = protected_groups;
-        let (mut revoked, mut deleted) = (HashSet::new(), HashSet::new());
+        let (mut revoked, mut deleted) = (Keys::new(), Keys::new());
         for f in &a.findings {
             let Some(at) = located(f) else { continue };
             let fix = planner.fix(f);
@@ -168,13 +205,15 @@ impl<'s> Planner<'s> {
 
     pub fn fix(&self, f: &Finding) -> Fix {
         let group = match (&f.region, &f.security_group_id) {
-            (Some(r), Some(g)) => self
-                .groups
-                .get(&(f.account_id.as_str(), r.as_str(), g.as_str()))
-                .copied(),
+            (Some(r), Some(g)) => self.groups.get(&(f.account_id.as_str(), r.as_str(), g.as_str())),
             _ => None,
         };
-        fixes::plan(f, f.hint.as_deref(), group, self.governance)
+        fixes::plan(
+            f,
+            f.hint.as_deref(),
+            group.map(|(sg, _)| *sg),
+            group.and_then(|(_, c)| c.as_ref()),
+        )
     }
 }
 
@@ -219,6 +258,8 @@ impl RemediationRecord {
         placeholders.sort_unstable();
         placeholders.dedup();
         let name = finding.fingerprint.as_str();
+        let short = &name[..name.len().min(12)];
+        let in_stack = matches!(fix.in_code, Some(InCode::CloudFormation { .. }));
         RemediationRecord {
             exact: fix.is_exact(),
             scripted: planner.scripted(finding, fix),
@@ -227,8 +268,11 @@ impl RemediationRecord {
             manual: fix.manual,
             placeholders,
             cli: cli_text(fix),
-            terraform: terraform::render(fix, &name[..name.len().min(12)]),
-            cloudformation: cloudformation::render(fix, &name[..name.len().min(12)]),
+            // The change in the language that defines the group: its
+            // CloudFormation stack's, else Terraform's (the language the
+            // import of a hand-made group is written in).
+            terraform: (!in_stack).then(|| terraform::render(fix, short)).flatten(),
+            cloudformation: in_stack.then(|| cloudformation::render(fix, short)).flatten(),
         }
     }
 }

@@ -26,13 +26,14 @@ pub fn write_scripts(
     for f in &a.findings {
         by_account.entry(f.account_id.as_str()).or_default().push(f);
     }
-    let mut files = Vec::with_capacity(accounts.len());
-    for acc in accounts {
+    // Accounts are independent: one script each, on every core.
+    crate::par::map_queue(accounts, |acc| {
         let findings = by_account.get(acc.account_id.as_str()).map_or(&[][..], |v| &v[..]);
         let text = script(a, acc, findings, planner);
-        files.push(out.write_bytes(&format!("remediation/{}.sh", acc.account_id), text.as_bytes())?);
-    }
-    Ok(files)
+        out.write_bytes(&format!("remediation/{}.sh", acc.account_id), text.as_bytes())
+    })
+    .into_iter()
+    .collect()
 }
 
 const PRELUDE: &str = r#"set -euo pipefail

@@ -29,28 +29,20 @@ fn change(out: &mut String, change: &Change, id: &str) {
         Change::Revoke { group, perm } => {
             let _ = writeln!(
                 out,
-                "# Remove from the code the {} of {} (or the {} block of its aws_security_group) with:",
-                resource(perm),
+                "# Remove from the code: {} of {} ({}, or the {} block of its aws_security_group).",
+                one_line(perm),
                 comment(group.as_str()),
+                resource(perm),
                 if perm.egress { "egress" } else { "ingress" }
             );
-            let mut args = String::new();
-            rule_args(&mut args, perm);
-            for line in args.lines() {
-                let _ = writeln!(out, "#   {}", comment(line.trim()));
-            }
         }
         Change::Describe { group, perm } => {
             let _ = writeln!(
                 out,
-                "# In the code, give this rule of {} a description (description = \"<DESCRIPTION>\"):",
+                "# In the code, describe {} of {}: description = \"<DESCRIPTION>\".",
+                one_line(perm),
                 comment(group.as_str())
             );
-            let mut args = String::new();
-            rule_args(&mut args, perm);
-            for line in args.lines() {
-                let _ = writeln!(out, "#   {}", comment(line.trim()));
-            }
         }
         Change::DeleteGroup { group } => {
             let _ = writeln!(
@@ -119,7 +111,22 @@ fn resource(perm: &Perm) -> &'static str {
 }
 
 fn arg(out: &mut String, key: &str, value: &str) {
-    let _ = writeln!(out, "  {key:<28} = {value}");
+    let _ = writeln!(out, "  {key} = {value}");
+}
+
+/// The rule's arguments on one comment line: `ip_protocol = "tcp", from_port = 22, …`.
+fn one_line(perm: &Perm) -> String {
+    let mut args = String::new();
+    rule_args(&mut args, perm);
+    let parts: Vec<String> = args
+        .lines()
+        .filter(|l| !l.trim_start().starts_with('#'))
+        .map(|l| {
+            let (k, v) = l.split_once('=').unwrap_or((l, ""));
+            format!("{} = {}", k.trim(), v.trim())
+        })
+        .collect();
+    comment(&parts.join(", ")).into_owned()
 }
 
 /// The arguments that say which traffic a rule admits.
