@@ -12,6 +12,7 @@ mod de;
 mod error;
 mod governance;
 mod ports;
+mod remediation;
 mod scoring;
 mod usage;
 
@@ -27,6 +28,7 @@ pub use collect::Collect;
 pub use error::{ConfigError, Location};
 pub use governance::{Critical, Governance, Hygiene, TagMatch};
 pub use ports::{Networks, Ports};
+pub use remediation::{CodeLanguage, Remediation};
 pub use scoring::{Scoring, Sla, Weights};
 pub use usage::UsageRules;
 
@@ -43,6 +45,7 @@ pub struct Config {
     pub sla: Sla,
     pub collect: Collect,
     pub usage: UsageRules,
+    pub remediation: Remediation,
     pub attestations: Vec<Attestation>,
     pub exceptions: Vec<Exception>,
 }

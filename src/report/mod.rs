@@ -110,7 +110,7 @@ pub fn write(dir: &Path, inputs: &Inputs, formats: &[Format]) -> Result<Vec<Writ
     let snapshot = inputs.snapshot;
     let names = Names::new(snapshot);
     let t0 = std::time::Instant::now();
-    let planner = remediation::Planner::new(snapshot, &inputs.config.config.governance, a);
+    let planner = remediation::Planner::new(snapshot, &inputs.config.config, a);
     tracing::debug!(elapsed = ?t0.elapsed(), "fixes planned");
     let (out, names, planner) = (&out, &names, &planner);
     let html = if formats.contains(&Format::Html) {

@@ -185,3 +185,44 @@ fn hostile_text_reaches_a_script_only_inside_comments_or_single_quotes() {
     assert!(stderr(&none).contains("Without one of these, nothing runs"));
     assert_eq!(std::fs::read_dir(cwd.path()).unwrap().count(), 0);
 }
+
+#[test]
+fn hand_made_groups_get_the_code_languages_the_config_asks_for() {
+    let tmp = tempfile::tempdir().unwrap();
+    let config = tmp.path().join("sgaudit.toml");
+    std::fs::write(&config, "[remediation]\ncode = [\"terraform\", \"cloudformation\"]\n").unwrap();
+    let run = |config: &std::path::Path| {
+        let dir = tempfile::tempdir().unwrap();
+        let out = sgaudit(&[
+            "assess",
+            "--snapshot",
+            sample().to_str().unwrap(),
+            "--config",
+            config.to_str().unwrap(),
+            "--out",
+            dir.path().to_str().unwrap(),
+        ]);
+        (dir, out)
+    };
+    let (dir, out) = run(&config);
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    let findings = json(dir.path(), "findings.json");
+    let both = findings["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| !f["rule"].is_null() && f["remediation"]["in_code"].is_null())
+        .filter(|f| f["remediation"]["manual"].is_null())
+        .inspect(|f| {
+            assert!(f["remediation"]["terraform"].is_string(), "{f:#}");
+            assert!(f["remediation"]["cloudformation"].is_string(), "{f:#}");
+        })
+        .count();
+    assert!(both > 5, "{both}");
+    // A language sgaudit does not write is refused, by name and line.
+    std::fs::write(&config, "[remediation]\ncode = [\"pulumi\"]\n").unwrap();
+    let (_, out) = run(&config);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(err.contains("sgaudit.toml:2:9: `remediation.code[0]`: unknown variant `pulumi`"), "{err}");
+}

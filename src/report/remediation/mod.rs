@@ -28,6 +28,8 @@ type GroupAt<'s> = (&'s str, &'s str, SecurityGroupId);
 /// Finds each finding's group in the snapshot and plans its fix; knows
 /// what the accounts' scripts change, and so which findings they remove.
 pub struct Planner<'s> {
+    /// The languages a hand-made group's fixes are written in.
+    code: &'s [crate::config::CodeLanguage],
     /// Each group, and where it is defined in code (read from its tags once).
     groups: HashMap<(&'s str, &'s str, &'s str), (&'s SecurityGroup, Option<InCode>)>,
     /// The rules and groups an exception accepts the risk of: no script
@@ -90,7 +92,8 @@ where
 }
 
 impl<'s> Planner<'s> {
-    pub fn new(snapshot: &'s Snapshot, governance: &'s Governance, a: &'s Assessment) -> Self {
+    pub fn new(snapshot: &'s Snapshot, config: &'s crate::config::Config, a: &'s Assessment) -> Self {
+        let governance: &Governance = &config.governance;
         let mut groups = HashMap::new();
         for acc in &snapshot.accounts {
             for r in &acc.regions {
@@ -104,6 +107,7 @@ impl<'s> Planner<'s> {
             }
         }
         let mut planner = Planner {
+            code: &config.remediation.code,
             groups,
             protected: Keys::new(),
             protected_groups: Keys::new(),
@@ -259,7 +263,18 @@ impl RemediationRecord {
         placeholders.dedup();
         let name = finding.fingerprint.as_str();
         let short = &name[..name.len().min(12)];
-        let in_stack = matches!(fix.in_code, Some(InCode::CloudFormation { .. }));
+        // The change in the language that defines the group: its
+        // CloudFormation stack's, Terraform for other code, and the
+        // configured languages for a hand-made group.
+        use crate::config::CodeLanguage;
+        let (tf, cfn) = match &fix.in_code {
+            Some(InCode::CloudFormation { .. }) => (false, true),
+            Some(_) => (true, false),
+            None => (
+                planner.code.contains(&CodeLanguage::Terraform),
+                planner.code.contains(&CodeLanguage::Cloudformation),
+            ),
+        };
         RemediationRecord {
             exact: fix.is_exact(),
             scripted: planner.scripted(finding, fix),
@@ -268,11 +283,8 @@ impl RemediationRecord {
             manual: fix.manual,
             placeholders,
             cli: cli_text(fix),
-            // The change in the language that defines the group: its
-            // CloudFormation stack's, else Terraform's (the language the
-            // import of a hand-made group is written in).
-            terraform: (!in_stack).then(|| terraform::render(fix, short)).flatten(),
-            cloudformation: in_stack.then(|| cloudformation::render(fix, short)).flatten(),
+            terraform: tf.then(|| terraform::render(fix, short)).flatten(),
+            cloudformation: cfn.then(|| cloudformation::render(fix, short)).flatten(),
         }
     }
 }
