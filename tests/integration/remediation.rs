@@ -224,5 +224,8 @@ fn hand_made_groups_get_the_code_languages_the_config_asks_for() {
     let (_, out) = run(&config);
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
     let err = stderr(&out);
-    assert!(err.contains("sgaudit.toml:2:9: `remediation.code[0]`: unknown variant `pulumi`"), "{err}");
+    assert!(
+        err.contains("sgaudit.toml:2:9: `remediation.code[0]`: unknown variant `pulumi`"),
+        "{err}"
+    );
 }
