@@ -107,6 +107,7 @@ impl Html {
     ) -> Result<String, ReportError> {
         let mut ctx = header_context(a, snapshot);
         ctx.insert("org", &a.org);
+        ctx.insert("editions", crate::controls::EDITIONS);
         ctx.insert(
             "org_cell",
             &cell(
