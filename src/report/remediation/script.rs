@@ -223,7 +223,24 @@ fn script(a: &Assessment, acc: &AccountSnapshot, findings: &[&Finding], planner:
     out.push_str("# sgaudit never runs this. Review each change, then: bash THIS-SCRIPT --dry-run, and --apply.\n");
     let _ = writeln!(out, "expected_account={}", sh(acc.account_id.as_str()));
     out.push_str(PRELUDE);
-    if findings.is_empty() {
+    // What was not seen is never "nothing to fix".
+    let mut unseen: Vec<String> = Vec::new();
+    if let Some(reason) = acc.status.reason() {
+        unseen.push(format!("the account was not collected: {reason}"));
+    }
+    for r in &acc.regions {
+        if let Some(reason) = r.status.reason() {
+            unseen.push(format!("{} was not collected: {reason}", r.region));
+        }
+    }
+    for why in &unseen {
+        let _ = writeln!(
+            out,
+            "\n# Not assessed: {}. It may need changes this script cannot know.",
+            comment(why)
+        );
+    }
+    if findings.is_empty() && unseen.is_empty() {
         out.push_str("\n# This account has no findings.\n");
     }
     out.push_str(&body);
