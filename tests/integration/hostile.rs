@@ -27,15 +27,20 @@ const HOSTILE: &[&str] = &[
     "<script>document.documentElement.setAttribute('data-pwned','script')</script>",
 ];
 
-/// The sample with hostile names, descriptions and tags in legacy-dev.
-pub fn hostile_snapshot(dir: &std::path::Path) -> std::path::PathBuf {
-    let mut snap = sample_json();
-    let legacy = snap["accounts"]
+/// legacy-dev (333333333333) in a snapshot's JSON.
+pub fn legacy_dev(snap: &mut Value) -> &mut Value {
+    snap["accounts"]
         .as_array_mut()
         .unwrap()
         .iter_mut()
         .find(|a| a["account_id"] == "333333333333")
-        .unwrap();
+        .unwrap()
+}
+
+/// The sample with hostile names, descriptions and tags in legacy-dev.
+pub fn hostile_snapshot(dir: &std::path::Path) -> std::path::PathBuf {
+    let mut snap = sample_json();
+    let legacy = legacy_dev(&mut snap);
     legacy["name"] = json!(HOSTILE[HOSTILE.len() - 1]);
     let groups = legacy["regions"][0]["SecurityGroups"].as_array_mut().unwrap();
     for (i, g) in groups.iter_mut().enumerate() {

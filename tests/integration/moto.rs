@@ -148,19 +148,23 @@ fn sgaudit_at(endpoint: &str, args: &[&str]) -> Output {
 
 /// `sgaudit run` through `endpoint` into a fresh directory.
 fn run(endpoint: &str, tmp: &Path, name: &str) -> (PathBuf, Output) {
+    run_with(endpoint, tmp, name, &[])
+}
+
+/// [`run`], with more arguments (`--baseline DIR`).
+fn run_with(endpoint: &str, tmp: &Path, name: &str, extra: &[&str]) -> (PathBuf, Output) {
     let config = tmp.join("collect.toml");
     std::fs::write(&config, TEST_CONFIG).unwrap();
     let out_dir = tmp.join(name);
-    let out = sgaudit_at(
-        endpoint,
-        &[
-            "run",
-            "--config",
-            config.to_str().unwrap(),
-            "--out",
-            out_dir.to_str().unwrap(),
-        ],
-    );
+    let mut args = vec![
+        "run",
+        "--config",
+        config.to_str().unwrap(),
+        "--out",
+        out_dir.to_str().unwrap(),
+    ];
+    args.extend_from_slice(extra);
+    let out = sgaudit_at(endpoint, &args);
     (out_dir, out)
 }
 
@@ -1045,19 +1049,11 @@ fn remediation_scripts_fix_what_they_address_and_nothing_else() {
     assert!(pwned.is_empty(), "the hostile description ran: {pwned:?}");
 
     // Assess again, with the first run as the baseline.
-    let config = tmp.path().join("collect.toml");
-    let second = tmp.path().join("second");
-    let out = sgaudit_at(
+    let (second, out) = run_with(
         &moto.url,
-        &[
-            "run",
-            "--config",
-            config.to_str().unwrap(),
-            "--out",
-            second.to_str().unwrap(),
-            "--baseline",
-            first.to_str().unwrap(),
-        ],
+        tmp.path(),
+        "second",
+        &["--baseline", first.to_str().unwrap()],
     );
     assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
     let diff = json(&second, "diff.json");

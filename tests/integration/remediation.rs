@@ -151,12 +151,7 @@ fn hostile_text_reaches_a_script_only_inside_comments_or_single_quotes() {
     let mut snap: Value =
         serde_json::from_str(&std::fs::read_to_string(hostile_snapshot(tmp.path())).unwrap()).unwrap();
     // Even an id from a doctored snapshot: a group named by a command.
-    let legacy = snap["accounts"]
-        .as_array_mut()
-        .unwrap()
-        .iter_mut()
-        .find(|a| a["account_id"] == "333333333333")
-        .unwrap();
+    let legacy = crate::hostile::legacy_dev(&mut snap);
     let groups = legacy["regions"][0]["SecurityGroups"].as_array_mut().unwrap();
     let mut doctored = groups[0].clone();
     doctored["GroupId"] = "sg-0$(touch pwned-id)".into();

@@ -297,7 +297,7 @@ struct FixView {
 
 impl FixView {
     fn new(f: &Finding, fix: &crate::analyze::fixes::Fix, planner: &Planner) -> Self {
-        let r = crate::report::remediation::RemediationRecord::new(f, fix, planner);
+        let r = crate::report::remediation::RemediationRecord::commands(f, fix, planner);
         FixView {
             cli: r.cli,
             scripted: r.scripted,

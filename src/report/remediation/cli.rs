@@ -3,7 +3,7 @@
 use serde::Serialize;
 
 use crate::analyze::fixes::{Change, Peer, Perm};
-use crate::model::Region;
+use crate::model::{Region, SecurityGroupId};
 
 use super::quote;
 
@@ -65,10 +65,7 @@ pub fn command(change: &Change, region: Option<&Region>) -> Command {
             } else {
                 "authorize-security-group-ingress"
             };
-            let mut w = ec2(op);
-            w.extend(words(&["--group-id", group.as_str(), "--ip-permissions"]));
-            w.push(ip_permissions(perm, Some(description)));
-            (w, Trial::DryRun)
+            (rule_change(ec2(op), group, perm, Some(description)), Trial::DryRun)
         }
         Change::Revoke { group, perm } => {
             let op = if perm.egress {
@@ -76,10 +73,7 @@ pub fn command(change: &Change, region: Option<&Region>) -> Command {
             } else {
                 "revoke-security-group-ingress"
             };
-            let mut w = ec2(op);
-            w.extend(words(&["--group-id", group.as_str(), "--ip-permissions"]));
-            w.push(ip_permissions(perm, None));
-            (w, Trial::DryRun)
+            (rule_change(ec2(op), group, perm, None), Trial::DryRun)
         }
         Change::Describe { group, perm } => {
             let op = if perm.egress {
@@ -87,10 +81,7 @@ pub fn command(change: &Change, region: Option<&Region>) -> Command {
             } else {
                 "update-security-group-rule-descriptions-ingress"
             };
-            let mut w = ec2(op);
-            w.extend(words(&["--group-id", group.as_str(), "--ip-permissions"]));
-            w.push(ip_permissions(perm, Some("<DESCRIPTION>")));
-            (w, Trial::DryRun)
+            (rule_change(ec2(op), group, perm, Some("<DESCRIPTION>")), Trial::DryRun)
         }
         Change::DeleteGroup { group } => {
             let mut w = ec2("delete-security-group");
@@ -187,6 +178,13 @@ pub fn command(change: &Change, region: Option<&Region>) -> Command {
     Command { words: w, trial }
 }
 
+/// A command about one permission of a group: `--group-id G --ip-permissions JSON`.
+fn rule_change(mut w: Vec<String>, group: &SecurityGroupId, perm: &Perm, description: Option<&str>) -> Vec<String> {
+    w.extend(words(&["--group-id", group.as_str(), "--ip-permissions"]));
+    w.push(ip_permissions(perm, description));
+    w
+}
+
 /// `--ip-permissions` as JSON, one permission with one peer: exactly the
 /// rule a revoke removes (AWS matches protocol, ports and peer).
 pub fn ip_permissions(perm: &Perm, description: Option<&str>) -> String {
@@ -281,7 +279,7 @@ pub fn ip_permissions(perm: &Perm, description: Option<&str>) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{Cidr, PortRange, Protocol, SecurityGroupId};
+    use crate::model::{Cidr, PortRange, Protocol};
 
     fn perm(protocol: Protocol, ports: Option<(u16, u16)>, peer: Peer) -> Perm {
         Perm {

@@ -252,15 +252,9 @@ pub struct RemediationRecord {
 }
 
 impl RemediationRecord {
+    /// The whole record, as `findings.json` holds it.
     pub fn new(finding: &Finding, fix: &Fix, planner: &Planner) -> Self {
-        let mut placeholders: Vec<&'static str> = fix
-            .steps
-            .iter()
-            .filter_map(|s| s.change.placeholder())
-            .map(|p| p.text())
-            .collect();
-        placeholders.sort_unstable();
-        placeholders.dedup();
+        let mut record = Self::commands(finding, fix, planner);
         let name = finding.fingerprint.as_str();
         let short = &name[..name.len().min(12)];
         // The change in the language that defines the group: its
@@ -275,6 +269,21 @@ impl RemediationRecord {
                 planner.code.contains(&CodeLanguage::Cloudformation),
             ),
         };
+        record.terraform = tf.then(|| terraform::render(fix, short)).flatten();
+        record.cloudformation = cfn.then(|| cloudformation::render(fix, short)).flatten();
+        record
+    }
+
+    /// Everything but the code snippets: what the account pages show.
+    pub fn commands(finding: &Finding, fix: &Fix, planner: &Planner) -> Self {
+        let mut placeholders: Vec<&'static str> = fix
+            .steps
+            .iter()
+            .filter_map(|s| s.change.placeholder())
+            .map(|p| p.text())
+            .collect();
+        placeholders.sort_unstable();
+        placeholders.dedup();
         RemediationRecord {
             exact: fix.is_exact(),
             scripted: planner.scripted(finding, fix),
@@ -283,8 +292,8 @@ impl RemediationRecord {
             manual: fix.manual,
             placeholders,
             cli: cli_text(fix),
-            terraform: tf.then(|| terraform::render(fix, short)).flatten(),
-            cloudformation: cfn.then(|| cloudformation::render(fix, short)).flatten(),
+            terraform: None,
+            cloudformation: None,
         }
     }
 }
