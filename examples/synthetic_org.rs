@@ -1553,6 +1553,7 @@ fn generate(args: &Args, st: &mut Stats) -> Snapshot {
             id: format!("o-{}", org_rng.lower_alnum(10)),
             master_account_id: Some(management),
         }),
+        imported: None,
         accounts,
     }
 }

@@ -261,6 +261,7 @@ impl TestOrg {
                 caller_identity: None,
                 config_digest: None,
                 organization: None,
+                imported: None,
                 accounts: vec![AccountSnapshot {
                     account_id: AccountId::parse(ACCOUNT).unwrap(),
                     name: Some("test".into()),

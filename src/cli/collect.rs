@@ -70,7 +70,7 @@ pub(super) fn collect_snapshot(loaded: &LoadedConfig, quiet: bool) -> anyhow::Re
 }
 
 /// What was not collected, for stderr; true if anything.
-fn report_gaps(snapshot: &Snapshot, quiet: bool) -> bool {
+pub(super) fn report_gaps(snapshot: &Snapshot, quiet: bool) -> bool {
     let mut partial = false;
     for a in &snapshot.accounts {
         if let model::CollectionStatus::Failed { reason } = &a.status {

@@ -8,6 +8,7 @@ mod assess;
 mod checks;
 mod collect;
 mod diff;
+mod import;
 mod run;
 mod usage;
 mod verify;
@@ -54,6 +55,7 @@ Examples:
   sgaudit collect --out snap.json.gz --regions eu-west-1,us-east-1
   sgaudit assess --snapshot samples/org-snapshot.json --out out/
   sgaudit assess --snapshot snap.json.gz --config sgaudit.toml --out out/ --fail-on critical
+  sgaudit import --from export/ --out snap.json    a snapshot from AWS CLI exports
   sgaudit run --out runs/2026-12-01 --baseline runs/2026-11-01 --fail-on-new high
   sgaudit usage --snapshot snap.json.gz --flow-logs s3://log-archive/AWSLogs/ --out usage.json
   sgaudit assess --snapshot snap.json.gz --usage usage.json --out out/
@@ -96,6 +98,11 @@ pub enum Command {
     /// Assess a snapshot and write findings, scores and reports. No network.
     #[command(after_help = AFTER_HELP)]
     Assess(AssessArgs),
+    /// Build a snapshot from AWS CLI exports (the JSON of `aws ec2
+    /// describe-security-groups` and the rest), for an assessment without
+    /// access to the organization. No network.
+    #[command(after_help = IMPORT_HELP)]
+    Import(ImportArgs),
     /// Attribute VPC Flow Log records to the security-group rules that admit
     /// them: which rules are used, by whom, and which are not (usage.json,
     /// for `assess --usage`). Reads local files and folders or s3:// prefixes.
@@ -131,6 +138,57 @@ Examples:
   sgaudit usage --snapshot snap.json.gz --flow-logs ./AWSLogs --out usage.json
   sgaudit usage --snapshot snap.json.gz --flow-logs s3://log-archive/AWSLogs/111111111111/ \\
       --flow-logs-role arn:aws:iam::999999999999:role/sgaudit-logs --since 2026-11-01 --out usage.json";
+
+const IMPORT_HELP: &str = "\
+Layout (CloudMapper's `collect` writes it too; scripts/export-account.sh writes
+it for one account and its enabled regions, using only read-only AWS CLI calls):
+  DIR/<account>/<region>/ec2-describe-security-groups.json
+  DIR/<account>/<region>/ec2-describe-network-interfaces.json   ...and the rest:
+      ec2-describe-{instances,vpcs,subnets,route-tables,internet-gateways,
+      network-acls,managed-prefix-lists,vpc-peering-connections,flow-logs},
+      elbv2-describe-{load-balancers,target-groups,tags}, elb-describe-load-balancers,
+      rds-describe-{db-instances,db-clusters}, ssm-describe-instance-information
+  DIR/<account>/<region>/elbv2-describe-listeners/<url-encoded load balancer ARN>
+  DIR/<account>/<region>/elbv2-describe-target-health/<url-encoded target group ARN>
+  DIR/<account>/<region>/ec2-get-managed-prefix-list-entries/<prefix list id>
+A folder that holds region folders directly is one account. <account> is the
+account id, or a name (the id is then read from sts-get-caller-identity.json or
+the security groups' OwnerId, or given with --account-id).
+
+Each file is the CLI's JSON output: merged by the CLI, or pages (concatenated,
+or an array of them); {} is an empty answer. A file that is missing (or holds
+an incomplete listing, or was replaced by <name>.error) is reported as not
+assessed for that account-region, never read as empty. A file that does not
+parse is an error naming its line, column and JSON path; nothing is written.
+
+Exit codes: 0 done; 1 error (unreadable or malformed export); 2 usage error;
+3 done, but some account-region or service is not in the export.
+
+Examples:
+  scripts/export-account.sh --profile client-audit --out export/
+  sgaudit import --from export/ --out snapshot.json
+  sgaudit assess --snapshot snapshot.json --out report/";
+
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    /// The export: a folder of account folders, or one account's region folders.
+    #[arg(long, value_name = "DIR")]
+    pub from: PathBuf,
+
+    /// Where to write the snapshot (`.json`, or `.json.gz` to compress).
+    #[arg(long, value_name = "FILE")]
+    pub out: PathBuf,
+
+    /// The account of a single-account export whose folder name and data do not say it.
+    #[arg(long, value_name = "ID")]
+    pub account_id: Option<String>,
+
+    /// When the export was taken (a date or RFC 3339), if it has no
+    /// export-info.json [default: the files' oldest modification time].
+    /// Exception expiry is judged as of this time.
+    #[arg(long, value_name = "TIME", value_parser = parse_since)]
+    pub exported_at: Option<time::OffsetDateTime>,
+}
 
 /// Where flow-log records come from, and over what window.
 #[derive(Debug, Args, Clone, Default)]
@@ -379,6 +437,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Run(args) => run::run(args, cli.quiet),
         Command::Collect(args) => collect::run(args, cli.quiet),
         Command::Assess(args) => assess::run(args, cli.quiet),
+        Command::Import(args) => import::run(args, cli.quiet),
         Command::Usage(args) => usage::run(args, cli.quiet),
         Command::Diff(args) => diff::run(args, cli.quiet),
         Command::Verify(args) => verify::run(args, cli.quiet),

@@ -219,6 +219,7 @@ pub async fn collect(
         caller_identity: Some(caller),
         config_digest,
         organization,
+        imported: None,
         accounts,
     })
 }

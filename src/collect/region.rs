@@ -317,7 +317,7 @@ pub(crate) async fn collect_region(shared: &Shared, clients: &RegionClients, reg
     };
     second_round(shared, clients, &mut out, &mut gaps).await;
     out.gaps = gaps.gaps;
-    sort(&mut out);
+    out.sort();
     out
 }
 
@@ -375,9 +375,7 @@ async fn second_round(shared: &Shared, clients: &RegionClients, out: &mut Region
     {
         match result {
             Ok(items) => {
-                let mut list: Vec<PrefixListEntry> = items.iter().filter_map(convert::prefix_list_entry).collect();
-                list.sort_by_key(|a| a.cidr);
-                p.entries = Some(list);
+                p.entries = Some(items.iter().filter_map(convert::prefix_list_entry).collect());
             }
             Err(e) => gaps.add(
                 Service::Ec2,
@@ -390,8 +388,6 @@ async fn second_round(shared: &Shared, clients: &RegionClients, out: &mut Region
         match result {
             Ok(items) => {
                 lb.listeners = items.iter().filter_map(convert::listener).collect();
-                lb.listeners
-                    .sort_by(|a, b| (a.port, &a.protocol).cmp(&(b.port, &b.protocol)));
             }
             Err(e) => gaps.add(
                 Service::Elbv2,
@@ -419,13 +415,13 @@ async fn second_round(shared: &Shared, clients: &RegionClients, out: &mut Region
     for (tg, result) in out.target_groups.iter_mut().flatten().zip(health) {
         match result {
             Ok(found) => {
-                let mut targets: Vec<TargetHealthDescription> = found
-                    .target_health_descriptions()
-                    .iter()
-                    .filter_map(convert::target_health)
-                    .collect();
-                targets.sort_by(|a, b| (&a.target.id, a.target.port).cmp(&(&b.target.id, b.target.port)));
-                tg.target_health_descriptions = Some(targets);
+                tg.target_health_descriptions = Some(
+                    found
+                        .target_health_descriptions()
+                        .iter()
+                        .filter_map(convert::target_health)
+                        .collect(),
+                );
             }
             Err(e) => gaps.add(
                 Service::Elbv2,
@@ -434,46 +430,6 @@ async fn second_round(shared: &Shared, clients: &RegionClients, out: &mut Region
             ),
         }
     }
-}
-
-/// A stable order, whatever order the API returned: two collections of the
-/// same state give the same snapshot.
-fn sort(out: &mut RegionSnapshot) {
-    out.security_groups.sort_by(|a, b| a.group_id.cmp(&b.group_id));
-    out.network_interfaces
-        .sort_by(|a, b| a.network_interface_id.cmp(&b.network_interface_id));
-    out.instances.sort_by(|a, b| a.instance_id.cmp(&b.instance_id));
-    out.vpcs.sort_by(|a, b| a.vpc_id.cmp(&b.vpc_id));
-    out.subnets.sort_by(|a, b| a.subnet_id.cmp(&b.subnet_id));
-    out.route_tables.sort_by(|a, b| a.route_table_id.cmp(&b.route_table_id));
-    out.internet_gateways
-        .sort_by(|a, b| a.internet_gateway_id.cmp(&b.internet_gateway_id));
-    out.network_acls.sort_by(|a, b| a.network_acl_id.cmp(&b.network_acl_id));
-    out.prefix_lists.sort_by(|a, b| a.prefix_list_id.cmp(&b.prefix_list_id));
-    out.load_balancers
-        .sort_by(|a, b| a.load_balancer_arn.cmp(&b.load_balancer_arn));
-    if let Some(tgs) = &mut out.target_groups {
-        tgs.sort_by(|a, b| a.target_group_arn.cmp(&b.target_group_arn));
-    }
-    if let Some(lbs) = &mut out.classic_load_balancers {
-        lbs.sort_by(|a, b| a.load_balancer_name.cmp(&b.load_balancer_name));
-        for lb in lbs {
-            lb.instances.sort_by(|a, b| a.instance_id.cmp(&b.instance_id));
-        }
-    }
-    if let Some(p) = &mut out.vpc_peering_connections {
-        p.sort_by(|a, b| a.vpc_peering_connection_id.cmp(&b.vpc_peering_connection_id));
-    }
-    if let Some(f) = &mut out.flow_logs {
-        f.sort_by(|a, b| a.flow_log_id.cmp(&b.flow_log_id));
-    }
-    out.db_instances
-        .sort_by(|a, b| a.db_instance_identifier.cmp(&b.db_instance_identifier));
-    out.db_clusters
-        .sort_by(|a, b| a.db_cluster_identifier.cmp(&b.db_cluster_identifier));
-    out.instance_information_list
-        .sort_by(|a, b| a.instance_id.cmp(&b.instance_id));
-    out.gaps.sort();
 }
 
 /// Await every future, concurrently, keeping their order.

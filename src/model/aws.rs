@@ -420,7 +420,12 @@ pub struct UserIdGroupPair {
     pub group_id: Option<SecurityGroupId>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub group_name: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// The owner of the referenced group. Not an account id for AWS's own
+    /// groups (`amazon-elb` owns `amazon-elb-sg`): those read as `None`.
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "super::ids::account_or_none"
+    )]
     pub user_id: Option<AccountId>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub vpc_id: Option<VpcId>,

@@ -127,6 +127,13 @@ impl<'de> Deserialize<'de> for AccountId {
     }
 }
 
+/// An account id, or `None` for a value that is not one (AWS writes
+/// `amazon-elb` where a classic load balancer's own group is the source).
+pub(crate) fn account_or_none<'de, D: Deserializer<'de>>(d: D) -> Result<Option<AccountId>, D::Error> {
+    let s = Option::<CompactString>::deserialize(d)?;
+    Ok(s.and_then(|s| AccountId::parse(&s).ok()))
+}
+
 impl fmt::Display for AccountId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.0)

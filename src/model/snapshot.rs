@@ -39,7 +39,33 @@ pub struct Snapshot {
     pub config_digest: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub organization: Option<Organization>,
+    /// Set when `sgaudit import` built the snapshot from AWS CLI exports
+    /// rather than `collect` from the APIs: which folder, and every file read.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub imported: Option<ImportSource>,
     pub accounts: Vec<AccountSnapshot>,
+}
+
+/// Where an imported snapshot's data came from, so that the evidence can be
+/// traced back to the files the client handed over.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ImportSource {
+    /// The folder given to `--from`, as given.
+    pub folder: String,
+    /// Where `started_at` comes from: `export-info.json` (written by
+    /// scripts/export-account.sh), `--exported-at`, or `file modification times`.
+    pub taken_at_from: String,
+    /// Every file read, by its path under `folder` (with `/`), in path order.
+    pub files: Vec<ImportedFile>,
+}
+
+/// One file of an export, as it was read.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ImportedFile {
+    pub path: String,
+    pub bytes: u64,
+    /// `sha256:<hex>` of the file's content.
+    pub sha256: String,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -234,5 +260,62 @@ impl RegionSnapshot {
     /// The gap of one operation (`DescribeRouteTables`), if it failed here.
     pub fn gap(&self, operation: &str) -> Option<&Gap> {
         self.gaps.iter().find(|g| g.operation == operation)
+    }
+
+    /// A stable order, whatever order the API (or an export) returned: two
+    /// readings of the same state give the same snapshot.
+    pub fn sort(&mut self) {
+        self.security_groups.sort_by(|a, b| a.group_id.cmp(&b.group_id));
+        self.network_interfaces
+            .sort_by(|a, b| a.network_interface_id.cmp(&b.network_interface_id));
+        self.instances.sort_by(|a, b| a.instance_id.cmp(&b.instance_id));
+        self.vpcs.sort_by(|a, b| a.vpc_id.cmp(&b.vpc_id));
+        self.subnets.sort_by(|a, b| a.subnet_id.cmp(&b.subnet_id));
+        self.route_tables
+            .sort_by(|a, b| a.route_table_id.cmp(&b.route_table_id));
+        self.internet_gateways
+            .sort_by(|a, b| a.internet_gateway_id.cmp(&b.internet_gateway_id));
+        self.network_acls
+            .sort_by(|a, b| a.network_acl_id.cmp(&b.network_acl_id));
+        self.prefix_lists
+            .sort_by(|a, b| a.prefix_list_id.cmp(&b.prefix_list_id));
+        for p in &mut self.prefix_lists {
+            if let Some(entries) = &mut p.entries {
+                entries.sort_by_key(|a| a.cidr);
+            }
+        }
+        self.load_balancers
+            .sort_by(|a, b| a.load_balancer_arn.cmp(&b.load_balancer_arn));
+        for lb in &mut self.load_balancers {
+            lb.listeners
+                .sort_by(|a, b| (a.port, &a.protocol).cmp(&(b.port, &b.protocol)));
+        }
+        if let Some(tgs) = &mut self.target_groups {
+            tgs.sort_by(|a, b| a.target_group_arn.cmp(&b.target_group_arn));
+            for tg in tgs {
+                if let Some(targets) = &mut tg.target_health_descriptions {
+                    targets.sort_by(|a, b| (&a.target.id, a.target.port).cmp(&(&b.target.id, b.target.port)));
+                }
+            }
+        }
+        if let Some(lbs) = &mut self.classic_load_balancers {
+            lbs.sort_by(|a, b| a.load_balancer_name.cmp(&b.load_balancer_name));
+            for lb in lbs {
+                lb.instances.sort_by(|a, b| a.instance_id.cmp(&b.instance_id));
+            }
+        }
+        if let Some(p) = &mut self.vpc_peering_connections {
+            p.sort_by(|a, b| a.vpc_peering_connection_id.cmp(&b.vpc_peering_connection_id));
+        }
+        if let Some(f) = &mut self.flow_logs {
+            f.sort_by(|a, b| a.flow_log_id.cmp(&b.flow_log_id));
+        }
+        self.db_instances
+            .sort_by(|a, b| a.db_instance_identifier.cmp(&b.db_instance_identifier));
+        self.db_clusters
+            .sort_by(|a, b| a.db_cluster_identifier.cmp(&b.db_cluster_identifier));
+        self.instance_information_list
+            .sort_by(|a, b| a.instance_id.cmp(&b.instance_id));
+        self.gaps.sort();
     }
 }

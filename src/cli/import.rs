@@ -1,0 +1,47 @@
+//! `sgaudit import`: AWS CLI exports into a snapshot.
+
+use std::process::ExitCode;
+
+use anyhow::Context;
+
+use crate::ingest::awscli::{self, ImportOptions};
+use crate::model::AccountId;
+
+use super::collect::{report_gaps, write_snapshot};
+use super::{exit, ImportArgs, UsageError};
+
+pub fn run(args: ImportArgs, quiet: bool) -> anyhow::Result<ExitCode> {
+    let account_id = args
+        .account_id
+        .as_deref()
+        .map(|a| AccountId::parse(a.trim()).map_err(|e| UsageError(format!("--account-id: {e}"))))
+        .transpose()?;
+    let options = ImportOptions {
+        account_id,
+        exported_at: args.exported_at,
+    };
+    let snapshot = awscli::import(&args.from, &options)
+        .with_context(|| format!("importing the export in {}", args.from.display()))?;
+    write_snapshot(&args.out, &snapshot)?;
+    let partial = report_gaps(&snapshot, quiet);
+    if !quiet {
+        let files = snapshot.imported.as_ref().map_or(0, |i| i.files.len());
+        let regions: usize = snapshot
+            .accounts
+            .iter()
+            .map(|a| a.regions.iter().filter(|r| r.status.is_ok()).count())
+            .sum();
+        let groups: usize = snapshot
+            .accounts
+            .iter()
+            .flat_map(|a| &a.regions)
+            .map(|r| r.security_groups.len())
+            .sum();
+        eprintln!(
+            "sgaudit: imported {} accounts, {regions} account-regions, {groups} security groups from {files} files; wrote {}",
+            snapshot.accounts.len(),
+            args.out.display()
+        );
+    }
+    Ok(ExitCode::from(if partial { exit::PARTIAL } else { exit::OK }))
+}
