@@ -338,8 +338,9 @@ pub struct RunArgs {
     #[command(flatten)]
     pub flow: FlowLogArgs,
 
-    /// Reports to write, comma-separated (the evidence package is always written).
-    #[arg(long, value_delimiter = ',', default_values_t = Format::ALL.to_vec(), value_name = "FORMATS")]
+    /// Reports to write, comma-separated (the evidence package is always
+    /// written); add `ocsf` or `asff` for Security Lake, a SIEM or Security Hub.
+    #[arg(long, value_delimiter = ',', default_values_t = Format::DEFAULT.to_vec(), value_name = "FORMATS")]
     pub format: Vec<Format>,
 
     #[command(flatten)]
@@ -369,8 +370,9 @@ pub struct AssessArgs {
     #[arg(long, value_name = "FILE")]
     pub usage: Option<PathBuf>,
 
-    /// Reports to write, comma-separated (the evidence package is always written).
-    #[arg(long, value_delimiter = ',', default_values_t = Format::ALL.to_vec(), value_name = "FORMATS")]
+    /// Reports to write, comma-separated (the evidence package is always
+    /// written); add `ocsf` or `asff` for Security Lake, a SIEM or Security Hub.
+    #[arg(long, value_delimiter = ',', default_values_t = Format::DEFAULT.to_vec(), value_name = "FORMATS")]
     pub format: Vec<Format>,
 
     #[command(flatten)]

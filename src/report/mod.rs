@@ -14,6 +14,7 @@ pub mod diff;
 pub mod escape;
 mod graph;
 mod html;
+pub(crate) mod interchange;
 pub(crate) mod json;
 mod markdown;
 pub mod package;
@@ -43,10 +44,17 @@ pub enum Format {
     Csv,
     /// `findings.json`, `scores.json`
     Json,
+    /// `findings.ocsf.jsonl`: OCSF 1.3.0 Detection Findings (Security Lake, SIEMs)
+    Ocsf,
+    /// `findings.asff.json`: AWS Security Finding Format, in batches for
+    /// `aws securityhub batch-import-findings`
+    Asff,
 }
 
 impl Format {
-    pub const ALL: [Format; 4] = [Format::Html, Format::Md, Format::Csv, Format::Json];
+    /// The formats written when `--format` is not given (the interchange
+    /// formats are written on request).
+    pub const DEFAULT: [Format; 4] = [Format::Html, Format::Md, Format::Csv, Format::Json];
 }
 
 impl std::fmt::Display for Format {
@@ -56,6 +64,8 @@ impl std::fmt::Display for Format {
             Format::Md => "md",
             Format::Csv => "csv",
             Format::Json => "json",
+            Format::Ocsf => "ocsf",
+            Format::Asff => "asff",
         })
     }
 }
@@ -154,6 +164,16 @@ pub fn write(dir: &Path, inputs: &Inputs, formats: &[Format]) -> Result<Vec<Writ
                 files.push(json::write_diff(out, &json::findings_diff(a, c), None)?);
             }
             Ok(files)
+        }));
+    }
+    if formats.contains(&Format::Ocsf) {
+        jobs.push(Box::new(move || {
+            Ok(vec![interchange::ocsf::write(out, a, snapshot, names, planner)?])
+        }));
+    }
+    if formats.contains(&Format::Asff) {
+        jobs.push(Box::new(move || {
+            Ok(vec![interchange::asff::write(out, a, snapshot, names)?])
         }));
     }
     // The compliance views: pages with HTML, tables with CSV.
