@@ -128,3 +128,59 @@ fn an_unwritable_output_is_an_error_that_names_it() {
     assert_eq!(code, Some(1));
     assert!(err.contains("a-file"), "{err}");
 }
+
+#[test]
+fn a_truncated_export_file_is_located_and_no_snapshot_is_written() {
+    let tmp = tempfile::tempdir().unwrap();
+    let region = tmp.path().join("export/111111111111/eu-west-1");
+    std::fs::create_dir_all(&region).unwrap();
+    let file = region.join("ec2-describe-security-groups.json");
+    std::fs::write(
+        &file,
+        "{\n    \"SecurityGroups\": [\n        {\n            \"GroupId\": \"sg-1\",\n            \"IpPermissions\": [",
+    )
+    .unwrap();
+    let out = tmp.path().join("snap.json");
+    let (code, err) = run(&[
+        "import",
+        "--from",
+        tmp.path().join("export").to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(code, Some(1), "{err}");
+    assert!(
+        err.contains(&format!("{}:5:", file.display())) && err.contains("EOF while parsing"),
+        "{err}"
+    );
+    assert!(!out.exists(), "nothing is written");
+}
+
+#[test]
+fn an_export_folder_without_region_folders_says_what_it_expected() {
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::write(tmp.path().join("ec2-describe-security-groups.json"), "{}").unwrap();
+    let (code, err) = run(&[
+        "import",
+        "--from",
+        tmp.path().to_str().unwrap(),
+        "--out",
+        tmp.path().join("snap.json").to_str().unwrap(),
+    ]);
+    assert_eq!(code, Some(1), "{err}");
+    assert!(
+        err.contains("no region folders: expected <region>/<service>-<operation>.json"),
+        "{err}"
+    );
+    let (code, err) = run(&[
+        "import",
+        "--from",
+        tmp.path().to_str().unwrap(),
+        "--out",
+        "x.json",
+        "--account-id",
+        "12",
+    ]);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(err.contains("--account-id"), "{err}");
+}

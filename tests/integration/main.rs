@@ -14,6 +14,7 @@ mod golden;
 mod history;
 mod hostile;
 mod html;
+mod interchange;
 mod moto;
 mod remediation;
 mod usage;

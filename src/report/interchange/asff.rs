@@ -114,7 +114,7 @@ fn label(s: Severity) -> &'static str {
 /// The finding types: network reachability, and the standards it maps to.
 fn types(f: &Finding) -> Vec<&'static str> {
     use crate::controls::Framework;
-    let mut out = vec!["Software and Configuration Checks/AWS Security Best Practices/Network Reachability"];
+    let mut out = vec![super::finding_type(f)];
     for c in f.controls() {
         let t = match c.framework {
             Framework::SecurityHub | Framework::AwsConfig => {

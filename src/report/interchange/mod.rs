@@ -219,15 +219,25 @@ pub(crate) fn cut(text: &str, max: usize) -> String {
     out
 }
 
-/// The controls of a finding by framework: `{"CIS AWS Foundations": ["v3.0.0 5.2"], …}`.
-pub(crate) fn compliance(f: &Finding) -> std::collections::BTreeMap<&'static str, Vec<String>> {
-    let mut out: std::collections::BTreeMap<&'static str, Vec<String>> = Default::default();
+/// The controls of a finding by the edition that numbers them:
+/// `{"CIS AWS Foundations Benchmark v3.0.0": ["5.2"], …}`.
+pub(crate) fn compliance(f: &Finding) -> std::collections::BTreeMap<&'static str, Vec<&'static str>> {
+    let mut out: std::collections::BTreeMap<&'static str, Vec<&'static str>> = Default::default();
     for c in f.controls() {
-        out.entry(c.framework.label())
-            .or_default()
-            .push(format!("{} {}", c.version, c.id));
+        out.entry(c.version).or_default().push(c.id);
     }
     out
+}
+
+/// The finding's type in ASFF's taxonomy (OCSF producers use it too):
+/// network reachability when the finding is about what traffic gets where,
+/// a best practice otherwise (an expired exception, a missing flow log).
+pub(crate) fn finding_type(f: &Finding) -> &'static str {
+    if f.exposure.is_some() || f.reachability.is_some() {
+        "Software and Configuration Checks/AWS Security Best Practices/Network Reachability"
+    } else {
+        "Software and Configuration Checks/AWS Security Best Practices"
+    }
 }
 
 #[cfg(test)]

@@ -153,7 +153,7 @@ struct Remediation {
 
 #[derive(Serialize)]
 struct Unmapped<'a> {
-    compliance: BTreeMap<&'static str, Vec<String>>,
+    compliance: BTreeMap<&'static str, Vec<&'static str>>,
     sgaudit: Extra<'a>,
 }
 
@@ -250,7 +250,7 @@ fn record<'a>(cx: &'a Context<'a>, f: &'a Finding) -> Record<'a> {
             uid: f.fingerprint.as_str(),
             title: m.title,
             desc: &f.summary,
-            types: ["Software and Configuration Checks/AWS Security Best Practices/Network Reachability"],
+            types: [super::finding_type(f)],
             first_seen_time: millis(f.first_seen),
             first_seen_time_dt: rfc3339(f.first_seen, false),
             last_seen_time: millis(cx.a.as_of),
