@@ -23,8 +23,8 @@
 # leaves <file>.error with the CLI's message instead of <file>.json; sgaudit
 # reports that part as not assessed, never as empty.
 #
-# IAM actions it needs (a subset of sgaudit's config/iam-policy.json):
-#   sts:GetCallerIdentity
+# IAM actions it needs (a subset of sgaudit's config/iam-policy.json; it also
+# calls sts:GetCallerIdentity, which needs no permission):
 #   ec2:DescribeRegions ec2:DescribeSecurityGroups ec2:DescribeNetworkInterfaces
 #   ec2:DescribeInstances ec2:DescribeVpcs ec2:DescribeSubnets ec2:DescribeRouteTables
 #   ec2:DescribeInternetGateways ec2:DescribeNetworkAcls ec2:DescribeManagedPrefixLists

@@ -148,3 +148,74 @@ fn sample_interchange_files_match_the_golden_files() {
     insta::assert_snapshot!("findings.ocsf.jsonl", read(dir.path(), "findings.ocsf.jsonl"));
     insta::assert_snapshot!("findings.asff.json", read(dir.path(), "findings.asff.json"));
 }
+
+/// The script an auditor sends to a client: clean under shellcheck, its
+/// --help names every IAM action it needs, each of them in the policy
+/// sgaudit documents, and all of them reads.
+#[test]
+fn the_export_script_is_clean_read_only_and_says_what_it_needs() {
+    let script = root().join("scripts/export-account.sh");
+    if let Some(sc) = crate::remediation::shellcheck() {
+        let out = Command::new(sc).arg(&script).output().unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stdout));
+    }
+    let help = Command::new("bash").arg(&script).arg("--help").output().unwrap();
+    assert!(help.status.success());
+    let help = String::from_utf8_lossy(&help.stdout).into_owned();
+    let section = help
+        .split_once("IAM actions it needs")
+        .and_then(|(_, rest)| rest.split_once("The AWS managed policy"))
+        .map(|(actions, _)| actions)
+        .expect("--help lists the IAM actions");
+    let actions: Vec<&str> = section
+        .split_whitespace()
+        .filter(|w| {
+            w.split_once(':').is_some_and(|(service, action)| {
+                service.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
+                    && action.starts_with(|c: char| c.is_ascii_uppercase())
+                    && action.chars().all(|c| c.is_ascii_alphanumeric())
+            })
+        })
+        .collect();
+    assert!(actions.len() >= 20, "{actions:?}");
+    let policy = read(&root(), "config/iam-policy.json");
+    for a in &actions {
+        assert!(
+            policy.contains(&format!("\"{a}\"")),
+            "{a} is not in config/iam-policy.json"
+        );
+        let verb = a.split_once(':').unwrap().1;
+        assert!(
+            ["Describe", "Get", "List"].iter().any(|v| verb.starts_with(v)),
+            "{a} is not a read"
+        );
+    }
+    // Every call the script makes is one of them.
+    let text = read(&root(), "scripts/export-account.sh");
+    for line in text.lines().filter(|l| l.trim_start().starts_with("save ")) {
+        let words: Vec<&str> = line.split_whitespace().collect();
+        let (service, op) = words
+            .windows(2)
+            .map(|w| (w[0], w[1]))
+            .find(|(s, _)| ["ec2", "elbv2", "elb", "rds", "ssm"].contains(s))
+            .unwrap_or_else(|| panic!("which call? {line}"));
+        let action: String = op
+            .split('-')
+            .map(|w| {
+                let mut c = w.chars();
+                c.next()
+                    .map(|f| f.to_ascii_uppercase().to_string() + c.as_str())
+                    .unwrap_or_default()
+            })
+            .collect();
+        let prefix = match service {
+            "elbv2" | "elb" => "elasticloadbalancing",
+            s => s,
+        };
+        let action = action.replace("Db", "DB");
+        assert!(
+            actions.contains(&format!("{prefix}:{action}").as_str()),
+            "the script calls {prefix}:{action}, which --help does not list: {line}"
+        );
+    }
+}

@@ -12,7 +12,7 @@ use crate::*;
 
 /// Debian's shellcheck; without it the check is skipped, except under
 /// CI=true, where it fails (scripts/test installs it).
-fn shellcheck() -> Option<PathBuf> {
+pub(crate) fn shellcheck() -> Option<PathBuf> {
     let found = std::env::var_os("PATH").and_then(|paths| {
         std::env::split_paths(&paths)
             .map(|p| p.join("shellcheck"))
