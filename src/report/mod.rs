@@ -257,6 +257,13 @@ pub(crate) fn header_context(a: &Assessment, snapshot: &Snapshot) -> tera::Conte
     ctx.insert("as_of", &rfc3339(a.as_of));
     ctx.insert("organization", &snapshot.organization.as_ref().map(|o| o.id.clone()));
     ctx.insert("caller", &snapshot.caller_identity.as_ref().map(|c| c.arn.clone()));
+    ctx.insert(
+        "imported",
+        &snapshot
+            .imported
+            .as_ref()
+            .map(|i| format!("{} files, its time from {}", i.files.len(), i.taken_at_from)),
+    );
     ctx
 }
 

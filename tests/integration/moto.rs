@@ -1178,6 +1178,11 @@ fn an_export_of_one_account_imports_to_the_findings_run_finds() {
     };
     assert_eq!(regions(&imported), regions(&collected));
     assert_eq!(imported["imported"]["taken_at_from"], "export-info.json");
+    let manifest = json(&report, "manifest.json");
+    assert!(
+        manifest["snapshot"]["imported"]["files"].as_u64().unwrap() > 30,
+        "{manifest:#}"
+    );
     let key = |f: &Value| {
         format!(
             "{} {} {} {}",

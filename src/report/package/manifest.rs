@@ -51,6 +51,18 @@ pub struct SnapshotRef {
     pub collected_by: Option<String>,
     pub caller_identity: Option<CallerIdentity>,
     pub organization: Option<Organization>,
+    /// For a snapshot `sgaudit import` built: the export's folder, how many
+    /// files it read (the snapshot lists each with its SHA-256), and where
+    /// its time comes from.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub imported: Option<ImportRef>,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+pub struct ImportRef {
+    pub folder: String,
+    pub files: usize,
+    pub taken_at_from: String,
 }
 
 /// `usage.json`: where it came from and what it covers. Each log object it
@@ -156,6 +168,11 @@ pub fn write_manifest(
             collected_by: Some(format!("{} {}", snapshot.tool.name, snapshot.tool.version)),
             caller_identity: snapshot.caller_identity.clone(),
             organization: snapshot.organization.clone(),
+            imported: snapshot.imported.as_ref().map(|i| ImportRef {
+                folder: i.folder.clone(),
+                files: i.files.len(),
+                taken_at_from: i.taken_at_from.clone(),
+            }),
         },
         config: ConfigRef {
             file: "config.toml".into(),
