@@ -87,10 +87,7 @@ impl<'r> Reader<'r> {
         let bytes = match std::fs::read(path) {
             Ok(b) => b,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-            Err(e) if path.is_dir() => {
-                let _ = e;
-                return Ok(None);
-            }
+            Err(_) if path.is_dir() => return Ok(None),
             Err(source) => {
                 return Err(ImportError::Io {
                     path: path.to_path_buf(),
@@ -98,7 +95,7 @@ impl<'r> Reader<'r> {
                 })
             }
         };
-        if let Some(modified) = std::fs::metadata(path).and_then(|m| m.modified()).ok() {
+        if let Ok(modified) = std::fs::metadata(path).and_then(|m| m.modified()) {
             let t = OffsetDateTime::from(modified);
             self.oldest = Some(self.oldest.map_or(t, |o| o.min(t)));
         }
