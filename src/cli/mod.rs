@@ -305,7 +305,8 @@ pub struct CollectArgs {
     #[arg(long = "ou", value_delimiter = ',', value_name = "OU_IDS")]
     pub ous: Vec<String>,
 
-    /// API calls in flight at once [default: 16].
+    /// API calls in flight at once, across all accounts [default: 128]; the
+    /// per-account-region token buckets of [collect.throttle] keep within AWS's throttling.
     #[arg(long, value_name = "N")]
     pub max_concurrency: Option<usize>,
 

@@ -16,6 +16,7 @@
 //! run goes on. Credentials are never logged or recorded: errors are rendered
 //! from the SDK's error types, which do not carry them.
 
+pub(crate) mod bucket;
 mod convert;
 mod org;
 mod progress;
@@ -113,6 +114,8 @@ pub(crate) struct Shared {
     pub base: SdkConfig,
     /// Bounds the API calls in flight, across accounts and regions.
     pub limiter: Semaphore,
+    /// The token buckets of the account-regions being collected.
+    pub buckets: bucket::Buckets,
     pub caller: CallerIdentity,
     pub partition: String,
     pub progress: Progress,
@@ -177,6 +180,7 @@ pub async fn collect(
         settings: settings.clone(),
         base,
         limiter: Semaphore::new(settings.max_concurrency.max(1)),
+        buckets: bucket::Buckets::new(settings.throttle),
         caller: caller.clone(),
         partition,
         progress,

@@ -5,7 +5,8 @@ use aws_sdk_organizations::types::{AccountState, AccountStatus};
 
 use crate::model::{AccountId, AccountSnapshot, CollectionStatus, Organization, OuRef, RegionSnapshot};
 
-use super::region::call;
+use super::bucket::{Api, Scope};
+use super::region::{call, list_all};
 use super::{CollectError, Shared};
 
 /// An account to collect, or to list as skipped.
@@ -61,8 +62,13 @@ pub(crate) async fn targets(
         return Ok((None, targets));
     }
 
+    // Organizations is global: one bucket, the caller's account's.
+    let bucket = shared
+        .buckets
+        .get(&shared.caller.account, Scope::Global, Api::Organizations);
+    let b = &*bucket;
     let organization = {
-        let out = call(shared, client.describe_organization().send())
+        let out = call(shared, b, client.describe_organization().send())
             .await
             .map_err(org_err("organizations:DescribeOrganization"))?;
         out.organization().map(|o| Organization {
@@ -71,19 +77,16 @@ pub(crate) async fn targets(
         })
     };
 
-    let roots = call(
+    let roots = list_all(
         shared,
-        client
-            .list_roots()
-            .into_paginator()
-            .send()
-            .collect::<Result<Vec<_>, _>>(),
+        b,
+        |t| client.list_roots().set_next_token(t).send(),
+        |o| (o.roots, o.next_token),
     )
     .await
     .map_err(org_err("organizations:ListRoots"))?;
     let mut queue: Vec<(String, Vec<OuRef>)> = roots
         .iter()
-        .flat_map(|page| page.roots())
         .filter_map(|r| {
             let id = r.id()?.to_string();
             let name = r.name().unwrap_or("Root").to_string();
@@ -96,15 +99,21 @@ pub(crate) async fn targets(
         // Whether the accounts here are under a wanted OU (the listing is
         // made either way, as its failure stops the collection).
         let wanted = s.ous.is_empty() || path.iter().any(|ou| s.ous.contains(&ou.id));
-        let pages = client
-            .list_accounts_for_parent()
-            .parent_id(&parent)
-            .into_paginator()
-            .send();
-        let accounts = call(shared, pages.collect::<Result<Vec<_>, _>>())
-            .await
-            .map_err(org_err("organizations:ListAccountsForParent"))?;
-        for account in accounts.iter().filter(|_| wanted).flat_map(|p| p.accounts()) {
+        let accounts = list_all(
+            shared,
+            b,
+            |t| {
+                client
+                    .list_accounts_for_parent()
+                    .parent_id(&parent)
+                    .set_next_token(t)
+                    .send()
+            },
+            |o| (o.accounts, o.next_token),
+        )
+        .await
+        .map_err(org_err("organizations:ListAccountsForParent"))?;
+        for account in accounts.iter().filter(|_| wanted) {
             let Some(id) = account.id().and_then(|id| AccountId::parse(id).ok()) else {
                 continue;
             };
@@ -125,15 +134,21 @@ pub(crate) async fn targets(
                 skip,
             });
         }
-        let pages = client
-            .list_organizational_units_for_parent()
-            .parent_id(&parent)
-            .into_paginator()
-            .send();
-        let children = call(shared, pages.collect::<Result<Vec<_>, _>>())
-            .await
-            .map_err(org_err("organizations:ListOrganizationalUnitsForParent"))?;
-        for ou in children.iter().flat_map(|p| p.organizational_units()) {
+        let children = list_all(
+            shared,
+            b,
+            |t| {
+                client
+                    .list_organizational_units_for_parent()
+                    .parent_id(&parent)
+                    .set_next_token(t)
+                    .send()
+            },
+            |o| (o.organizational_units, o.next_token),
+        )
+        .await
+        .map_err(org_err("organizations:ListOrganizationalUnitsForParent"))?;
+        for ou in &children {
             let (Some(id), Some(name)) = (ou.id(), ou.name()) else {
                 continue;
             };

@@ -15,16 +15,52 @@ use super::org::Target;
 use aws_sdk_sts::config::http::HttpResponse;
 use aws_sdk_sts::error::{ProvideErrorMetadata, SdkError};
 
+use super::bucket::{Api, Bucket, Scope};
 use super::{convert, describe_sdk_error, Shared};
 
-/// Run one API call (or one paginated listing) under the concurrency limit.
-pub(crate) async fn call<T, E, F>(shared: &Shared, fut: F) -> Result<T, String>
+/// One request: a token from its account-region's bucket first, then a
+/// slot among the calls in flight (so that waiting for tokens holds no slot).
+pub(crate) async fn call<T, E, F>(shared: &Shared, bucket: &Bucket, fut: F) -> Result<T, String>
 where
     E: ProvideErrorMetadata + std::error::Error + 'static,
     F: Future<Output = Result<T, SdkError<E, HttpResponse>>>,
 {
+    bucket.take().await;
     let _permit = shared.limiter.acquire().await.expect("the limiter is never closed");
     fut.await.map_err(|e| describe_sdk_error(&e))
+}
+
+/// Every item of a paginated listing, page by page, each page one [`call`]:
+/// `send` makes the request for a page token, `split` takes a page apart
+/// into its items and the next token.
+pub(crate) async fn list_all<T, O, E, F, Fut>(
+    shared: &Shared,
+    bucket: &Bucket,
+    mut send: F,
+    split: impl Fn(O) -> (Option<Vec<T>>, Option<String>),
+) -> Result<Vec<T>, String>
+where
+    E: ProvideErrorMetadata + std::error::Error + 'static,
+    F: FnMut(Option<String>) -> Fut,
+    Fut: Future<Output = Result<O, SdkError<E, HttpResponse>>>,
+{
+    let mut items = Vec::new();
+    let mut token: Option<String> = None;
+    loop {
+        // Boxed: a region awaits some twenty listings at once, and the SDK's
+        // request futures are large; inline, they would make one huge future.
+        let (page, next) = split(call(shared, bucket, Box::pin(send(token.clone()))).await?);
+        items.extend(page.unwrap_or_default());
+        match next.filter(|t| !t.is_empty()) {
+            Some(t) if token.as_deref() == Some(t.as_str()) => {
+                return Err(format!(
+                    "the API returned the same page token twice ({t}): stopped paging"
+                ))
+            }
+            Some(t) => token = Some(t),
+            None => return Ok(items),
+        }
+    }
 }
 
 fn failed(target: Target, reason: String) -> AccountSnapshot {
@@ -32,9 +68,11 @@ fn failed(target: Target, reason: String) -> AccountSnapshot {
 }
 
 /// Regions the account has enabled (opted in, or not needing opt-in).
-async fn enabled_regions(shared: &Shared, config: &SdkConfig) -> Result<Vec<String>, String> {
+async fn enabled_regions(shared: &Shared, config: &SdkConfig, account: &AccountId) -> Result<Vec<String>, String> {
     let ec2 = aws_sdk_ec2::Client::new(config);
-    let out = call(shared, ec2.describe_regions().all_regions(true).send()).await?;
+    let home = config.region().map(|r| r.to_string()).unwrap_or_default();
+    let bucket = shared.buckets.get(account, Scope::Region(home), Api::Ec2);
+    let out = call(shared, &bucket, ec2.describe_regions().all_regions(true).send()).await?;
     let mut regions: Vec<String> = out
         .regions()
         .iter()
@@ -72,7 +110,8 @@ pub(crate) async fn collect_account(shared: &Arc<Shared>, target: Target) -> Acc
 
     // Prove the credentials work, and that they act in the right account.
     let sts = aws_sdk_sts::Client::new(&config);
-    let refused = match call(shared, sts.get_caller_identity().send()).await {
+    let sts_bucket = shared.buckets.get(&target.account_id, Scope::Global, Api::Sts);
+    let refused = match call(shared, &sts_bucket, sts.get_caller_identity().send()).await {
         Ok(id) if id.account() == Some(target.account_id.as_str()) => None,
         Ok(id) => Some(format!(
             "{role_arn} acts in account {}, not in {}",
@@ -83,18 +122,20 @@ pub(crate) async fn collect_account(shared: &Arc<Shared>, target: Target) -> Acc
         Err(e) => Some(format!("cannot assume {role_arn}: {e}")),
     };
     if let Some(reason) = refused {
+        shared.buckets.release(&target.account_id);
         return failed(target, reason);
     }
     tracing::debug!(account = %target.account_id, "credentials ready");
 
     let regions = if s.regions.is_empty() {
-        match enabled_regions(shared, &config).await {
+        match enabled_regions(shared, &config, &target.account_id).await {
             Ok(r) => r,
             Err(e) => {
+                shared.buckets.release(&target.account_id);
                 return failed(
                     target,
                     format!("cannot list the account's enabled regions (ec2:DescribeRegions): {e}"),
-                )
+                );
             }
         }
     } else {
@@ -104,7 +145,11 @@ pub(crate) async fn collect_account(shared: &Arc<Shared>, target: Target) -> Acc
     let mut tasks = tokio::task::JoinSet::new();
     for region in regions {
         let shared = shared.clone();
-        let clients = RegionClients::new(&config.to_builder().region(Region::new(region.clone())).build());
+        let buckets = RegionBuckets::new(&shared.buckets, &target.account_id, &region);
+        let clients = RegionClients::new(
+            &config.to_builder().region(Region::new(region.clone())).build(),
+            buckets,
+        );
         tasks.spawn(async move { collect_region(&shared, &clients, region).await });
     }
     let mut collected = Vec::new();
@@ -115,39 +160,57 @@ pub(crate) async fn collect_account(shared: &Arc<Shared>, target: Target) -> Acc
         }
     }
     collected.sort_by(|a, b| a.region.cmp(&b.region));
+    shared.buckets.release(&target.account_id);
     target.into_snapshot(CollectionStatus::Ok, collected)
 }
 
-/// The clients of one account-region.
+/// The token buckets of one account-region, one per service.
+pub(crate) struct RegionBuckets {
+    pub ec2: std::sync::Arc<Bucket>,
+    pub elb: std::sync::Arc<Bucket>,
+    pub rds: std::sync::Arc<Bucket>,
+    pub ssm: std::sync::Arc<Bucket>,
+}
+
+impl RegionBuckets {
+    pub fn new(buckets: &super::bucket::Buckets, account: &AccountId, region: &str) -> Self {
+        let get = |api| buckets.get(account, Scope::Region(region.to_string()), api);
+        RegionBuckets {
+            ec2: get(Api::Ec2),
+            elb: get(Api::Elb),
+            rds: get(Api::Rds),
+            ssm: get(Api::Ssm),
+        }
+    }
+}
+
+/// The clients of one account-region, and its buckets.
 pub(crate) struct RegionClients {
     pub ec2: aws_sdk_ec2::Client,
     pub elb: aws_sdk_elasticloadbalancingv2::Client,
     pub classic: aws_sdk_elasticloadbalancing::Client,
     pub rds: aws_sdk_rds::Client,
     pub ssm: aws_sdk_ssm::Client,
+    pub buckets: RegionBuckets,
 }
 
 impl RegionClients {
-    pub fn new(conf: &SdkConfig) -> Self {
+    pub fn new(conf: &SdkConfig, buckets: RegionBuckets) -> Self {
         RegionClients {
             ec2: aws_sdk_ec2::Client::new(conf),
             elb: aws_sdk_elasticloadbalancingv2::Client::new(conf),
             classic: aws_sdk_elasticloadbalancing::Client::new(conf),
             rds: aws_sdk_rds::Client::new(conf),
             ssm: aws_sdk_ssm::Client::new(conf),
+            buckets,
         }
     }
 }
 
-/// Every item of a paginated listing, under the concurrency limit.
-macro_rules! list_all {
-    ($shared:expr, $request:expr) => {
-        call(
-            $shared,
-            $request.into_paginator().items().send().collect::<Result<Vec<_>, _>>(),
-        )
-    };
-}
+/// The largest page each listing allows (EC2's Describe calls: always paged,
+/// which keeps them in the ordinary bucket rather than the one of
+/// unpaginated, unfiltered requests).
+const EC2_PAGE: i32 = 1000;
 
 /// The gaps of one region as they are found, logged once each.
 struct Gaps<'r> {
@@ -213,8 +276,10 @@ pub(crate) async fn collect_region(shared: &Shared, clients: &RegionClients, reg
         classic,
         rds,
         ssm,
+        buckets: b,
     } = clients;
     tracing::debug!(%region, "collecting region");
+    let (e, l, r, m) = (&*b.ec2, &*b.elb, &*b.rds, &*b.ssm);
     let (
         groups,
         interfaces,
@@ -230,29 +295,142 @@ pub(crate) async fn collect_region(shared: &Shared, clients: &RegionClients, reg
         (load_balancers, target_groups, classic_lbs),
         (db_instances, db_clusters, managed),
     ) = tokio::join!(
-        list_all!(shared, ec2.describe_security_groups()),
-        list_all!(shared, ec2.describe_network_interfaces()),
-        list_all!(shared, ec2.describe_instances()),
-        list_all!(shared, ec2.describe_vpcs()),
-        list_all!(shared, ec2.describe_subnets()),
-        list_all!(shared, ec2.describe_route_tables()),
-        list_all!(shared, ec2.describe_internet_gateways()),
-        list_all!(shared, ec2.describe_network_acls()),
-        list_all!(shared, ec2.describe_managed_prefix_lists()),
-        list_all!(shared, ec2.describe_vpc_peering_connections()),
-        list_all!(shared, ec2.describe_flow_logs()),
+        list_all(
+            shared,
+            e,
+            |t| ec2
+                .describe_security_groups()
+                .max_results(EC2_PAGE)
+                .set_next_token(t)
+                .send(),
+            |o| (o.security_groups, o.next_token)
+        ),
+        list_all(
+            shared,
+            e,
+            |t| ec2
+                .describe_network_interfaces()
+                .max_results(EC2_PAGE)
+                .set_next_token(t)
+                .send(),
+            |o| (o.network_interfaces, o.next_token)
+        ),
+        list_all(
+            shared,
+            e,
+            |t| ec2.describe_instances().max_results(EC2_PAGE).set_next_token(t).send(),
+            |o| (o.reservations, o.next_token)
+        ),
+        list_all(
+            shared,
+            e,
+            |t| ec2.describe_vpcs().max_results(EC2_PAGE).set_next_token(t).send(),
+            |o| (o.vpcs, o.next_token)
+        ),
+        list_all(
+            shared,
+            e,
+            |t| ec2.describe_subnets().max_results(EC2_PAGE).set_next_token(t).send(),
+            |o| (o.subnets, o.next_token)
+        ),
+        list_all(
+            shared,
+            e,
+            |t| ec2.describe_route_tables().max_results(100).set_next_token(t).send(),
+            |o| (o.route_tables, o.next_token)
+        ),
+        list_all(
+            shared,
+            e,
+            |t| ec2
+                .describe_internet_gateways()
+                .max_results(EC2_PAGE)
+                .set_next_token(t)
+                .send(),
+            |o| (o.internet_gateways, o.next_token)
+        ),
+        list_all(
+            shared,
+            e,
+            |t| ec2
+                .describe_network_acls()
+                .max_results(EC2_PAGE)
+                .set_next_token(t)
+                .send(),
+            |o| (o.network_acls, o.next_token)
+        ),
+        list_all(
+            shared,
+            e,
+            |t| ec2
+                .describe_managed_prefix_lists()
+                .max_results(100)
+                .set_next_token(t)
+                .send(),
+            |o| (o.prefix_lists, o.next_token)
+        ),
+        list_all(
+            shared,
+            e,
+            |t| ec2
+                .describe_vpc_peering_connections()
+                .max_results(EC2_PAGE)
+                .set_next_token(t)
+                .send(),
+            |o| (o.vpc_peering_connections, o.next_token)
+        ),
+        list_all(
+            shared,
+            e,
+            |t| ec2.describe_flow_logs().max_results(EC2_PAGE).set_next_token(t).send(),
+            |o| (o.flow_logs, o.next_token)
+        ),
         async {
             tokio::join!(
-                list_all!(shared, elb.describe_load_balancers()),
-                list_all!(shared, elb.describe_target_groups()),
-                list_all!(shared, classic.describe_load_balancers()),
+                list_all(
+                    shared,
+                    l,
+                    |t| elb.describe_load_balancers().page_size(400).set_marker(t).send(),
+                    |o| (o.load_balancers, o.next_marker)
+                ),
+                list_all(
+                    shared,
+                    l,
+                    |t| elb.describe_target_groups().page_size(400).set_marker(t).send(),
+                    |o| (o.target_groups, o.next_marker)
+                ),
+                list_all(
+                    shared,
+                    l,
+                    |t| classic.describe_load_balancers().page_size(400).set_marker(t).send(),
+                    |o| (o.load_balancer_descriptions, o.next_marker)
+                ),
             )
         },
         async {
             tokio::join!(
-                list_all!(shared, rds.describe_db_instances()),
-                list_all!(shared, rds.describe_db_clusters()),
-                list_all!(shared, ssm.describe_instance_information()),
+                list_all(
+                    shared,
+                    r,
+                    |t| rds.describe_db_instances().max_records(100).set_marker(t).send(),
+                    |o| (o.db_instances, o.marker)
+                ),
+                list_all(
+                    shared,
+                    r,
+                    |t| rds.describe_db_clusters().max_records(100).set_marker(t).send(),
+                    |o| (o.db_clusters, o.marker)
+                ),
+                list_all(
+                    shared,
+                    m,
+                    |t| ssm
+                        .describe_instance_information()
+                        .max_results(50)
+                        .set_next_token(t)
+                        .send(),
+                    |o| (o.instance_information_list, o.next_token)
+                ),
             )
         },
     );
@@ -324,7 +502,8 @@ pub(crate) async fn collect_region(shared: &Shared, clients: &RegionClients, reg
 /// What depends on the listings: the entries of the prefix lists the groups
 /// use, the load balancers' listeners and tags, the target groups' targets.
 async fn second_round(shared: &Shared, clients: &RegionClients, out: &mut RegionSnapshot, gaps: &mut Gaps<'_>) {
-    let RegionClients { ec2, elb, .. } = clients;
+    let RegionClients { ec2, elb, buckets, .. } = clients;
+    let (e, l) = (&*buckets.ec2, &*buckets.elb);
     let referenced: BTreeSet<&str> = out
         .security_groups
         .iter()
@@ -334,26 +513,44 @@ async fn second_round(shared: &Shared, clients: &RegionClients, out: &mut Region
         .collect();
     let is_referenced = |p: &ManagedPrefixList| referenced.contains(p.prefix_list_id.as_str());
     let entry_calls = out.prefix_lists.iter().filter(|p| is_referenced(p)).map(|p| {
-        list_all!(
+        let id = p.prefix_list_id.as_str();
+        list_all(
             shared,
-            ec2.get_managed_prefix_list_entries()
-                .prefix_list_id(p.prefix_list_id.as_str())
+            e,
+            move |t| {
+                ec2.get_managed_prefix_list_entries()
+                    .prefix_list_id(id)
+                    .max_results(100)
+                    .set_next_token(t)
+                    .send()
+            },
+            |o| (o.entries, o.next_token),
         )
     });
     let listener_calls = out.load_balancers.iter().map(|lb| {
-        list_all!(
+        let arn = lb.load_balancer_arn.as_str();
+        list_all(
             shared,
-            elb.describe_listeners().load_balancer_arn(&lb.load_balancer_arn)
+            l,
+            move |t| {
+                elb.describe_listeners()
+                    .load_balancer_arn(arn)
+                    .page_size(400)
+                    .set_marker(t)
+                    .send()
+            },
+            |o| (o.listeners, o.next_marker),
         )
     });
     // DescribeTags takes at most 20 load balancers per call.
     let tag_calls = out.load_balancers.chunks(20).map(|chunk| {
         let arns = chunk.iter().map(|lb| lb.load_balancer_arn.clone()).collect();
-        call(shared, elb.describe_tags().set_resource_arns(Some(arns)).send())
+        call(shared, l, elb.describe_tags().set_resource_arns(Some(arns)).send())
     });
     let health_calls = out.target_groups.iter().flatten().map(|tg| {
         call(
             shared,
+            l,
             elb.describe_target_health()
                 .target_group_arn(&tg.target_group_arn)
                 .send(),

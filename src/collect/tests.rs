@@ -7,7 +7,7 @@ use aws_smithy_mocks::{create_mock_http_client, mock, MockResponseInterceptor, R
 use tokio::sync::Semaphore;
 
 use super::org::targets;
-use super::region::{collect_region, RegionClients};
+use super::region::{collect_region, RegionBuckets, RegionClients};
 use super::{Progress, Shared};
 use crate::config::Collect;
 use crate::model::*;
@@ -47,6 +47,7 @@ fn shared() -> Shared {
             .region(aws_config::Region::new("eu-west-1"))
             .build(),
         limiter: Semaphore::new(4),
+        buckets: super::bucket::Buckets::new(Default::default()),
         caller: CallerIdentity {
             account: AccountId::parse("111111111111").unwrap(),
             arn: "arn:aws:iam::111111111111:user/test".into(),
@@ -394,6 +395,11 @@ fn clients(ec2: Vec<Rule>, elb: Vec<Rule>, rds: Vec<Rule>, ssm: Vec<Rule>) -> Re
         classic: client!(aws_sdk_elasticloadbalancing, &classic_rules()),
         rds: client!(aws_sdk_rds, &rds),
         ssm: client!(aws_sdk_ssm, &ssm),
+        buckets: RegionBuckets::new(
+            &super::bucket::Buckets::new(Default::default()),
+            &AccountId::parse("111111111111").unwrap(),
+            "eu-west-1",
+        ),
     }
 }
 

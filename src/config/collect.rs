@@ -37,8 +37,12 @@ pub struct Collect {
     /// assessed with the caller's credentials: the management account has no
     /// OrganizationAccountAccessRole).
     pub assume_role_in_caller_account: bool,
-    /// API calls in flight at once, across all accounts and regions.
+    /// API calls in flight at once, across all accounts and regions. AWS
+    /// throttles per account and region (`throttle`), so this only bounds
+    /// the connections and memory of the collector itself.
     pub max_concurrency: usize,
+    /// The client-side token buckets, per account, region and service.
+    pub throttle: Throttle,
     /// Attempts per call, retries with backoff on throttling and 5xx included.
     pub max_attempts: u32,
     /// The first retry's backoff; later ones grow exponentially, with jitter.
@@ -60,10 +64,68 @@ impl Default for Collect {
             ous: Vec::new(),
             exclude_accounts: Vec::new(),
             assume_role_in_caller_account: false,
-            max_concurrency: 16,
+            max_concurrency: 128,
+            throttle: Throttle::default(),
             max_attempts: 5,
             initial_backoff_ms: 1000,
             call_timeout_secs: 30,
         }
+    }
+}
+
+/// A token bucket: `burst` requests at once, then `per_second`.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Rate {
+    pub burst: u32,
+    pub per_second: f64,
+}
+
+impl Rate {
+    const fn new(burst: u32, per_second: f64) -> Self {
+        Rate { burst, per_second }
+    }
+}
+
+/// `[collect.throttle]`: the buckets every request takes a token from, one
+/// per account, region and service (per account for the global services).
+/// EC2's are AWS's published figures for a non-mutating action; the others
+/// publish none, and the defaults are conservative.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Throttle {
+    pub ec2: Rate,
+    /// Classic and v2 load balancers (one endpoint).
+    pub elasticloadbalancing: Rate,
+    pub rds: Rate,
+    pub ssm: Rate,
+    pub sts: Rate,
+    pub organizations: Rate,
+}
+
+impl Default for Throttle {
+    fn default() -> Self {
+        Throttle {
+            ec2: Rate::new(100, 20.0),
+            elasticloadbalancing: Rate::new(20, 10.0),
+            rds: Rate::new(20, 5.0),
+            ssm: Rate::new(20, 5.0),
+            sts: Rate::new(50, 20.0),
+            organizations: Rate::new(10, 5.0),
+        }
+    }
+}
+
+impl Throttle {
+    /// Every rate, by its key, for validation.
+    pub fn rates(&self) -> [(&'static str, Rate); 6] {
+        [
+            ("ec2", self.ec2),
+            ("elasticloadbalancing", self.elasticloadbalancing),
+            ("rds", self.rds),
+            ("ssm", self.ssm),
+            ("sts", self.sts),
+            ("organizations", self.organizations),
+        ]
     }
 }

@@ -24,7 +24,7 @@ use serde::{Deserialize, Serialize};
 use crate::model::AccountId;
 
 pub use accepted::{Attestation, Exception};
-pub use collect::Collect;
+pub use collect::{Collect, Rate, Throttle};
 pub use error::{ConfigError, Location};
 pub use governance::{Critical, Governance, Hygiene, TagMatch};
 pub use ports::{Networks, Ports};
@@ -170,6 +170,19 @@ fn validate(path: &Path, source: &str, config: &Config) -> Result<(), ConfigErro
                     format!("`{acc}` is neither `*` nor a 12-digit account id"),
                 );
             }
+        }
+    }
+    for (key, rate) in config.collect.throttle.rates() {
+        if rate.burst == 0 || !(rate.per_second > 0.0 && rate.per_second.is_finite()) {
+            return err(
+                None,
+                format!("collect.throttle.{key}"),
+                format!(
+                    "a bucket needs burst >= 1 and per_second > 0 (it has burst = {}, per_second = {}); \
+                     without tokens no request would ever be sent",
+                    rate.burst, rate.per_second
+                ),
+            );
         }
     }
     // Prefix lengths and weights are checked as they are read (`prefix_v4`,

@@ -101,3 +101,19 @@ fn out_of_range_numbers_are_located() {
         "{err}"
     );
 }
+
+#[test]
+fn a_throttle_bucket_without_tokens_is_refused_and_the_others_keep_their_defaults() {
+    let config = parse_str("[collect.throttle]\nec2 = { burst = 200, per_second = 40.0 }\n").unwrap();
+    assert_eq!(
+        config.collect.throttle.ec2,
+        Rate {
+            burst: 200,
+            per_second: 40.0
+        }
+    );
+    assert_eq!(config.collect.throttle.rds, Throttle::default().rds);
+    let err = error_text("[collect.throttle]\nssm = { burst = 0, per_second = 5.0 }\n");
+    assert!(err.contains("`collect.throttle.ssm`"), "{err}");
+    assert!(err.contains("a bucket needs burst >= 1 and per_second > 0"), "{err}");
+}
