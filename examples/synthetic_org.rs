@@ -1554,6 +1554,8 @@ fn generate(args: &Args, st: &mut Stats) -> Snapshot {
             master_account_id: Some(management),
         }),
         imported: None,
+        shard: None,
+        merged_from: None,
         accounts,
     }
 }

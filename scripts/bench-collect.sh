@@ -17,7 +17,7 @@ ACCOUNTS="${ACCOUNTS:-50}"
 GROUPS_PER_REGION="${SG_GROUPS:-$(printenv GROUPS || true)}"
 GROUPS_PER_REGION="${GROUPS_PER_REGION:-50}"
 LATENCY_MS="${LATENCY_MS:-50}"
-CONCURRENCY="${CONCURRENCY:-16}"
+CONCURRENCY="${CONCURRENCY:-128}"
 # moto answers Systems Manager's DescribeInstanceInformation with HTTP 500 in
 # every region; with the default 1 s first backoff, its retries would put
 # seconds of sleep on every region's critical path. A short backoff keeps the

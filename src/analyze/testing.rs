@@ -262,6 +262,8 @@ impl TestOrg {
                 config_digest: None,
                 organization: None,
                 imported: None,
+                shard: None,
+                merged_from: None,
                 accounts: vec![AccountSnapshot {
                     account_id: AccountId::parse(ACCOUNT).unwrap(),
                     name: Some("test".into()),

@@ -123,7 +123,8 @@ pub(super) fn summary(snapshot: &Snapshot) -> String {
 }
 
 pub fn run(args: CollectCommand, quiet: bool) -> anyhow::Result<ExitCode> {
-    let loaded = effective_config(&args.collect)?;
+    let mut loaded = effective_config(&args.collect)?;
+    loaded.config.collect.shard = args.shard;
     let snapshot = collect_snapshot(&loaded, quiet)?;
     write_snapshot(&args.out, &snapshot)?;
     let partial = report_gaps(&snapshot, quiet);

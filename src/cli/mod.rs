@@ -9,6 +9,7 @@ mod checks;
 mod collect;
 mod diff;
 mod import;
+mod merge;
 mod run;
 mod usage;
 mod verify;
@@ -56,6 +57,7 @@ Examples:
   sgaudit assess --snapshot samples/org-snapshot.json --out out/
   sgaudit assess --snapshot snap.json.gz --config sgaudit.toml --out out/ --fail-on critical
   sgaudit import --from export/ --out snap.json    a snapshot from AWS CLI exports
+  sgaudit collect --shard 2/3 --out shard-2.json.gz  one machine's share; then sgaudit merge
   sgaudit run --out runs/2026-12-01 --baseline runs/2026-11-01 --fail-on-new high
   sgaudit usage --snapshot snap.json.gz --flow-logs s3://log-archive/AWSLogs/ --out usage.json
   sgaudit assess --snapshot snap.json.gz --usage usage.json --out out/
@@ -98,6 +100,10 @@ pub enum Command {
     /// Assess a snapshot and write findings, scores and reports. No network.
     #[command(after_help = AFTER_HELP)]
     Assess(AssessArgs),
+    /// Join the snapshots of `collect --shard I/N` into one (refusing
+    /// overlaps, other organizations and missing shards). No network.
+    #[command(after_help = MERGE_HELP)]
+    Merge(MergeArgs),
     /// Build a snapshot from AWS CLI exports (the JSON of `aws ec2
     /// describe-security-groups` and the rest), for an assessment without
     /// access to the organization. No network.
@@ -168,6 +174,48 @@ Examples:
   scripts/export-account.sh --profile client-audit --out export/
   sgaudit import --from export/ --out snapshot.json
   sgaudit assess --snapshot snapshot.json --out report/";
+
+const MERGE_HELP: &str = "\
+A large organization can be collected by several machines at once: each runs
+`sgaudit collect --shard I/N` (the accounts whose id hashes to shard I of N;
+adding accounts moves no other), then one merges the shards and assesses:
+
+  sgaudit collect --shard 1/3 --out shard-1.json.gz      # on three machines
+  sgaudit merge shard-1.json.gz shard-2.json.gz shard-3.json.gz --out org.json.gz
+  sgaudit assess --snapshot org.json.gz --out report/
+
+The merged snapshot records each shard's file and SHA-256. config/ has example
+manifests for an AWS Batch array job and a Kubernetes Indexed Job.
+
+Exit codes: 0 done; 1 error (unreadable snapshot, shards that do not fit
+together); 2 usage error; 3 done, but some account or region was not collected.";
+
+#[derive(Debug, Args)]
+pub struct MergeArgs {
+    /// The shard snapshots (`.json` or `.json.gz`).
+    #[arg(value_name = "SNAPSHOT", required = true)]
+    pub snapshots: Vec<PathBuf>,
+
+    /// Where to write the merged snapshot (`.json`, or `.json.gz` to compress).
+    #[arg(long, value_name = "FILE")]
+    pub out: PathBuf,
+}
+
+fn parse_shard(s: &str) -> Result<crate::model::Shard, String> {
+    let bad = || format!("`{s}` is not a shard: write I/N, e.g. 2/3 for the second of three");
+    let (i, n) = s.split_once('/').ok_or_else(bad)?;
+    let (index, count): (u32, u32) = (
+        i.trim().parse().map_err(|_| bad())?,
+        n.trim().parse().map_err(|_| bad())?,
+    );
+    if count == 0 || index == 0 || index > count {
+        return Err(format!(
+            "`{s}`: the shard must be between 1 and the number of shards (1/{count} to {count}/{count})",
+            count = count.max(1)
+        ));
+    }
+    Ok(crate::model::Shard { index, count })
+}
 
 #[derive(Debug, Args)]
 pub struct ImportArgs {
@@ -320,6 +368,11 @@ pub struct CollectCommand {
     #[command(flatten)]
     pub collect: CollectArgs,
 
+    /// Collect only shard I of N: the accounts whose id hashes to it (see
+    /// `sgaudit merge --help`).
+    #[arg(long, value_name = "I/N", value_parser = parse_shard)]
+    pub shard: Option<crate::model::Shard>,
+
     /// Where to write the snapshot (`.json`, or `.json.gz` to compress).
     #[arg(long, value_name = "FILE")]
     pub out: PathBuf,
@@ -441,6 +494,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Collect(args) => collect::run(args, cli.quiet),
         Command::Assess(args) => assess::run(args, cli.quiet),
         Command::Import(args) => import::run(args, cli.quiet),
+        Command::Merge(args) => merge::run(args, cli.quiet),
         Command::Usage(args) => usage::run(args, cli.quiet),
         Command::Diff(args) => diff::run(args, cli.quiet),
         Command::Verify(args) => verify::run(args, cli.quiet),

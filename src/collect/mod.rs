@@ -187,7 +187,11 @@ pub async fn collect(
     });
 
     let organizations = aws_sdk_organizations::Client::new(&shared.base);
-    let (organization, targets) = org::targets(&shared, &organizations).await?;
+    let (organization, mut targets) = org::targets(&shared, &organizations).await?;
+    if let Some(shard) = settings.shard {
+        targets.retain(|t| shard_of(&t.account_id, shard.count) == shard.index);
+        tracing::info!(%shard, accounts = targets.len(), "collecting one shard");
+    }
     let to_collect = targets.iter().filter(|t| t.skip.is_none()).count();
     shared.progress.start(to_collect);
 
@@ -224,6 +228,17 @@ pub async fn collect(
         config_digest,
         organization,
         imported: None,
+        shard: settings.shard,
+        merged_from: None,
         accounts,
     })
+}
+
+/// The shard (1-based, of `count`) an account belongs to: from a hash of its
+/// id alone, so that adding accounts to the organization moves no other.
+pub fn shard_of(account: &AccountId, count: u32) -> u32 {
+    use sha2::Digest;
+    let digest = sha2::Sha256::digest(account.as_str().as_bytes());
+    let n = u64::from_be_bytes(digest[..8].try_into().expect("a SHA-256 has 8 bytes"));
+    (n % u64::from(count.max(1))) as u32 + 1
 }

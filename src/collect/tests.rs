@@ -666,3 +666,24 @@ async fn the_organization_is_walked_page_by_page_with_ou_paths() {
     let (_, found) = targets(&shared, &organizations).await.unwrap();
     assert_eq!(found.len(), 3);
 }
+
+#[test]
+fn shards_split_the_accounts_by_their_id_alone() {
+    use super::shard_of;
+    let ids: Vec<AccountId> = (0..3000u64)
+        .map(|i| AccountId::parse(&format!("{:012}", 100_000_000_000 + i * 7919)).unwrap())
+        .collect();
+    let mut sizes = [0usize; 3];
+    for id in &ids {
+        let s = shard_of(id, 3);
+        assert!((1..=3).contains(&s));
+        sizes[(s - 1) as usize] += 1;
+        // The same id is in the same shard whatever else is in the organization.
+        assert_eq!(shard_of(id, 3), s);
+    }
+    // About a third each.
+    for n in sizes {
+        assert!((850..1150).contains(&n), "{sizes:?}");
+    }
+    assert_eq!(shard_of(&ids[0], 1), 1);
+}

@@ -43,6 +43,10 @@ pub struct Collect {
     pub max_concurrency: usize,
     /// The client-side token buckets, per account, region and service.
     pub throttle: Throttle,
+    /// Only this share of the accounts (`collect --shard I/N`); a run's
+    /// parameter, not a setting, so never read from or written to a file.
+    #[serde(skip)]
+    pub shard: Option<crate::model::Shard>,
     /// Attempts per call, retries with backoff on throttling and 5xx included.
     pub max_attempts: u32,
     /// The first retry's backoff; later ones grow exponentially, with jitter.
@@ -66,6 +70,7 @@ impl Default for Collect {
             assume_role_in_caller_account: false,
             max_concurrency: 128,
             throttle: Throttle::default(),
+            shard: None,
             max_attempts: 5,
             initial_backoff_ms: 1000,
             call_timeout_secs: 30,

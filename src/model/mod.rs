@@ -7,6 +7,7 @@
 
 pub mod aws;
 pub mod ids;
+pub mod merge;
 pub mod net;
 mod read;
 mod snapshot;

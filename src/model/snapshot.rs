@@ -43,7 +43,47 @@ pub struct Snapshot {
     /// rather than `collect` from the APIs: which folder, and every file read.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub imported: Option<ImportSource>,
+    /// Set when `collect --shard I/N` collected one share of the accounts.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shard: Option<Shard>,
+    /// Set when `sgaudit merge` joined shard snapshots: each one, with its digest.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub merged_from: Option<Vec<MergedShard>>,
     pub accounts: Vec<AccountSnapshot>,
+}
+
+/// One share of an organization's accounts: shard `index` (1-based) of
+/// `count`, the accounts whose id hashes to it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct Shard {
+    pub index: u32,
+    pub count: u32,
+}
+
+impl std::fmt::Display for Shard {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}/{}", self.index, self.count)
+    }
+}
+
+/// A snapshot a merged one was made from.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct MergedShard {
+    /// The file, as given to `sgaudit merge`.
+    pub file: String,
+    /// `sha256:<hex>` of the file.
+    pub sha256: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shard: Option<Shard>,
+    #[serde(with = "time::serde::rfc3339")]
+    pub started_at: OffsetDateTime,
+    #[serde(
+        with = "time::serde::rfc3339::option",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub finished_at: Option<OffsetDateTime>,
+    pub accounts: usize,
 }
 
 /// Where an imported snapshot's data came from, so that the evidence can be

@@ -408,6 +408,8 @@ pub fn import(from: &Path, options: &ImportOptions) -> Result<Snapshot, ImportEr
             taken_at_from,
             files,
         }),
+        shard: None,
+        merged_from: None,
         accounts: accounts.into_iter().map(|a| a.snapshot).collect(),
     })
 }
