@@ -7,7 +7,7 @@ use anyhow::Context;
 use crate::ingest::awscli::{self, ImportOptions};
 use crate::model::AccountId;
 
-use super::collect::{report_gaps, write_snapshot};
+use super::collect::{report_gaps, summary, write_snapshot};
 use super::{exit, ImportArgs, UsageError};
 
 pub fn run(args: ImportArgs, quiet: bool) -> anyhow::Result<ExitCode> {
@@ -26,20 +26,9 @@ pub fn run(args: ImportArgs, quiet: bool) -> anyhow::Result<ExitCode> {
     let partial = report_gaps(&snapshot, quiet);
     if !quiet {
         let files = snapshot.imported.as_ref().map_or(0, |i| i.files.len());
-        let regions: usize = snapshot
-            .accounts
-            .iter()
-            .map(|a| a.regions.iter().filter(|r| r.status.is_ok()).count())
-            .sum();
-        let groups: usize = snapshot
-            .accounts
-            .iter()
-            .flat_map(|a| &a.regions)
-            .map(|r| r.security_groups.len())
-            .sum();
         eprintln!(
-            "sgaudit: imported {} accounts, {regions} account-regions, {groups} security groups from {files} files; wrote {}",
-            snapshot.accounts.len(),
+            "sgaudit: imported {files} files: {}; wrote {}",
+            summary(&snapshot),
             args.out.display()
         );
     }
