@@ -1533,6 +1533,7 @@ fn generate(args: &Args, st: &mut Stats) -> Snapshot {
                 ous[ou].clone(),
             ],
             status: CollectionStatus::Ok,
+            read_at: None,
             regions,
         });
         st.accounts += 1;
@@ -1556,6 +1557,7 @@ fn generate(args: &Args, st: &mut Stats) -> Snapshot {
         imported: None,
         shard: None,
         merged_from: None,
+        resumed: None,
         accounts,
     }
 }

@@ -264,11 +264,13 @@ impl TestOrg {
                 imported: None,
                 shard: None,
                 merged_from: None,
+                resumed: None,
                 accounts: vec![AccountSnapshot {
                     account_id: AccountId::parse(ACCOUNT).unwrap(),
                     name: Some("test".into()),
                     ou_path: vec![],
                     status: CollectionStatus::Ok,
+                    read_at: None,
                     regions: vec![region],
                 }],
             },
@@ -822,6 +824,7 @@ impl TestOrg {
                 name: Some("other".into()),
                 ou_path: vec![],
                 status: CollectionStatus::Ok,
+                read_at: None,
                 regions: vec![region],
             });
         }

@@ -5,8 +5,9 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 
-use crate::collect::{self, Progress};
+use crate::collect::{self, Keep, Progress};
 use crate::config::LoadedConfig;
+use crate::model::parts::Tally;
 use crate::model::{self, AccountId, Snapshot};
 use crate::report;
 
@@ -58,78 +59,86 @@ fn config_digest(loaded: &LoadedConfig) -> anyhow::Result<String> {
     ))
 }
 
-pub(super) fn collect_snapshot(loaded: &LoadedConfig, quiet: bool) -> anyhow::Result<Snapshot> {
-    let digest = config_digest(loaded)?;
-    let runtime = tokio::runtime::Builder::new_multi_thread()
+fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
-        .context("starting the async runtime")?;
+        .context("starting the async runtime")
+}
+
+/// Collect into memory (`sgaudit run`, which assesses the snapshot at once).
+pub(super) fn collect_snapshot(loaded: &LoadedConfig, quiet: bool) -> anyhow::Result<Snapshot> {
+    let digest = config_digest(loaded)?;
     let progress = Progress::new(quiet);
-    let snapshot = runtime.block_on(collect::collect(&loaded.config.collect, Some(digest), progress))?;
-    Ok(snapshot)
+    let collected = runtime()?.block_on(collect::collect(
+        &loaded.config.collect,
+        Some(digest),
+        progress,
+        Keep::Memory,
+    ))?;
+    Ok(collected.snapshot)
+}
+
+/// Each account's tally, for [`report_gaps`] and [`summary`].
+pub(super) fn tallies(snapshot: &Snapshot) -> Vec<Tally> {
+    snapshot.accounts.iter().map(Tally::of).collect()
 }
 
 /// What was not collected, for stderr; true if anything.
-pub(super) fn report_gaps(snapshot: &Snapshot, quiet: bool) -> bool {
+pub(super) fn report_gaps(tallies: &[Tally], quiet: bool) -> bool {
     let mut partial = false;
-    for a in &snapshot.accounts {
-        if let model::CollectionStatus::Failed { reason } = &a.status {
-            partial = true;
-            if !quiet {
-                eprintln!("sgaudit: not collected: account {}: {reason}", a.account_id);
-            }
-        }
-        for r in &a.regions {
-            if let Some(reason) = r.status.reason() {
-                partial = true;
-                if !quiet {
-                    eprintln!(
-                        "sgaudit: not collected: account {} {}: {reason}",
-                        a.account_id, r.region
-                    );
-                }
-            }
-            for g in &r.gaps {
-                partial = true;
-                if !quiet {
-                    eprintln!(
-                        "sgaudit: not collected: account {} {}: {} {}: {}",
-                        a.account_id, r.region, g.service, g.operation, g.error
-                    );
-                }
-            }
+    for line in tallies.iter().flat_map(|t| &t.problems) {
+        partial = true;
+        if !quiet {
+            eprintln!("sgaudit: not collected: {line}");
         }
     }
     partial
 }
 
-pub(super) fn summary(snapshot: &Snapshot) -> String {
-    let collected = snapshot.accounts.iter().filter(|a| a.status.is_ok()).count();
-    let regions: usize = snapshot
-        .accounts
-        .iter()
-        .map(|a| a.regions.iter().filter(|r| r.status.is_ok()).count())
-        .sum();
-    let groups: usize = snapshot
-        .accounts
-        .iter()
-        .flat_map(|a| &a.regions)
-        .map(|r| r.security_groups.len())
-        .sum();
+pub(super) fn summary(tallies: &[Tally]) -> String {
+    let collected = tallies.iter().filter(|t| t.collected).count();
+    let regions: usize = tallies.iter().map(|t| t.regions_ok).sum();
+    let groups: usize = tallies.iter().map(|t| t.security_groups).sum();
     format!(
         "collected {collected} of {} accounts, {regions} account-regions, {groups} security groups",
-        snapshot.accounts.len()
+        tallies.len()
     )
 }
 
 pub fn run(args: CollectCommand, quiet: bool) -> anyhow::Result<ExitCode> {
     let mut loaded = effective_config(&args.collect)?;
     loaded.config.collect.shard = args.shard;
-    let snapshot = collect_snapshot(&loaded, quiet)?;
-    write_snapshot(&args.out, &snapshot)?;
-    let partial = report_gaps(&snapshot, quiet);
+    let digest = config_digest(&loaded)?;
+    if let Some(dir) = args.out.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    }
+    let keep = Keep::Checkpoints {
+        snapshot: args.out.clone(),
+        resume: args.resume,
+    };
+    let progress = Progress::new(quiet);
+    let collected = runtime()?.block_on(collect::collect(&loaded.config.collect, Some(digest), progress, keep))?;
+    let checkpointed = collected.checkpoints.expect("a collection to a file is checkpointed");
+    let parts = checkpointed.parts;
+    parts
+        .assemble(&collected.snapshot, &checkpointed.accounts, &args.out)
+        .with_context(|| format!("writing the snapshot to {}", args.out.display()))?;
+    let dir = parts.dir().to_path_buf();
+    parts.remove().with_context(|| {
+        format!(
+            "removing the checkpoints in {} (the snapshot is written)",
+            dir.display()
+        )
+    })?;
+    let tallies: Vec<Tally> = checkpointed.accounts.into_iter().map(|c| c.tally).collect();
+    let partial = report_gaps(&tallies, quiet);
     if !quiet {
-        eprintln!("sgaudit: {}; wrote {}", summary(&snapshot), args.out.display());
+        let resumed = match &collected.snapshot.resumed {
+            Some(r) => format!(" (resumed, {} accounts kept)", r.last().map_or(0, |r| r.accounts_kept)),
+            None => String::new(),
+        };
+        eprintln!("sgaudit: {}{resumed}; wrote {}", summary(&tallies), args.out.display());
     }
     Ok(ExitCode::from(if partial { exit::PARTIAL } else { exit::OK }))
 }

@@ -7,7 +7,7 @@ use anyhow::Context;
 use crate::ingest::awscli::{self, ImportOptions};
 use crate::model::AccountId;
 
-use super::collect::{report_gaps, summary, write_snapshot};
+use super::collect::{report_gaps, summary, tallies, write_snapshot};
 use super::{exit, ImportArgs, UsageError};
 
 pub fn run(args: ImportArgs, quiet: bool) -> anyhow::Result<ExitCode> {
@@ -23,12 +23,12 @@ pub fn run(args: ImportArgs, quiet: bool) -> anyhow::Result<ExitCode> {
     let snapshot = awscli::import(&args.from, &options)
         .with_context(|| format!("importing the export in {}", args.from.display()))?;
     write_snapshot(&args.out, &snapshot)?;
-    let partial = report_gaps(&snapshot, quiet);
+    let partial = report_gaps(&tallies(&snapshot), quiet);
     if !quiet {
         let files = snapshot.imported.as_ref().map_or(0, |i| i.files.len());
         eprintln!(
             "sgaudit: imported {files} files: {}; wrote {}",
-            summary(&snapshot),
+            summary(&tallies(&snapshot)),
             args.out.display()
         );
     }

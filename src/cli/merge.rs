@@ -6,7 +6,7 @@ use anyhow::Context;
 
 use crate::model::{self, merge};
 
-use super::collect::{report_gaps, summary, write_snapshot};
+use super::collect::{report_gaps, summary, tallies, write_snapshot};
 use super::{exit, MergeArgs};
 
 pub fn run(args: MergeArgs, quiet: bool) -> anyhow::Result<ExitCode> {
@@ -22,12 +22,12 @@ pub fn run(args: MergeArgs, quiet: bool) -> anyhow::Result<ExitCode> {
     }
     let merged = merge::merge(parts).context("merging the shards")?;
     write_snapshot(&args.out, &merged)?;
-    let partial = report_gaps(&merged, true);
+    let partial = report_gaps(&tallies(&merged), true);
     if !quiet {
         eprintln!(
             "sgaudit: merged {} snapshots: {}; wrote {}",
             args.snapshots.len(),
-            summary(&merged),
+            summary(&tallies(&merged)),
             args.out.display()
         );
     }

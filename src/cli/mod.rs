@@ -374,8 +374,18 @@ pub struct CollectCommand {
     pub shard: Option<crate::model::Shard>,
 
     /// Where to write the snapshot (`.json`, or `.json.gz` to compress).
+    /// Until it is written, every finished account is checkpointed in
+    /// FILE.parts/ beside it.
     #[arg(long, value_name = "FILE")]
     pub out: PathBuf,
+
+    /// Continue a collection that was interrupted (Ctrl-C, a lost machine,
+    /// expired credentials): keep the accounts FILE.parts/ holds complete and
+    /// verified, collect the others. Same configuration, caller account and
+    /// shard only. Without checkpoints, starts afresh, so a retried batch job
+    /// can always pass it.
+    #[arg(long)]
+    pub resume: bool,
 }
 
 #[derive(Debug, Args)]

@@ -5,7 +5,7 @@ use std::process::ExitCode;
 use anyhow::Context;
 
 use super::assess::{assess_and_report, load_baseline, Extra};
-use super::collect::{collect_snapshot, effective_config, summary, write_snapshot};
+use super::collect::{collect_snapshot, effective_config, summary, tallies, write_snapshot};
 use super::RunArgs;
 
 pub fn run(args: RunArgs, quiet: bool) -> anyhow::Result<ExitCode> {
@@ -21,7 +21,7 @@ pub fn run(args: RunArgs, quiet: bool) -> anyhow::Result<ExitCode> {
     let path = args.out.join("snapshot.json");
     write_snapshot(&path, &snapshot)?;
     if !quiet {
-        eprintln!("sgaudit: {}; assessing", summary(&snapshot));
+        eprintln!("sgaudit: {}; assessing", summary(&tallies(&snapshot)));
     }
     let usage = if args.flow.flow_logs.is_empty() {
         None

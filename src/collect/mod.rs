@@ -37,6 +37,7 @@ use aws_smithy_types::error::display::DisplayErrorContext;
 use tokio::sync::Semaphore;
 
 use crate::config::Collect;
+use crate::model::parts;
 use crate::model::*;
 
 pub use progress::Progress;
@@ -57,6 +58,8 @@ pub enum CollectError {
          collect with --accounts to do without Organizations"
     )]
     Organization(String),
+    #[error(transparent)]
+    Checkpoint(#[from] crate::model::parts::PartsError),
 }
 
 /// The longest error text recorded in a snapshot.
@@ -148,13 +151,40 @@ pub async fn base_config(settings: &Collect) -> SdkConfig {
     }
 }
 
+/// Where `collect` keeps the accounts it has finished.
+pub enum Keep {
+    /// In memory, in the snapshot it returns (`sgaudit run`, which assesses
+    /// it at once).
+    Memory,
+    /// Checkpointed one by one beside the snapshot file (see
+    /// [`model::parts`](crate::model::parts)), so that memory holds only the
+    /// accounts in flight; `resume` keeps those an interrupted run finished.
+    Checkpoints { snapshot: std::path::PathBuf, resume: bool },
+}
+
+/// What `collect` returns.
+pub struct Collected {
+    /// The snapshot; with [`Keep::Checkpoints`] its `accounts` are empty and
+    /// `checkpoints` holds them.
+    pub snapshot: Snapshot,
+    pub checkpoints: Option<Checkpointed>,
+}
+
+/// The accounts of a checkpointed collection, ready to be assembled.
+pub struct Checkpointed {
+    pub parts: parts::Parts,
+    /// Every account of the snapshot, in account order.
+    pub accounts: Vec<parts::Checkpoint>,
+}
+
 /// Collect the organization (or the listed accounts) into a snapshot.
 pub async fn collect(
     settings: &Collect,
     config_digest: Option<String>,
     progress: Progress,
-) -> Result<Snapshot, CollectError> {
-    let started_at = time::OffsetDateTime::now_utc();
+    keep: Keep,
+) -> Result<Collected, CollectError> {
+    let mut started_at = time::OffsetDateTime::now_utc();
     let base = base_config(settings).await;
     let identity = aws_sdk_sts::Client::new(&base)
         .get_caller_identity()
@@ -176,6 +206,28 @@ pub async fn collect(
         .to_string();
     tracing::info!(caller = %caller.arn, "collecting as");
 
+    let parts = match keep {
+        Keep::Memory => None,
+        Keep::Checkpoints { snapshot, resume } => {
+            let run = parts::Run {
+                tool: ToolInfo::this_build(),
+                started_at,
+                caller_identity: Some(caller.clone()),
+                config_digest: config_digest.clone(),
+                shard: settings.shard,
+                resumed: Vec::new(),
+            };
+            let parts = if resume {
+                parts::Parts::resume(&snapshot, run)?
+            } else {
+                parts::Parts::create(&snapshot, run)?
+            };
+            // A resumed collection is one run: it keeps the first start.
+            started_at = parts.run().started_at;
+            Some(Arc::new(parts))
+        }
+    };
+
     let shared = Arc::new(Shared {
         settings: settings.clone(),
         base,
@@ -192,45 +244,99 @@ pub async fn collect(
         targets.retain(|t| shard_of(&t.account_id, shard.count) == shard.index);
         tracing::info!(%shard, accounts = targets.len(), "collecting one shard");
     }
+    let mut ids: Vec<AccountId> = targets.iter().map(|t| t.account_id.clone()).collect();
+    if let Some(parts) = &parts {
+        let before = targets.len();
+        targets.retain(|t| !parts.has(&t.account_id));
+        if targets.len() < before {
+            tracing::info!(kept = before - targets.len(), "accounts kept from the checkpoints");
+        }
+    }
     let to_collect = targets.iter().filter(|t| t.skip.is_none()).count();
     shared.progress.start(to_collect);
 
+    // Accounts collected at once: enough to keep every call slot busy, few
+    // enough that memory holds only them.
+    let accounts_in_flight = Arc::new(Semaphore::new(settings.accounts_in_flight.max(1)));
     let mut tasks = tokio::task::JoinSet::new();
-    let mut accounts = Vec::with_capacity(targets.len());
+    let mut accounts = Vec::new();
+    let mut failure = None;
     for mut target in targets {
         match target.skip.take() {
-            Some(reason) => accounts.push(target.into_snapshot(CollectionStatus::Skipped { reason }, Vec::new())),
+            Some(reason) => {
+                let account = target.into_snapshot(CollectionStatus::Skipped { reason }, Vec::new());
+                match &parts {
+                    Some(parts) => {
+                        if let Err(e) = parts.put(&account) {
+                            failure.get_or_insert(e);
+                        }
+                    }
+                    None => accounts.push(account),
+                }
+            }
             None => {
                 let shared = shared.clone();
+                let parts = parts.clone();
+                let slots = accounts_in_flight.clone();
                 tasks.spawn(async move {
+                    let _slot = slots.acquire_owned().await.expect("the semaphore is never closed");
                     let account = region::collect_account(&shared, target).await;
                     shared.progress.account_done(account.status.is_ok());
-                    account
+                    match parts {
+                        Some(parts) => tokio::task::spawn_blocking(move || parts.put(&account).map(|_| None))
+                            .await
+                            .expect("a checkpoint write does not panic"),
+                        None => Ok(Some(account)),
+                    }
                 });
             }
         }
     }
     while let Some(joined) = tasks.join_next().await {
         match joined {
-            Ok(account) => accounts.push(account),
+            Ok(Ok(Some(account))) => accounts.push(account),
+            Ok(Ok(None)) => {}
+            Ok(Err(e)) => {
+                failure.get_or_insert(e);
+            }
             Err(e) => tracing::error!("an account task failed: {e}"),
         }
     }
     shared.progress.finish();
+    if let Some(e) = failure {
+        return Err(e.into());
+    }
     accounts.sort_by(|a, b| a.account_id.cmp(&b.account_id));
+    ids.sort();
 
-    Ok(Snapshot {
-        schema_version: SCHEMA_VERSION,
-        tool: ToolInfo::this_build(),
-        started_at,
-        finished_at: Some(time::OffsetDateTime::now_utc()),
-        caller_identity: Some(caller),
-        config_digest,
-        organization,
-        imported: None,
-        shard: settings.shard,
-        merged_from: None,
-        accounts,
+    let checkpoints = match parts {
+        None => None,
+        Some(parts) => {
+            let parts = Arc::into_inner(parts).expect("every account task has ended");
+            let accounts = parts.checkpoints(&ids)?;
+            Some(Checkpointed { parts, accounts })
+        }
+    };
+    let resumed = checkpoints
+        .as_ref()
+        .map(|c| c.parts.run().resumed.clone())
+        .filter(|r| !r.is_empty());
+    Ok(Collected {
+        snapshot: Snapshot {
+            schema_version: SCHEMA_VERSION,
+            tool: ToolInfo::this_build(),
+            started_at,
+            finished_at: Some(time::OffsetDateTime::now_utc()),
+            caller_identity: Some(caller),
+            config_digest,
+            organization,
+            imported: None,
+            shard: settings.shard,
+            merged_from: None,
+            resumed,
+            accounts,
+        },
+        checkpoints,
     })
 }
 

@@ -27,6 +27,7 @@ impl Target {
             name: self.name,
             ou_path: self.ou_path,
             status,
+            read_at: Some(time::OffsetDateTime::now_utc()),
             regions,
         }
     }

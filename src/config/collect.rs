@@ -41,6 +41,10 @@ pub struct Collect {
     /// throttles per account and region (`throttle`), so this only bounds
     /// the connections and memory of the collector itself.
     pub max_concurrency: usize,
+    /// Accounts collected at once. Each is checkpointed to disk when done, so
+    /// this bounds the collector's memory; it needs to be only large enough
+    /// to keep `max_concurrency` calls busy.
+    pub accounts_in_flight: usize,
     /// The client-side token buckets, per account, region and service.
     pub throttle: Throttle,
     /// Only this share of the accounts (`collect --shard I/N`); a run's
@@ -69,6 +73,7 @@ impl Default for Collect {
             exclude_accounts: Vec::new(),
             assume_role_in_caller_account: false,
             max_concurrency: 128,
+            accounts_in_flight: 64,
             throttle: Throttle::default(),
             shard: None,
             max_attempts: 5,

@@ -173,6 +173,7 @@ pub fn merge(parts: Vec<Part>) -> Result<Snapshot, MergeError> {
         imported: None,
         shard: None,
         merged_from: Some(sources),
+        resumed: None,
         accounts,
     })
 }
@@ -200,6 +201,7 @@ mod tests {
                 imported: None,
                 shard: shard.map(|(index, count)| Shard { index, count }),
                 merged_from: None,
+                resumed: None,
                 accounts: accounts
                     .iter()
                     .map(|a| AccountSnapshot {
@@ -207,6 +209,7 @@ mod tests {
                         name: None,
                         ou_path: Vec::new(),
                         status: CollectionStatus::Ok,
+                        read_at: None,
                         regions: Vec::new(),
                     })
                     .collect(),

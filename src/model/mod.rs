@@ -9,6 +9,7 @@ pub mod aws;
 pub mod ids;
 pub mod merge;
 pub mod net;
+pub mod parts;
 mod read;
 mod snapshot;
 pub mod usage;

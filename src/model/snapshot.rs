@@ -49,7 +49,22 @@ pub struct Snapshot {
     /// Set when `sgaudit merge` joined shard snapshots: each one, with its digest.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub merged_from: Option<Vec<MergedShard>>,
+    /// Set when `collect --resume` continued an interrupted collection: each
+    /// resumption, and how many accounts it kept. `started_at` stays the
+    /// first run's; each account's `read_at` says when it was read.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resumed: Option<Vec<Resumption>>,
+    /// Last, so that a collection can stream the accounts after the envelope.
     pub accounts: Vec<AccountSnapshot>,
+}
+
+/// One `collect --resume` of an interrupted collection.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Resumption {
+    #[serde(with = "time::serde::rfc3339")]
+    pub at: OffsetDateTime,
+    /// Accounts kept from the checkpoints rather than collected again.
+    pub accounts_kept: usize,
 }
 
 /// One share of an organization's accounts: shard `index` (1-based) of
@@ -182,6 +197,14 @@ pub struct AccountSnapshot {
     #[serde(default)]
     pub ou_path: Vec<OuRef>,
     pub status: CollectionStatus,
+    /// When its collection finished (absent in snapshots before sgaudit
+    /// recorded it, and in imported ones).
+    #[serde(
+        with = "time::serde::rfc3339::option",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub read_at: Option<OffsetDateTime>,
     #[serde(default)]
     pub regions: Vec<RegionSnapshot>,
 }

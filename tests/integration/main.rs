@@ -17,6 +17,7 @@ mod html;
 mod interchange;
 mod moto;
 mod remediation;
+mod scale;
 mod usage;
 
 use std::path::{Path, PathBuf};

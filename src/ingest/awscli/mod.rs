@@ -250,6 +250,7 @@ fn read_account(root: &Path, dir: &Path, regions: &[PathBuf], options: &ImportOp
             name,
             ou_path: Vec::new(),
             status: CollectionStatus::Ok,
+            read_at: None,
             regions: out,
         },
         caller,
@@ -410,6 +411,7 @@ pub fn import(from: &Path, options: &ImportOptions) -> Result<Snapshot, ImportEr
         }),
         shard: None,
         merged_from: None,
+        resumed: None,
         accounts: accounts.into_iter().map(|a| a.snapshot).collect(),
     })
 }

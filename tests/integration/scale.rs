@@ -1,0 +1,187 @@
+//! Collection at organization scale, against moto: shards that merge into
+//! the collection of the whole, and an interrupted collection that resumes
+//! into the snapshot an uninterrupted one writes.
+
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+use crate::moto::{moto, proxy, require_python, seed, sgaudit_at, Server, TEST_CONFIG};
+use crate::*;
+
+/// A small organization: the management account and six members, two
+/// regions, a few groups each.
+fn seeded(py: &Path) -> Server {
+    let moto = moto(py);
+    seed(py, &moto, &["--scenario", "bulk", "--accounts", "6", "--groups", "3"]);
+    moto
+}
+
+fn collect(endpoint: &str, config: &Path, out: &Path, extra: &[&str]) -> std::process::Output {
+    let mut args = vec![
+        "collect",
+        "--config",
+        config.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ];
+    args.extend_from_slice(extra);
+    sgaudit_at(endpoint, &args)
+}
+
+/// The snapshot less what differs between two readings of the same state:
+/// when things were read, and how the collection was split or resumed.
+fn comparable(path: &Path) -> Value {
+    let mut s: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let top = s.as_object_mut().unwrap();
+    for key in ["started_at", "finished_at", "shard", "merged_from", "resumed"] {
+        top.remove(key);
+    }
+    for a in top["accounts"].as_array_mut().unwrap() {
+        a.as_object_mut().unwrap().remove("read_at");
+    }
+    s
+}
+
+fn config(dir: &Path, extra: &str) -> std::path::PathBuf {
+    let path = dir.join(format!("collect-{}.toml", extra.len()));
+    std::fs::write(&path, format!("{TEST_CONFIG}{extra}")).unwrap();
+    path
+}
+
+#[test]
+fn three_shards_merged_are_the_collection_of_the_whole_organization() {
+    let Some(py) = require_python() else { return };
+    let moto = seeded(&py);
+    let tmp = tempfile::tempdir().unwrap();
+    let config = config(tmp.path(), "");
+    let whole = tmp.path().join("whole.json");
+    let out = collect(&moto.url, &config, &whole, &[]);
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out)); // moto has no SSM inventory
+
+    let mut shards = Vec::new();
+    let mut seen = 0;
+    for i in 1..=3 {
+        let path = tmp.path().join(format!("shard-{i}.json"));
+        let out = collect(&moto.url, &config, &path, &["--shard", &format!("{i}/3")]);
+        assert!(matches!(out.status.code(), Some(0 | 3)), "{}", stderr(&out));
+        let shard: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+        assert_eq!(shard["shard"], serde_json::json!({"index": i, "count": 3}));
+        seen += shard["accounts"].as_array().unwrap().len();
+        shards.push(path);
+    }
+    assert_eq!(seen, 7, "every account in exactly one shard");
+
+    let merged = tmp.path().join("merged.json");
+    let mut args = vec!["merge"];
+    args.extend(shards.iter().map(|p| p.to_str().unwrap()));
+    args.extend(["--out", merged.to_str().unwrap()]);
+    let out = sgaudit(&args);
+    assert!(matches!(out.status.code(), Some(0 | 3)), "{}", stderr(&out));
+    assert!(
+        comparable(&merged) == comparable(&whole),
+        "the merged snapshot differs from the whole collection"
+    );
+    let m = json(tmp.path(), "merged.json");
+    assert_eq!(m["merged_from"].as_array().unwrap().len(), 3);
+}
+
+#[test]
+fn an_interrupted_collection_resumes_into_the_snapshot_an_uninterrupted_one_writes() {
+    let Some(py) = require_python() else { return };
+    let moto = seeded(&py);
+    let tmp = tempfile::tempdir().unwrap();
+    let config = config(tmp.path(), "");
+    let slow_config = config_with(tmp.path());
+    let whole = tmp.path().join("whole.json");
+    let out = collect(&moto.url, &slow_config, &whole, &[]);
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+
+    // A slow collection, one account at a time, killed once two are done.
+    let slow = proxy(&py, &moto, &["--latency-ms", "150"]);
+    let snapshot = tmp.path().join("resumed.json");
+    let parts = tmp.path().join("resumed.json.parts");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_sgaudit"))
+        .args(["collect", "--config", slow_config.to_str().unwrap(), "--out"])
+        .arg(&snapshot)
+        .env("AWS_ENDPOINT_URL", &slow.url)
+        .env("AWS_ACCESS_KEY_ID", "testing")
+        .env("AWS_SECRET_ACCESS_KEY", "testing")
+        .env("AWS_REGION", "us-east-1")
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env_remove("AWS_PROFILE")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(240);
+    let checkpointed = || {
+        std::fs::read_to_string(parts.join("checkpoints.jsonl"))
+            .map(|t| t.lines().count())
+            .unwrap_or(0)
+    };
+    while checkpointed() < 2 {
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "the slow collection ended before it was interrupted"
+        );
+        assert!(Instant::now() < deadline, "no account was checkpointed in time");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    child.kill().unwrap(); // SIGKILL: no chance to tidy up
+    child.wait().unwrap();
+    let kept = checkpointed();
+    assert!(kept < 7, "it was interrupted before the end");
+    assert!(!snapshot.exists(), "no snapshot until every account is in");
+
+    // Without --resume, the checkpoints are not overwritten.
+    let out = collect(&moto.url, &config, &snapshot, &[]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(stderr(&out).contains("--resume"), "{}", stderr(&out));
+    // With another configuration, they are not mixed with a different run.
+    let out = collect(
+        &moto.url,
+        &slow_config,
+        &snapshot,
+        &["--resume", "--regions", "eu-west-1"],
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(stderr(&out).contains("with the configuration"), "{}", stderr(&out));
+
+    let log = tmp.path().join("resume.jsonl");
+    let recording = proxy(&py, &moto, &["--record", log.to_str().unwrap()]);
+    let out = collect(&recording.url, &slow_config, &snapshot, &["--resume"]);
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    assert!(
+        !parts.exists(),
+        "the checkpoints are removed once the snapshot is written"
+    );
+    assert!(
+        comparable(&snapshot) == comparable(&whole),
+        "the resumed snapshot differs from the uninterrupted one"
+    );
+
+    let s = json(tmp.path(), "resumed.json");
+    let resumed = s["resumed"].as_array().unwrap();
+    assert_eq!(resumed.len(), 1);
+    // Accounts whose collection failed (none here) would be collected again.
+    assert_eq!(resumed[0]["accounts_kept"].as_u64(), Some(kept as u64));
+    assert!(s["accounts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|a| a["read_at"].is_string()));
+    // The accounts kept were not read again: one AssumeRole per other member.
+    let assumed = crate::moto::recorded(&log)
+        .iter()
+        .filter(|r| r["action"] == "AssumeRole")
+        .count();
+    assert!(assumed <= 7 - kept, "{assumed} roles assumed, {kept} accounts kept");
+}
+
+/// The test configuration, one account at a time, slowly.
+fn config_with(dir: &Path) -> std::path::PathBuf {
+    config(dir, "accounts_in_flight = 1\n")
+}
