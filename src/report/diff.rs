@@ -18,7 +18,7 @@ pub(crate) fn write(
 ) -> Result<Vec<WrittenFile>, ReportError> {
     let json = super::json::write_diff(out, findings, Some(rules))?;
 
-    let tera = super::markdown::engine("diff.md", TEMPLATE)?;
+    let tera = super::markdown::engine(&[("diff.md", TEMPLATE)])?;
     let mut ctx = Context::new();
     ctx.insert("baseline_as_of", &rfc3339(findings.baseline_as_of));
     ctx.insert("as_of", &rfc3339(findings.as_of));

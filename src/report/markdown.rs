@@ -8,23 +8,37 @@
 use serde::Serialize;
 use tera::Tera;
 
-use crate::analyze::{Assessment, Question};
+use std::collections::HashMap;
+
+use crate::analyze::{AccountScore, Assessment, Finding, Question};
 use crate::model::Snapshot;
 
 use super::records::{FindingRecord, Names};
+use super::rollup;
 use super::{rfc3339, template_err, ReportError};
 
 const TEMPLATE: &str = include_str!("../../templates/report.md.tera");
+const SECTION: &str = include_str!("../../templates/account_section.md.tera");
+const ACCOUNT: &str = include_str!("../../templates/account.md.tera");
 
-/// A Tera engine for one Markdown template (`name` ends in `.md`): values
+/// A Tera engine for Markdown templates (names end in `.md`): values
 /// escaped for Markdown, the `score` filter registered.
-pub(super) fn engine(name: &'static str, template: &'static str) -> Result<Tera, ReportError> {
+pub(super) fn engine(templates: &[(&'static str, &'static str)]) -> Result<Tera, ReportError> {
     let mut tera = Tera::default();
     tera.autoescape_on(vec![".md"]);
     tera.set_escape_fn(super::escape::markdown_to);
     tera.register_filter("score", score_filter);
-    tera.add_raw_template(name, template).map_err(template_err(name))?;
+    tera.add_raw_templates(templates.to_vec())
+        .map_err(template_err(templates[0].0))?;
     Ok(tera)
+}
+
+fn report_engine() -> Result<Tera, ReportError> {
+    engine(&[
+        ("report.md", TEMPLATE),
+        ("account_section.md", SECTION),
+        ("account.md", ACCOUNT),
+    ])
 }
 
 /// `{{ x | score }}`: a score with one decimal (`100.0`, `66.7`), `—` when absent.
@@ -50,6 +64,73 @@ struct AccountSection<'a> {
     score: &'a crate::analyze::AccountScore,
     findings: Vec<Listed<'a>>,
     more: usize,
+    /// What was not collected, and the questions that could not be judged
+    /// (listed by `accounts/<id>.md`; report.md has its own list).
+    missing: Vec<String>,
+}
+
+impl<'a> AccountSection<'a> {
+    fn new(acc: &'a AccountScore, all: &[&'a Finding], names: &Names<'a>) -> Self {
+        AccountSection {
+            score: acc,
+            findings: all
+                .iter()
+                .take(FINDINGS_PER_ACCOUNT)
+                .map(|f| Listed::new(f, names))
+                .collect(),
+            more: all.len().saturating_sub(FINDINGS_PER_ACCOUNT),
+            missing: acc
+                .collection
+                .missing
+                .iter()
+                .cloned()
+                .chain(
+                    acc.not_assessed_questions()
+                        .map(|q| format!("{}: {}", q.question, q.reason)),
+                )
+                .collect(),
+        }
+    }
+}
+
+/// The findings of each account, in the assessment's order.
+fn per_account(a: &Assessment) -> HashMap<&str, Vec<&Finding>> {
+    let mut per_account: HashMap<&str, Vec<&Finding>> = HashMap::new();
+    for f in &a.findings {
+        per_account.entry(f.account_id.as_str()).or_default().push(f);
+    }
+    per_account
+}
+
+/// `accounts/<id>.md`, one per account, beside a report.md of a large
+/// organization (`rollup::is_large`), which has no room for their sections.
+pub struct AccountFiles<'a> {
+    tera: Tera,
+    header: tera::Context,
+    per_account: HashMap<&'a str, Vec<&'a Finding>>,
+    names: &'a Names<'a>,
+}
+
+impl<'a> AccountFiles<'a> {
+    pub fn new(a: &'a Assessment, snapshot: &Snapshot, names: &'a Names<'a>) -> Result<Self, ReportError> {
+        Ok(AccountFiles {
+            tera: report_engine()?,
+            header: super::header_context(a, snapshot),
+            per_account: per_account(a),
+            names,
+        })
+    }
+
+    pub fn render(&self, acc: &AccountScore) -> Result<String, ReportError> {
+        let all = self
+            .per_account
+            .get(acc.account_id.as_str())
+            .map(Vec::as_slice)
+            .unwrap_or_default();
+        let mut ctx = self.header.clone();
+        ctx.insert("sec", &AccountSection::new(acc, all, self.names));
+        self.tera.render("account.md", &ctx).map_err(template_err("account.md"))
+    }
 }
 
 /// A finding as an account's table lists it, with its verdict in words.
@@ -99,10 +180,22 @@ struct Risk<'a> {
 }
 
 pub fn render(a: &Assessment, snapshot: &Snapshot, names: &Names) -> Result<String, ReportError> {
-    let tera = engine("report.md", TEMPLATE)?;
+    let tera = report_engine()?;
     let mut ctx = super::header_context(a, snapshot);
     ctx.insert("org", &a.org);
-    ctx.insert("accounts", &a.accounts);
+    let large = rollup::is_large(a);
+    ctx.insert("large", &large);
+    if large {
+        let ous = rollup::ou_summaries(a);
+        ctx.insert("ous_total", &ous.len());
+        ctx.insert("rollup", &ous.into_iter().take(rollup::ROWS_SHOWN).collect::<Vec<_>>());
+        ctx.insert("accounts", &rollup::lowest(a, rollup::LOWEST_SHOWN));
+        let gaps = rollup::grouped_gaps(a);
+        ctx.insert("gaps_total", &gaps.len());
+        ctx.insert("gaps", &gaps.into_iter().take(rollup::ROWS_SHOWN).collect::<Vec<_>>());
+    } else {
+        ctx.insert("accounts", &a.accounts);
+    }
     ctx.insert(
         "questions",
         &Question::SCORED
@@ -124,44 +217,38 @@ pub fn render(a: &Assessment, snapshot: &Snapshot, names: &Names) -> Result<Stri
         .collect();
     ctx.insert("top_risks", &top);
     ctx.insert("exceptions", &a.exceptions);
-    let not_assessed: Vec<NotAssessed> = a
-        .accounts
-        .iter()
-        .flat_map(|acc| {
-            acc.not_assessed_questions().map(move |q| NotAssessed {
-                account_id: &acc.account_id,
-                name: &acc.name,
-                question: q.question.code(),
-                reason: &q.reason,
+    let not_assessed: Vec<NotAssessed> = if large {
+        Vec::new()
+    } else {
+        a.accounts
+            .iter()
+            .flat_map(|acc| {
+                acc.not_assessed_questions().map(move |q| NotAssessed {
+                    account_id: &acc.account_id,
+                    name: &acc.name,
+                    question: q.question.code(),
+                    reason: &q.reason,
+                })
             })
-        })
-        .collect();
+            .collect()
+    };
     ctx.insert("not_assessed", &not_assessed);
 
-    let mut per_account: std::collections::HashMap<&str, Vec<&crate::analyze::Finding>> =
-        std::collections::HashMap::new();
-    for f in &a.findings {
-        per_account.entry(f.account_id.as_str()).or_default().push(f);
-    }
-    let sections: Vec<AccountSection> = a
-        .accounts
-        .iter()
-        .map(|acc| {
-            let all = per_account
-                .get(acc.account_id.as_str())
-                .map(Vec::as_slice)
-                .unwrap_or_default();
-            AccountSection {
-                score: acc,
-                findings: all
-                    .iter()
-                    .take(FINDINGS_PER_ACCOUNT)
-                    .map(|f| Listed::new(f, names))
-                    .collect(),
-                more: all.len().saturating_sub(FINDINGS_PER_ACCOUNT),
-            }
-        })
-        .collect();
+    let sections: Vec<AccountSection> = if large {
+        Vec::new()
+    } else {
+        let per_account = per_account(a);
+        a.accounts
+            .iter()
+            .map(|acc| {
+                let all = per_account
+                    .get(acc.account_id.as_str())
+                    .map(Vec::as_slice)
+                    .unwrap_or_default();
+                AccountSection::new(acc, all, names)
+            })
+            .collect()
+    };
     ctx.insert("sections", &sections);
     let remedies: Vec<Remedy> = crate::analyze::checks::ALL_CHECKS
         .iter()

@@ -20,6 +20,7 @@ mod markdown;
 pub mod package;
 pub mod records;
 pub mod remediation;
+pub mod rollup;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -139,6 +140,12 @@ pub fn write(dir: &Path, inputs: &Inputs, formats: &[Format]) -> Result<Vec<Writ
             .collect()
     });
     let page_queue = pages.as_deref().map(crate::par::Queue::new);
+    let large = rollup::is_large(a);
+    let md_accounts = match formats.contains(&Format::Md) && large {
+        true => Some(markdown::AccountFiles::new(a, snapshot, names)?),
+        false => None,
+    };
+    let md_queue = md_accounts.as_ref().map(|_| crate::par::Queue::new(&a.accounts));
     let snapshot_file = manifest::snapshot_file_name(inputs.snapshot_path);
 
     // Independent jobs, run on every core.
@@ -207,6 +214,28 @@ pub fn write(dir: &Path, inputs: &Inputs, formats: &[Format]) -> Result<Vec<Writ
             Ok(vec![out.write_bytes(
                 "report.md",
                 markdown::render(a, snapshot, names)?.as_bytes(),
+            )?])
+        }));
+    }
+    // A large organization's report.md has no room for the accounts'
+    // sections: each goes to its own file beside it.
+    if let (Some(files), Some(queue)) = (&md_accounts, &md_queue) {
+        for _ in 0..crate::par::threads() {
+            jobs.push(Box::new(move || {
+                let mut written = Vec::new();
+                while let Some((_, acc)) = queue.take() {
+                    let text = files.render(acc)?;
+                    written.push(out.write_bytes(&format!("accounts/{}.md", acc.account_id), text.as_bytes())?);
+                }
+                Ok(written)
+            }));
+        }
+    }
+    if let (Some(html), true) = (&html, large) {
+        jobs.push(Box::new(move || {
+            Ok(vec![out.write_bytes(
+                "accounts.html",
+                html.accounts(a, snapshot)?.as_bytes(),
             )?])
         }));
     }

@@ -185,3 +185,81 @@ fn an_interrupted_collection_resumes_into_the_snapshot_an_uninterrupted_one_writ
 fn config_with(dir: &Path) -> std::path::PathBuf {
     config(dir, "accounts_in_flight = 1\n")
 }
+
+/// The sample organization copied until it has 280 accounts: past the size
+/// at which page one stops listing every account. One copy's name is hostile.
+fn large_org(dir: &Path) -> std::path::PathBuf {
+    let mut s = sample_json();
+    let originals = s["accounts"].as_array().unwrap().clone();
+    let mut accounts = Vec::new();
+    for copy in 0..40 {
+        for (i, a) in originals.iter().enumerate() {
+            let mut a = a.clone();
+            a["account_id"] = Value::String(format!("{:012}", 500_000_000_000u64 + copy * 100 + i as u64));
+            let name = a["name"].as_str().unwrap_or("account").to_string();
+            a["name"] = Value::String(if copy == 7 && i == 1 {
+                "<script>alert(1)</script>|=cmd".into()
+            } else {
+                format!("{name}-{copy:02}")
+            });
+            accounts.push(a);
+        }
+    }
+    s["accounts"] = Value::Array(accounts);
+    let path = dir.join("large.json");
+    std::fs::write(&path, serde_json::to_vec(&s).unwrap()).unwrap();
+    path
+}
+
+#[test]
+fn page_one_of_a_large_organization_rolls_up_by_ou_and_the_account_table_moves_to_its_own_page() {
+    let tmp = tempfile::tempdir().unwrap();
+    let snapshot = large_org(tmp.path());
+    let (dir, out) = assess(&snapshot, &[]);
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    let dir = dir.path();
+
+    let index = read(dir, "index.html");
+    assert!(index.contains(r#"<table id="ous">"#), "the roll-up by OU");
+    assert!(
+        index.contains(r##"href="accounts.html#ou-1""##),
+        "each OU links to its accounts"
+    );
+    assert!(index.contains("The lowest-scoring accounts"));
+    assert_eq!(
+        index.matches(r#"<tr class="account""#).count(),
+        25,
+        "only the lowest 25 accounts in full"
+    );
+    assert!(index.contains("Grouped by cause"), "what was not assessed, by cause");
+
+    let accounts = read(dir, "accounts.html");
+    assert_eq!(accounts.matches(r#"<tr class="account""#).count(), 280, "every account");
+    assert!(accounts.contains(r#"<tr class="ou" id="ou-1">"#));
+    assert!(!accounts.contains("<script>alert(1)"), "names are escaped");
+    assert!(accounts.contains("&lt;script&gt;alert(1)&lt;/script&gt;"));
+
+    let report = read(dir, "report.md");
+    assert!(report.contains("| OU | Accounts |"), "the roll-up by OU");
+    assert!(
+        !report.lines().any(|l| l.starts_with("### ") && l.contains("(5000")),
+        "no account sections in report.md"
+    );
+    assert!(
+        report.contains("](accounts/5000000"),
+        "links to the lowest accounts' files"
+    );
+    let md = std::fs::read_dir(dir.join("accounts"))
+        .unwrap()
+        .filter(|e| e.as_ref().unwrap().path().extension().is_some_and(|x| x == "md"))
+        .count();
+    assert_eq!(md, 280, "one Markdown file per account");
+    let hostile = read(dir, "accounts/500000000701.md");
+    assert!(hostile.contains("[report.md](../report.md)"));
+    assert!(!hostile.contains("<script>"), "{hostile}");
+    assert!(hostile.contains("### "), "the account's section");
+
+    // Every new file is in the evidence package's manifest.
+    let out = sgaudit(&["verify", dir.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+}

@@ -8,13 +8,14 @@ use crate::analyze::{AccountScore, Assessment, Finding, Question, Severity};
 use crate::model::Snapshot;
 use crate::report::graph::plain_number;
 use crate::report::records::Names;
+use crate::report::rollup;
 use crate::report::{header_context, template_err, ReportError};
 
 use super::cell::{cell, Cell};
 use super::{AccountSlices, Html, SORT_JS};
 
 #[derive(Serialize)]
-struct AccountRow<'a> {
+pub(super) struct AccountRow<'a> {
     id: &'a str,
     name: &'a str,
     cells: Vec<Cell>,
@@ -25,8 +26,10 @@ struct AccountRow<'a> {
 }
 
 #[derive(Serialize)]
-struct OuGroup<'a> {
+pub(super) struct OuGroup<'a> {
     ou: &'a str,
+    /// `ou-3`, on `accounts.html`, where the index's roll-up links to.
+    anchor: Option<String>,
     accounts: usize,
     mean: Option<f64>,
     rows: Vec<AccountRow<'a>>,
@@ -116,72 +119,160 @@ impl Html {
                 "mean of the assessed accounts' scores".into(),
             ),
         );
-        ctx.insert("ous", &heat_map(a));
-        ctx.insert(
-            "questions",
-            &Question::SCORED
-                .iter()
-                .map(|q| {
-                    let mean = a.org.questions.get(q).copied().flatten();
-                    serde_json::json!({"code": q.code(), "text": q.text(), "items": q.items(), "mean": mean})
-                })
-                .collect::<Vec<_>>(),
-        );
+        let large = rollup::is_large(a);
+        ctx.insert("large", &large);
+        if large {
+            let rows = ou_rows(a);
+            ctx.insert("ous_total", &rows.len());
+            ctx.insert("rollup", &rows.into_iter().take(rollup::ROWS_SHOWN).collect::<Vec<_>>());
+            ctx.insert("ous", &[lowest_group(a)]);
+        } else {
+            ctx.insert("ous", &heat_map(a, false));
+        }
+        ctx.insert("questions", &questions(a));
         let (bars, unscored) = distribution(&a.accounts);
         ctx.insert("bars", &bars);
         ctx.insert("unscored", &unscored);
         crate::report::insert_counts(&mut ctx, a);
         ctx.insert("risks", &top_risks(a, slices, names));
         self.history(&mut ctx, a, slices, names);
-        ctx.insert("missing", &not_assessed(a));
+        if large {
+            let gaps = rollup::grouped_gaps(a);
+            ctx.insert("gaps_total", &gaps.len());
+            ctx.insert("gaps", &gaps.into_iter().take(rollup::ROWS_SHOWN).collect::<Vec<_>>());
+            ctx.insert("missing", &Vec::<Missing>::new());
+        } else {
+            ctx.insert("gaps", &Vec::<rollup::GapGroup>::new());
+            ctx.insert("missing", &not_assessed(a));
+        }
         ctx.insert("exceptions", &a.exceptions);
         ctx.insert("script", SORT_JS);
         ctx.insert("script_hash", &self.script_hash);
         self.tera.render("index.html", &ctx).map_err(template_err("index.html"))
     }
+
+    /// `accounts.html`: every account's row of the heat map, by OU, and
+    /// everything that was not assessed; for organizations too large for
+    /// the index to list them.
+    pub fn accounts(&self, a: &Assessment, snapshot: &Snapshot) -> Result<String, ReportError> {
+        let mut ctx = header_context(a, snapshot);
+        ctx.insert("org", &a.org);
+        ctx.insert("ous", &heat_map(a, true));
+        ctx.insert("questions", &questions(a));
+        ctx.insert("compared", &a.comparison.is_some());
+        ctx.insert("missing", &not_assessed(a));
+        ctx.insert("script", SORT_JS);
+        ctx.insert("script_hash", &self.script_hash);
+        self.tera
+            .render("accounts.html", &ctx)
+            .map_err(template_err("accounts.html"))
+    }
+}
+
+fn questions(a: &Assessment) -> Vec<serde_json::Value> {
+    Question::SCORED
+        .iter()
+        .map(|q| {
+            let mean = a.org.questions.get(q).copied().flatten();
+            serde_json::json!({"code": q.code(), "text": q.text(), "items": q.items(), "mean": mean})
+        })
+        .collect()
 }
 
 /// The heat map: accounts x questions, grouped by OU (sorted by OU path,
 /// then account id), each cell against the previous assessment.
-fn heat_map(a: &Assessment) -> Vec<OuGroup<'_>> {
-    let previous = a.trend.len().checked_sub(2).map(|i| &a.trend[i]);
-    let mut by_ou: std::collections::BTreeMap<&str, Vec<&AccountScore>> = std::collections::BTreeMap::new();
-    for acc in &a.accounts {
-        by_ou.entry(acc.ou_path.as_str()).or_default().push(acc);
-    }
-    by_ou
+pub(super) fn heat_map(a: &Assessment, anchors: bool) -> Vec<OuGroup<'_>> {
+    crate::report::rollup::by_ou(a)
         .into_iter()
-        .map(|(ou, accounts)| OuGroup {
+        .enumerate()
+        .map(|(i, (ou, accounts))| OuGroup {
             ou,
+            anchor: anchors.then(|| format!("ou-{}", i + 1)),
             accounts: accounts.len(),
             mean: crate::analyze::score::mean(accounts.iter().filter_map(|a| a.score)),
-            rows: accounts
-                .into_iter()
-                .map(|acc| {
-                    let was = previous.map(|p| p.accounts.get(&acc.account_id));
-                    AccountRow {
-                        id: &acc.account_id,
-                        name: &acc.name,
-                        cells: acc
-                            .questions
-                            .iter()
-                            .map(|q| {
-                                let was_q =
-                                    was.map(|t| t.and_then(|t| t.questions.get(&q.question).copied().flatten()));
-                                cell(q.status, q.score, format!("{}: {}", q.question, q.reason)).against(was_q)
-                            })
-                            .collect(),
-                        overall: cell(
-                            acc.status,
-                            acc.score,
-                            format!("{} ({})", acc.status.label(), acc.collection.state),
-                        )
-                        .against(was.map(|t| t.and_then(|t| t.score))),
-                        open: acc.open_findings,
-                        collection: acc.collection.state,
-                    }
+            rows: accounts.into_iter().map(|acc| row(a, acc)).collect(),
+        })
+        .collect()
+}
+
+/// The lowest-scoring accounts, as one group of the heat map.
+fn lowest_group(a: &Assessment) -> OuGroup<'_> {
+    let accounts = rollup::lowest(a, rollup::LOWEST_SHOWN);
+    OuGroup {
+        ou: "The lowest scores",
+        anchor: None,
+        accounts: accounts.len(),
+        mean: crate::analyze::score::mean(accounts.iter().filter_map(|a| a.score)),
+        rows: accounts.into_iter().map(|acc| row(a, acc)).collect(),
+    }
+}
+
+/// One account's row of the heat map.
+fn row<'a>(a: &Assessment, acc: &'a AccountScore) -> AccountRow<'a> {
+    let previous = a.trend.len().checked_sub(2).map(|i| &a.trend[i]);
+    let was = previous.map(|p| p.accounts.get(&acc.account_id));
+    AccountRow {
+        id: &acc.account_id,
+        name: &acc.name,
+        cells: acc
+            .questions
+            .iter()
+            .map(|q| {
+                let was_q = was.map(|t| t.and_then(|t| t.questions.get(&q.question).copied().flatten()));
+                cell(q.status, q.score, format!("{}: {}", q.question, q.reason)).against(was_q)
+            })
+            .collect(),
+        overall: cell(
+            acc.status,
+            acc.score,
+            format!("{} ({})", acc.status.label(), acc.collection.state),
+        )
+        .against(was.map(|t| t.and_then(|t| t.score))),
+        open: acc.open_findings,
+        collection: acc.collection.state,
+    }
+}
+
+/// An OU's row of the roll-up: its means as heat-map cells.
+#[derive(Serialize)]
+struct OuRow<'a> {
+    ou: &'a str,
+    anchor: String,
+    accounts: usize,
+    accounts_assessed: usize,
+    cells: Vec<Cell>,
+    overall: Cell,
+    open: [usize; 5],
+}
+
+fn ou_rows(a: &Assessment) -> Vec<OuRow<'_>> {
+    rollup::ou_summaries(a)
+        .into_iter()
+        .map(|o| OuRow {
+            ou: o.ou,
+            anchor: o.anchor,
+            accounts: o.accounts,
+            accounts_assessed: o.accounts_assessed,
+            cells: o
+                .questions
+                .iter()
+                .map(|&(q, mean, status)| {
+                    cell(
+                        status,
+                        mean,
+                        format!(
+                            "{q}: mean over the accounts where it was assessed; worst status {}",
+                            status.label()
+                        ),
+                    )
                 })
                 .collect(),
+            overall: cell(
+                o.status,
+                o.score,
+                format!("mean of {} assessed account(s)", o.accounts_assessed),
+            ),
+            open: o.open,
         })
         .collect()
 }

@@ -21,6 +21,8 @@ mod index;
 use super::{template_err, ReportError};
 
 const INDEX: &str = include_str!("../../../templates/index.html.tera");
+const HEATMAP: &str = include_str!("../../../templates/heatmap.html.tera");
+const ACCOUNTS: &str = include_str!("../../../templates/accounts.html.tera");
 const ACCOUNT: &str = include_str!("../../../templates/account.html.tera");
 const COMPLIANCE: &str = include_str!("../../../templates/compliance.html.tera");
 const STYLE: &str = include_str!("../../../templates/style.css");
@@ -68,7 +70,9 @@ impl Html {
         tera.register_filter("score", super::markdown::score_filter);
         tera.add_raw_templates(vec![
             ("style.css", STYLE),
+            ("heatmap.html", HEATMAP),
             ("index.html", INDEX),
+            ("accounts.html", ACCOUNTS),
             ("account.html", ACCOUNT),
             ("compliance.html", COMPLIANCE),
         ])
