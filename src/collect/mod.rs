@@ -18,6 +18,7 @@
 
 pub(crate) mod bucket;
 mod convert;
+mod credentials;
 mod org;
 mod progress;
 mod region;
@@ -134,7 +135,12 @@ pub async fn base_config(settings: &Collect) -> SdkConfig {
         .operation_attempt_timeout(Duration::from_secs(settings.call_timeout_secs.max(1)))
         .connect_timeout(Duration::from_secs(settings.call_timeout_secs.clamp(1, 10)))
         .build();
+    // One client, so one pool of connections kept alive across accounts and
+    // regions: without it every service client of every account-region
+    // builds its own, and each call pays for a new connection (and TLS).
+    let http = aws_smithy_http_client::hyper_014::HyperClientBuilder::new().build_https();
     let mut loader = aws_config::defaults(BehaviorVersion::latest())
+        .http_client(http)
         .retry_config(retry)
         .timeout_config(timeouts);
     if let Some(profile) = &settings.profile {

@@ -104,7 +104,9 @@ pub(crate) async fn collect_account(shared: &Arc<Shared>, target: Target) -> Acc
         shared
             .base
             .to_builder()
-            .credentials_provider(SharedCredentialsProvider::new(provider))
+            .credentials_provider(SharedCredentialsProvider::new(super::credentials::Cached::new(
+                provider,
+            )))
             .build()
     };
 
