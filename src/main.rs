@@ -9,6 +9,9 @@ use clap::Parser;
 use sgaudit::cli::{self, exit, Cli, UsageError};
 use sgaudit::report::package::baseline::BaselineError;
 
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     use tracing_subscriber::filter::{LevelFilter, Targets};

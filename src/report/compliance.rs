@@ -12,9 +12,10 @@ use crate::analyze::{Assessment, Finding};
 use crate::controls::{Edition, Mapping, EDITIONS};
 use crate::model::Snapshot;
 
-use super::csv::write_csv;
+use super::escape::csv_cell;
 use super::html::Html;
 use super::package::output::{OutDir, WrittenFile};
+use super::rollup::{self, LOWEST_SHOWN};
 use super::ReportError;
 
 /// How many failing findings a row links to directly; the rest are one
@@ -42,6 +43,12 @@ impl Anchors {
 }
 
 /// Write every edition's page (with HTML) and table (with CSV).
+///
+/// Above [`rollup::LARGE_ORG`] accounts a page no longer lists every account under
+/// every control (at 50,000 accounts that was 140 MB of HTML per edition):
+/// each control shows its counts by OU, the accounts with the most failing
+/// findings and the reasons for "not assessed", grouped; the table keeps
+/// every account's row.
 pub fn write(
     out: &OutDir,
     a: &Assessment,
@@ -51,13 +58,16 @@ pub fn write(
 ) -> Result<Vec<WrittenFile>, ReportError> {
     let anchors = html.map(|_| Anchors::new(a));
     let anchors = anchors.as_ref();
+    let ous = rollup::is_large(a).then(|| Ous::new(a));
+    let ous = ous.as_ref();
     // The editions are independent: on every core.
     let per_edition = crate::par::map_queue(EDITIONS, |edition| -> Result<Vec<WrittenFile>, ReportError> {
         let views = compliance::view(edition, a, snapshot);
         let mut files = Vec::new();
         if let (Some(html), Some(anchors)) = (html, anchors) {
-            let page = html.compliance(&page(edition, &views, anchors), a, snapshot)?;
-            files.push(out.write_bytes(&format!("compliance/{}.html", edition.slug), page.as_bytes())?);
+            let page = page(edition, &views, anchors, ous);
+            let name = format!("compliance/{}.html", edition.slug);
+            files.push(out.write(&name, |w| html.compliance(&page, a, snapshot, w))?);
         }
         if csv {
             files.push(write_table(out, edition, &views)?);
@@ -75,8 +85,52 @@ pub fn write(
 pub(crate) struct Page<'a> {
     edition: &'a Edition,
     interpretive: bool,
+    /// Rolled up by OU: `accounts` of each control holds only the accounts
+    /// with the most failing findings.
+    large: bool,
     controls: Vec<ControlRow<'a>>,
     editions: Vec<Named>,
+}
+
+/// Each account's OU, for the roll-up of a large organization: the OUs in
+/// path order, and each account's index among them.
+struct Ous<'a> {
+    paths: Vec<&'a str>,
+    of: HashMap<&'a str, usize>,
+}
+
+impl<'a> Ous<'a> {
+    fn new(a: &'a Assessment) -> Self {
+        let ous = rollup::by_ou(a);
+        let mut of = HashMap::with_capacity(a.accounts.len());
+        for (i, (_, accounts)) in ous.iter().enumerate() {
+            for acc in accounts {
+                of.insert(acc.account_id.as_str(), i);
+            }
+        }
+        Ous {
+            paths: ous.into_iter().map(|(path, _)| path).collect(),
+            of,
+        }
+    }
+}
+
+/// A control's statuses in the accounts of one OU.
+#[derive(Serialize, Default, Clone)]
+struct OuRow<'a> {
+    ou: &'a str,
+    accounts: usize,
+    fail: usize,
+    not_assessed: usize,
+    pass: usize,
+    not_applicable: usize,
+}
+
+/// One reason for "not assessed", and how many accounts it concerns.
+#[derive(Serialize)]
+struct Reason<'a> {
+    why: &'a str,
+    accounts: usize,
 }
 
 #[derive(Serialize)]
@@ -99,7 +153,13 @@ struct ControlRow<'a> {
     pass: usize,
     not_assessed: usize,
     not_applicable: usize,
+    /// Every account (the accounts failing most, in a large organization).
     accounts: Vec<AccountRow<'a>>,
+    /// A large organization's statuses by OU, and its reasons for "not
+    /// assessed", most accounts first.
+    by_ou: Vec<OuRow<'a>>,
+    reasons: Vec<Reason<'a>>,
+    more_reasons: usize,
 }
 
 #[derive(Serialize)]
@@ -122,35 +182,50 @@ struct Link {
     label: String,
 }
 
-fn page<'a>(edition: &'a Edition, views: &'a [ControlView<'a>], anchors: &Anchors) -> Page<'a> {
+fn page<'a>(edition: &'a Edition, views: &'a [ControlView<'a>], anchors: &Anchors, ous: Option<&Ous<'a>>) -> Page<'a> {
     let controls = views
         .iter()
-        .map(|v| ControlRow {
-            id: v.control.id,
-            anchor: v.control.id.replace(['.', '(', ')'], "-"),
-            title: v.control.title,
-            version: v.control.version,
-            source: v.control.source,
-            mapping: v.control.mapping,
-            note: v.control.note,
-            checks: v
-                .checks
-                .iter()
-                .map(|c| Named {
-                    id: c.meta.id,
-                    name: c.meta.name,
-                })
-                .collect(),
-            fail: v.count(Status::Fail),
-            pass: v.count(Status::Pass),
-            not_assessed: v.count(Status::NotAssessed),
-            not_applicable: v.count(Status::NotApplicable),
-            accounts: v.accounts.iter().map(|s| account_row(s, anchors)).collect(),
+        .map(|v| {
+            let (accounts, by_ou, reasons, more_reasons) = match ous {
+                None => (
+                    v.accounts.iter().map(|s| account_row(s, anchors)).collect(),
+                    Vec::new(),
+                    Vec::new(),
+                    0,
+                ),
+                Some(ous) => rolled_up(v, ous, anchors),
+            };
+            ControlRow {
+                id: v.control.id,
+                anchor: v.control.id.replace(['.', '(', ')'], "-"),
+                title: v.control.title,
+                version: v.control.version,
+                source: v.control.source,
+                mapping: v.control.mapping,
+                note: v.control.note,
+                checks: v
+                    .checks
+                    .iter()
+                    .map(|c| Named {
+                        id: c.meta.id,
+                        name: c.meta.name,
+                    })
+                    .collect(),
+                fail: v.count(Status::Fail),
+                pass: v.count(Status::Pass),
+                not_assessed: v.count(Status::NotAssessed),
+                not_applicable: v.count(Status::NotApplicable),
+                accounts,
+                by_ou,
+                reasons,
+                more_reasons,
+            }
         })
         .collect();
     Page {
         edition,
         interpretive: edition.mapping == Mapping::Interpretive,
+        large: ous.is_some(),
         controls,
         editions: EDITIONS
             .iter()
@@ -161,6 +236,52 @@ fn page<'a>(edition: &'a Edition, views: &'a [ControlView<'a>], anchors: &Anchor
             .collect(),
     }
 }
+
+/// A control in a large organization: its statuses by OU, the accounts
+/// with the most failing findings, and the reasons for "not assessed".
+fn rolled_up<'a>(
+    v: &'a ControlView<'a>,
+    ous: &Ous<'a>,
+    anchors: &Anchors,
+) -> (Vec<AccountRow<'a>>, Vec<OuRow<'a>>, Vec<Reason<'a>>, usize) {
+    let mut by_ou: Vec<OuRow> = ous.paths.iter().map(|&ou| OuRow { ou, ..OuRow::default() }).collect();
+    let mut reasons: HashMap<&str, usize> = HashMap::new();
+    for s in &v.accounts {
+        let row = &mut by_ou[ous.of[s.account.account_id.as_str()]];
+        row.accounts += 1;
+        match s.status {
+            Status::Fail => row.fail += 1,
+            Status::NotAssessed => row.not_assessed += 1,
+            Status::Pass => row.pass += 1,
+            Status::NotApplicable => row.not_applicable += 1,
+        }
+        if let (Status::NotAssessed, Some(why)) = (s.status, &s.why) {
+            *reasons.entry(why.as_str()).or_default() += 1;
+        }
+    }
+    by_ou.retain(|r| r.accounts > 0);
+    by_ou.truncate(rollup::ROWS_SHOWN);
+    let mut failing: Vec<&AccountStatus> = v.accounts.iter().filter(|s| s.status == Status::Fail).collect();
+    failing.sort_by(|x, y| {
+        y.failing
+            .len()
+            .cmp(&x.failing.len())
+            .then_with(|| x.account.account_id.cmp(&y.account.account_id))
+    });
+    failing.truncate(LOWEST_SHOWN);
+    let mut reasons: Vec<Reason> = reasons
+        .into_iter()
+        .map(|(why, accounts)| Reason { why, accounts })
+        .collect();
+    reasons.sort_by(|x, y| y.accounts.cmp(&x.accounts).then_with(|| x.why.cmp(y.why)));
+    let more_reasons = reasons.len().saturating_sub(REASONS_SHOWN);
+    reasons.truncate(REASONS_SHOWN);
+    let accounts = failing.into_iter().map(|s| account_row(s, anchors)).collect();
+    (accounts, by_ou, reasons, more_reasons)
+}
+
+/// How many reasons for "not assessed" a large organization's control lists.
+const REASONS_SHOWN: usize = 10;
 
 fn account_row<'a>(s: &'a AccountStatus<'a>, anchors: &Anchors) -> AccountRow<'a> {
     let id = s.account.account_id.as_str();
@@ -199,8 +320,11 @@ fn account_row<'a>(s: &'a AccountStatus<'a>, anchors: &Anchors) -> AccountRow<'a
     }
 }
 
+/// `compliance/<edition>.csv`: every control in every account, one row
+/// each, the cells written straight from the view (a large organization's
+/// edition is millions of cells).
 fn write_table(out: &OutDir, edition: &Edition, views: &[ControlView]) -> Result<WrittenFile, ReportError> {
-    let header = [
+    const HEADER: [&str; 16] = [
         "edition",
         "framework",
         "version",
@@ -218,35 +342,78 @@ fn write_table(out: &OutDir, edition: &Edition, views: &[ControlView]) -> Result
         "why",
         "failing_fingerprints",
     ];
-    let rows = views.iter().flat_map(|v| {
-        let checks = v.checks.iter().map(|c| c.meta.id).collect::<Vec<_>>().join(" ");
-        v.accounts.iter().map(move |s| {
-            vec![
-                edition.slug.to_string(),
-                edition.framework.label().to_string(),
-                v.control.version.to_string(),
-                v.control.id.to_string(),
-                v.control.title.to_string(),
-                match v.control.mapping {
-                    Mapping::Exact => "exact".to_string(),
-                    Mapping::Interpretive => "interpretive".to_string(),
-                },
-                v.control.source.to_string(),
-                s.account.account_id.to_string(),
-                s.account.name.clone().unwrap_or_default(),
-                s.status.label().to_string(),
-                s.failing.len().to_string(),
-                s.accepted.len().to_string(),
-                s.observations.len().to_string(),
-                checks.clone(),
-                s.why.clone().unwrap_or_default(),
-                s.failing
-                    .iter()
-                    .map(|f| f.fingerprint.as_str())
-                    .collect::<Vec<_>>()
-                    .join(" "),
-            ]
-        })
-    });
-    write_csv(out, &format!("compliance/{}.csv", edition.slug), &header, rows)
+    out.write(&format!("compliance/{}.csv", edition.slug), |f| {
+        let mut w = csv::WriterBuilder::new()
+            .terminator(csv::Terminator::CRLF)
+            .from_writer(f);
+        w.write_record(HEADER)?;
+        let mut fingerprints = String::new();
+        for v in views {
+            let checks = v.checks.iter().map(|c| c.meta.id).collect::<Vec<_>>().join(" ");
+            let mapping = match v.control.mapping {
+                Mapping::Exact => "exact",
+                Mapping::Interpretive => "interpretive",
+            };
+            let control = [
+                edition.slug,
+                edition.framework.label(),
+                v.control.version,
+                v.control.id,
+                v.control.title,
+                mapping,
+                v.control.source,
+            ];
+            for s in &v.accounts {
+                for cell in control {
+                    w.write_field(csv_cell(cell).as_ref())?;
+                }
+                w.write_field(csv_cell(s.account.account_id.as_str()).as_ref())?;
+                w.write_field(csv_cell(s.account.name.as_deref().unwrap_or("")).as_ref())?;
+                w.write_field(s.status.label())?;
+                for n in [s.failing.len(), s.accepted.len(), s.observations.len()] {
+                    w.write_field(n.to_string())?;
+                }
+                w.write_field(csv_cell(&checks).as_ref())?;
+                w.write_field(csv_cell(s.why.as_deref().unwrap_or("")).as_ref())?;
+                fingerprints.clear();
+                for (i, f) in s.failing.iter().enumerate() {
+                    if i > 0 {
+                        fingerprints.push(' ');
+                    }
+                    fingerprints.push_str(f.fingerprint.as_str());
+                }
+                w.write_field(&fingerprints)?;
+                w.write_record(None::<&[u8]>)?;
+            }
+        }
+        w.flush()
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_large_organization_rolls_each_control_up_by_ou() {
+        let mut fx = crate::analyze::testing::TestOrg::new();
+        fx.sg("sg-ssh", &["tcp 22 0.0.0.0/0"]);
+        let a = fx.assess();
+        let edition = Edition::find("cis-aws-5.0.0").unwrap();
+        let views = compliance::view(edition, &a, &fx.snapshot);
+        let anchors = Anchors::new(&a);
+        let ous = Ous::new(&a);
+        let page = page(edition, &views, &anchors, Some(&ous));
+        assert!(page.large);
+        let c = page.controls.iter().find(|c| c.id == "5.3").unwrap();
+        assert_eq!(c.fail, 1);
+        assert_eq!(c.by_ou.len(), 1, "one OU");
+        assert_eq!((c.by_ou[0].accounts, c.by_ou[0].fail), (1, 1));
+        assert_eq!(c.accounts.len(), 1, "the failing account is listed");
+        assert!(
+            c.accounts[0].links[0].href.ends_with("#f1"),
+            "{}",
+            c.accounts[0].links[0].href
+        );
+    }
 }

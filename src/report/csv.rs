@@ -27,7 +27,10 @@ pub(super) fn write_csv(
             .from_writer(f);
         w.write_record(header)?;
         for row in rows {
-            w.write_record(row.iter().map(|c| escape::csv_cell(c).into_owned()))?;
+            for cell in &row {
+                w.write_field(escape::csv_cell(cell).as_ref())?;
+            }
+            w.write_record(None::<&[u8]>)?;
         }
         w.flush()
     })

@@ -73,5 +73,7 @@ pub(crate) fn write(
         ]
     });
     let csv_out = super::csv::write_csv(out, "diff.csv", &header, finding_rows.chain(rule_rows))?;
-    Ok(vec![json, out.write_bytes("diff.md", md.as_bytes())?, csv_out])
+    let written = vec![json, out.write_bytes("diff.md", md.as_bytes())?, csv_out];
+    out.sync()?;
+    Ok(written)
 }

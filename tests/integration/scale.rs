@@ -259,7 +259,51 @@ fn page_one_of_a_large_organization_rolls_up_by_ou_and_the_account_table_moves_t
     assert!(!hostile.contains("<script>"), "{hostile}");
     assert!(hostile.contains("### "), "the account's section");
 
+    // A compliance page rolls each control up by OU; its table keeps
+    // every account's row.
+    let fsbp = read(dir, "compliance/aws-fsbp.html");
+    assert!(fsbp.contains("<thead><tr><th>OU</th>"), "each control by OU");
+    assert!(fsbp.contains("accounts with the most failing findings"));
+    assert!(
+        fsbp.matches(r#"<a href="../accounts/"#).count() <= 25 * 20,
+        "at most 25 accounts listed per control"
+    );
+    assert!(!fsbp.contains("<script>alert(1)"), "names are escaped");
+    let table = read(dir, "compliance/aws-fsbp.csv");
+    let ec2_2 = table
+        .lines()
+        .filter(|l| l.starts_with("aws-fsbp,Security Hub,") && l.contains(",EC2.2,"))
+        .count();
+    assert_eq!(ec2_2, 280, "one row per account for each control");
+
     // Every new file is in the evidence package's manifest.
     let out = sgaudit(&["verify", dir.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+}
+
+/// The example manifests of docs/scale.md (config/scale/): the AWS Batch
+/// job definitions valid for the Batch API (botocore's model), the
+/// Kubernetes Indexed Job well formed, and every script they run doing
+/// what the guide says with each of sgaudit's exit codes
+/// (tests/scale/validate_manifests.py).
+#[test]
+fn the_batch_and_kubernetes_examples_collect_shards_then_merge_and_assess() {
+    let Some(py) = require_python() else { return };
+    let out = Command::new(&py)
+        .arg(root().join("tests/scale/validate_manifests.py"))
+        .arg(root())
+        .output()
+        .expect("run validate_manifests.py");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "the manifests of config/scale do not validate:\n{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    if std::env::var("CI").as_deref() == Ok("true") {
+        assert!(
+            !stdout.contains("skipped:"),
+            "under CI=true every check runs (shellcheck):\n{stdout}"
+        );
+    }
 }

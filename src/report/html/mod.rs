@@ -102,18 +102,20 @@ impl Html {
 }
 
 impl Html {
-    /// A framework edition's compliance page (`report::compliance`).
+    /// A framework edition's compliance page (`report::compliance`),
+    /// rendered into `w`.
     pub(crate) fn compliance(
         &self,
         page: &super::compliance::Page,
         a: &Assessment,
         snapshot: &crate::model::Snapshot,
-    ) -> Result<String, ReportError> {
+        w: &mut dyn std::io::Write,
+    ) -> std::io::Result<()> {
         let mut ctx = super::header_context(a, snapshot);
         ctx.insert("page", page);
         self.tera
-            .render("compliance.html", &ctx)
-            .map_err(template_err("compliance.html"))
+            .render_to("compliance.html", &ctx, w)
+            .map_err(|e| std::io::Error::other(super::template_err("compliance.html")(e)))
     }
 }
 

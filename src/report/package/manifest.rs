@@ -192,7 +192,14 @@ pub fn write_manifest(
         }),
         files,
     };
-    out.write_json_pretty(MANIFEST, &manifest)
+    // Everything the manifest lists is durable before the manifest is.
+    out.sync()?;
+    let mut text = serde_json::to_string_pretty(&manifest).map_err(|e| ReportError::Io {
+        path: out.path(MANIFEST),
+        source: e.into(),
+    })?;
+    text.push('\n');
+    out.write_synced(MANIFEST, |w| w.write_all(text.as_bytes()))
 }
 
 /// What `verify` found.

@@ -72,10 +72,38 @@ impl OutDir {
         self.root.join(rel)
     }
 
-    /// Write `rel` atomically through a buffered, hashing writer.
+    /// Write `rel` atomically through a buffered, hashing writer. It is
+    /// durable once [`OutDir::sync`] returns.
     pub fn write(
         &self,
         rel: &str,
+        fill: impl FnOnce(&mut dyn Write) -> io::Result<()>,
+    ) -> Result<WrittenFile, ReportError> {
+        self.write_as(rel, false, fill)
+    }
+
+    /// Make every file written so far durable: called once, before the
+    /// manifest that vouches for them.
+    pub fn sync(&self) -> Result<(), ReportError> {
+        crate::atomic::sync_filesystem(&self.root).map_err(|source| ReportError::Io {
+            path: self.root.clone(),
+            source,
+        })
+    }
+
+    /// [`OutDir::write`], synced before it is renamed into place (the manifest).
+    pub fn write_synced(
+        &self,
+        rel: &str,
+        fill: impl FnOnce(&mut dyn Write) -> io::Result<()>,
+    ) -> Result<WrittenFile, ReportError> {
+        self.write_as(rel, true, fill)
+    }
+
+    fn write_as(
+        &self,
+        rel: &str,
+        synced: bool,
         fill: impl FnOnce(&mut dyn Write) -> io::Result<()>,
     ) -> Result<WrittenFile, ReportError> {
         let path = self.path(rel);
@@ -87,16 +115,21 @@ impl OutDir {
             std::fs::create_dir_all(parent).map_err(err)?;
         }
         let mut digest = None;
-        crate::atomic::write_with(&path, |file| {
+        let write = |file: &mut std::fs::File| {
             // Buffer before hashing, so that the hasher sees large chunks
-            // rather than every token the writers emit.
-            let mut w = io::BufWriter::with_capacity(1 << 20, Hashing::new(file));
+            // rather than every token the writers emit (64 KiB: large
+            // enough for the hasher, small enough to allocate per file).
+            let mut w = io::BufWriter::with_capacity(64 << 10, Hashing::new(file));
             fill(&mut w)?;
             let hashing = w.into_inner().map_err(io::IntoInnerError::into_error)?;
             let (_, sha256, size) = hashing.finish();
             digest = Some((sha256, size));
             Ok(())
-        })
+        };
+        match synced {
+            true => crate::atomic::write_with(&path, write),
+            false => crate::atomic::write_unsynced(&path, write),
+        }
         .map_err(err)?;
         let (sha256, size) = digest.expect("set by a successful write");
         Ok(WrittenFile {
