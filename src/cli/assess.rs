@@ -43,7 +43,7 @@ pub fn run(args: AssessArgs, quiet: bool) -> anyhow::Result<ExitCode> {
         let started = std::time::Instant::now();
         let snapshot = model::read_snapshot(&args.snapshot);
         if let Ok(s) = &snapshot {
-            tracing::info!(accounts = s.accounts.len(), elapsed = ?started.elapsed(), "snapshot read");
+            tracing::info!(accounts = s.accounts.len(), elapsed = ?started.elapsed(), memory_mib = ?super::memory_mib(), "snapshot read");
         }
         (baseline.join().expect("the baseline reader panicked"), snapshot)
     });
@@ -118,7 +118,7 @@ pub fn assess_and_report(
         usage: usage.as_ref().map(|u| &u.0),
     };
     let assessment = analyze::assess_with(&snapshot, &loaded.config, &evidence);
-    tracing::info!(findings = assessment.findings.len(), elapsed = ?started.elapsed(), "assessed");
+    tracing::info!(findings = assessment.findings.len(), elapsed = ?started.elapsed(), memory_mib = ?super::memory_mib(), "assessed");
     let inputs = report::Inputs {
         assessment: &assessment,
         snapshot: &snapshot,
@@ -129,7 +129,7 @@ pub fn assess_and_report(
     };
     let written =
         report::write(out, &inputs, formats).with_context(|| format!("writing reports to {}", out.display()))?;
-    tracing::info!(files = written.len(), elapsed = ?started.elapsed(), "reports written");
+    tracing::info!(files = written.len(), elapsed = ?started.elapsed(), memory_mib = ?super::memory_mib(), "reports written");
     if !quiet {
         summarize(&assessment, out, written.len());
     }

@@ -511,3 +511,15 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Checks(args) => checks::run(args),
     }
 }
+
+/// The process's resident memory now and at its peak, in MiB, for `-v`
+/// (Linux: `/proc/self/status`; elsewhere nothing).
+pub(crate) fn memory_mib() -> Option<(u64, u64)> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let field = |name: &str| -> Option<u64> {
+        let line = status.lines().find(|l| l.starts_with(name))?;
+        let kib: u64 = line[name.len()..].trim().trim_end_matches("kB").trim().parse().ok()?;
+        Some(kib / 1024)
+    };
+    Some((field("VmRSS:")?, field("VmHWM:")?))
+}

@@ -6,15 +6,18 @@
 //! `docs/snapshot.md` for the schema and its versioning rule).
 
 pub mod aws;
+mod compact;
 pub mod ids;
 pub mod merge;
 pub mod net;
 pub mod parts;
 mod read;
 mod snapshot;
+mod split;
 pub mod usage;
 
 pub use aws::*;
+pub use compact::Compact;
 pub use ids::*;
 pub use net::{Cidr, PortRange, Protocol, ServicePort, Transport};
 pub use read::{read_snapshot, write_snapshot, SnapshotError};

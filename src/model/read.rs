@@ -3,7 +3,9 @@
 use std::io::{BufWriter, Read, Write};
 use std::path::{Path, PathBuf};
 
+use super::compact::Compact;
 use super::snapshot::{AccountSnapshot, Snapshot, OLDEST_SCHEMA_VERSION, SCHEMA_VERSION};
+use super::split;
 
 /// Why a snapshot could not be read.
 #[derive(Debug, thiserror::Error)]
@@ -62,18 +64,65 @@ fn read_bytes(path: &Path) -> Result<Vec<u8>, SnapshotError> {
 
 /// Read a snapshot (gzip is detected from the content, not the name).
 ///
-/// The accounts are parsed in parallel: the document is first split into the
-/// raw JSON of each account (a fast syntax scan), then the accounts are
-/// deserialized on every core. Any error sends the document through a plain
-/// sequential parse instead, which locates it by line, column and field.
+/// The document is read as a stream and split into the raw JSON of each
+/// account as it goes (`split`); each batch of about 32 MB of accounts is
+/// deserialized on every core, its lists shrunk to size ([`Compact`]), and
+/// dropped from the buffer before the next is read, so reading holds the
+/// model and one batch, never the whole file. Any error sends the document
+/// through a plain sequential parse instead, which locates it by line,
+/// column and field.
 pub fn read_snapshot(path: &Path) -> Result<Snapshot, SnapshotError> {
-    let bytes = read_bytes(path)?;
-    // `parse_parallel` takes only schema version 1; anything else goes
-    // through `explain_parse_error`, which names the version found.
-    let snapshot = match parse_parallel(&bytes) {
-        Some(s) => s,
-        None => return Err(explain_parse_error(path, &bytes)),
+    let io = |source| SnapshotError::Io {
+        path: path.to_path_buf(),
+        source,
     };
+    let mut file = std::fs::File::open(path).map_err(io)?;
+    let mut magic = [0u8; 2];
+    let mut n = 0;
+    while n < magic.len() {
+        match file.read(&mut magic[n..]).map_err(io)? {
+            0 => break,
+            k => n += k,
+        }
+    }
+    let head = std::io::Cursor::new(magic[..n].to_vec());
+    let source: Box<dyn Read> = if magic[..n] == GZIP_MAGIC {
+        Box::new(flate2::read::MultiGzDecoder::new(std::io::BufReader::new(
+            head.chain(file),
+        )))
+    } else {
+        Box::new(head.chain(file))
+    };
+    let mut accounts: Vec<AccountSnapshot> = Vec::new();
+    let scanned = split::split(source, |raws| {
+        let parsed: Vec<Option<Vec<AccountSnapshot>>> = crate::par::map_chunks(raws, |_, part| {
+            part.iter()
+                .map(|raw| {
+                    let mut account = serde_json::from_slice::<AccountSnapshot>(raw).ok()?;
+                    account.compact();
+                    Some(account)
+                })
+                .collect()
+        });
+        for part in parsed {
+            accounts.extend(part.ok_or(split::Stop::Malformed)?);
+        }
+        Ok(())
+    });
+    let envelope = match scanned {
+        Ok(envelope) => envelope,
+        Err(split::Stop::Io(e)) => return Err(io(e)),
+        Err(split::Stop::Malformed) => {
+            drop(accounts);
+            return Err(explain_parse_error(path, &read_bytes(path)?));
+        }
+    };
+    let Some(mut snapshot) = parse_envelope(&envelope.0) else {
+        drop(accounts);
+        return Err(explain_parse_error(path, &read_bytes(path)?));
+    };
+    accounts.shrink_to_fit();
+    snapshot.accounts = accounts;
     validate(path, &snapshot)?;
     Ok(snapshot)
 }
@@ -83,42 +132,18 @@ fn is_readable(version: u32) -> bool {
     (OLDEST_SCHEMA_VERSION..=SCHEMA_VERSION).contains(&version)
 }
 
-/// Parse with the accounts split across threads; `None` on any error.
-fn parse_parallel(bytes: &[u8]) -> Option<Snapshot> {
-    use serde_json::value::RawValue;
-    use std::borrow::Cow;
-    use std::collections::BTreeMap;
-
-    let top: BTreeMap<Cow<str>, &RawValue> = serde_json::from_slice(bytes).ok()?;
-    let version: u32 = top.get("schema_version")?.get().trim().parse().ok()?;
-    if !is_readable(version) {
+/// The snapshot without its accounts, if its schema version is one this
+/// build reads and it parses; `None` sends the caller to explain why not.
+fn parse_envelope(envelope: &str) -> Option<Snapshot> {
+    #[derive(serde::Deserialize)]
+    struct Version {
+        schema_version: u32,
+    }
+    let version: Version = serde_json::from_str(envelope).ok()?;
+    if !is_readable(version.schema_version) {
         return None;
     }
-    let accounts: Vec<&RawValue> = match top.get("accounts") {
-        Some(raw) => serde_json::from_str(raw.get()).ok()?,
-        None => return None,
-    };
-    // The envelope without its accounts is small: rebuild it and parse it.
-    let mut envelope = String::from("{");
-    for (key, value) in top.iter().filter(|(k, _)| *k != "accounts") {
-        envelope.push_str(&serde_json::to_string(key.as_ref()).ok()?);
-        envelope.push(':');
-        envelope.push_str(value.get());
-        envelope.push(',');
-    }
-    envelope.push_str("\"accounts\":[]}");
-    let mut snapshot: Snapshot = serde_json::from_str(&envelope).ok()?;
-
-    let parsed: Vec<Option<Vec<AccountSnapshot>>> = crate::par::map_chunks(&accounts, |_, part| {
-        part.iter()
-            .map(|raw| serde_json::from_str::<AccountSnapshot>(raw.get()).ok())
-            .collect::<Option<Vec<_>>>()
-    });
-    snapshot.accounts.reserve(accounts.len());
-    for part in parsed {
-        snapshot.accounts.extend(part?);
-    }
-    Some(snapshot)
+    serde_json::from_str(envelope).ok()
 }
 
 /// A parse failed: find out whether the document is of another schema version

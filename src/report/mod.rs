@@ -233,10 +233,10 @@ pub fn write(dir: &Path, inputs: &Inputs, formats: &[Format]) -> Result<Vec<Writ
     }
     if let (Some(html), true) = (&html, large) {
         jobs.push(Box::new(move || {
-            Ok(vec![out.write_bytes(
-                "accounts.html",
-                html.accounts(a, snapshot)?.as_bytes(),
-            )?])
+            Ok(vec![
+                out.write_bytes("accounts.html", html.accounts(a, snapshot)?.as_bytes())?,
+                out.write("checks.html", |w| html.checks(a, snapshot, w))?,
+            ])
         }));
     }
     if let (Some(html), Some(slices), Some(queue)) = (&html, &slices, &page_queue) {
@@ -253,8 +253,10 @@ pub fn write(dir: &Path, inputs: &Inputs, formats: &[Format]) -> Result<Vec<Writ
                 let mut files = Vec::new();
                 while let Some((_, &(acc, score))) = queue.take() {
                     let networks = &inputs.config.config.networks;
-                    let page = html.account(a, snapshot, acc, score, slices, names, planner, networks)?;
-                    files.push(out.write_bytes(&format!("accounts/{}.html", acc.account_id), page.as_bytes())?);
+                    // Rendered straight into the file: a page is never held whole.
+                    files.push(out.write(&format!("accounts/{}.html", acc.account_id), |w| {
+                        html.account(a, snapshot, acc, score, slices, names, planner, networks, w)
+                    })?);
                 }
                 Ok(files)
             }));

@@ -259,6 +259,17 @@ fn page_one_of_a_large_organization_rolls_up_by_ou_and_the_account_table_moves_t
     assert!(!hostile.contains("<script>"), "{hostile}");
     assert!(hostile.contains("### "), "the account's section");
 
+    // Account pages link to the checks' texts rather than repeat them.
+    let page = read(dir, "accounts/500000000002.html");
+    assert!(page.contains(r#"href="../checks.html#SGA"#), "links to checks.html");
+    assert!(
+        !page.contains(r#"<div class="texts">"#),
+        "no texts repeated on the page"
+    );
+    let checks = read(dir, "checks.html");
+    assert!(checks.contains(r#"<article class="check" id="SGA101">"#));
+    assert!(checks.contains("<strong>How to fix it.</strong>"));
+
     // A compliance page rolls each control up by OU; its table keeps
     // every account's row.
     let fsbp = read(dir, "compliance/aws-fsbp.html");

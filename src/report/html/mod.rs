@@ -25,6 +25,7 @@ const HEATMAP: &str = include_str!("../../../templates/heatmap.html.tera");
 const ACCOUNTS: &str = include_str!("../../../templates/accounts.html.tera");
 const ACCOUNT: &str = include_str!("../../../templates/account.html.tera");
 const COMPLIANCE: &str = include_str!("../../../templates/compliance.html.tera");
+const CHECKS: &str = include_str!("../../../templates/checks.html.tera");
 const STYLE: &str = include_str!("../../../templates/style.css");
 const SORT_JS: &str = include_str!("../../../templates/sort.js");
 
@@ -75,6 +76,7 @@ impl Html {
             ("accounts.html", ACCOUNTS),
             ("account.html", ACCOUNT),
             ("compliance.html", COMPLIANCE),
+            ("checks.html", CHECKS),
         ])
         .map_err(template_err("index.html"))?;
         let texts = ALL_CHECKS
@@ -116,6 +118,54 @@ impl Html {
         self.tera
             .render_to("compliance.html", &ctx, w)
             .map_err(|e| std::io::Error::other(super::template_err("compliance.html")(e)))
+    }
+}
+
+impl Html {
+    /// `checks.html`: every check with its texts, which a large
+    /// organization's account pages link to instead of repeating them.
+    pub fn checks(
+        &self,
+        a: &Assessment,
+        snapshot: &crate::model::Snapshot,
+        w: &mut dyn std::io::Write,
+    ) -> std::io::Result<()> {
+        #[derive(serde::Serialize)]
+        struct CheckText<'a> {
+            id: &'static str,
+            name: &'static str,
+            title: &'static str,
+            question: &'static str,
+            severity_rule: String,
+            controls: Vec<String>,
+            what: &'a str,
+            why: &'a str,
+            remediation: &'a str,
+        }
+        let checks: Vec<CheckText> = ALL_CHECKS
+            .iter()
+            .map(|c| {
+                let m = &c.meta;
+                let [what, why, remediation] = &self.texts[m.id];
+                CheckText {
+                    id: m.id,
+                    name: m.name,
+                    title: m.title,
+                    question: m.question.code(),
+                    severity_rule: m.severity.describe(),
+                    controls: m.controls.iter().map(|c| c.label()).collect(),
+                    what,
+                    why,
+                    remediation,
+                }
+            })
+            .collect();
+        let mut ctx = super::header_context(a, snapshot);
+        ctx.insert("checks", &checks);
+        ctx.insert("accounts", &a.accounts.len());
+        self.tera
+            .render_to("checks.html", &ctx, w)
+            .map_err(|e| std::io::Error::other(super::template_err("checks.html")(e)))
     }
 }
 
