@@ -6,15 +6,22 @@
 #   env GROUPS=50 scripts/bench-assess.sh        # see the note on GROUPS below
 #   RUNS=5 scripts/bench-assess.sh
 #
+# The two shapes of issue 13 (organization scale), every format:
+#   ACCOUNTS=50000 REGIONS=1 SG_GROUPS=4 scripts/bench-assess.sh
+#   ACCOUNTS=1000 REGIONS=1 SG_GROUPS=100 scripts/bench-assess.sh
+#
 # Environment:
 #   ACCOUNTS, REGIONS, GROUPS   size of the synthetic organization (1000, 2, 100)
 #                               GROUPS is special in bash: `GROUPS=50 script` typed
 #                               at a bash prompt does NOT export it. Use
 #                               `env GROUPS=50 script`, or SG_GROUPS=50 (same meaning).
 #   RUNS                        how many times to run assess (3)
+#   FORMATS                     --format (html,md,csv,json,ocsf,asff: every format)
 #   SNAPSHOT                    snapshot file (bench-data/synthetic-<ACCOUNTS>.json,
 #                               or with -<REGIONS>x<GROUPS> when those differ from 2 and 100)
-#   OUT                         assess output directory (bench-data/out)
+#   OUT                         assess output directory (/dev/shm/sgaudit-bench where
+#                               /dev/shm exists, so that disk speed is not measured;
+#                               else bench-data/out). Removed before each run.
 #
 # The snapshot is generated (deterministically) only when missing; delete it to
 # regenerate. Wall time and peak memory come from GNU time (`/usr/bin/time -v`).
@@ -35,7 +42,12 @@ else
     default_snapshot="bench-data/synthetic-${ACCOUNTS}-${REGIONS}x${GROUPS_PER_REGION}.json"
 fi
 SNAPSHOT="${SNAPSHOT:-$default_snapshot}"
-OUT="${OUT:-bench-data/out}"
+FORMATS="${FORMATS:-html,md,csv,json,ocsf,asff}"
+if [[ -d /dev/shm ]]; then
+    OUT="${OUT:-/dev/shm/sgaudit-bench}"
+else
+    OUT="${OUT:-bench-data/out}"
+fi
 
 for v in ACCOUNTS REGIONS GROUPS_PER_REGION RUNS; do
     if ! [[ "${!v}" =~ ^[0-9]+$ ]]; then
@@ -73,20 +85,27 @@ else
     echo "              falling back to bash's 'time' for wall time only." >&2
 fi
 
-cmd=(target/release/sgaudit assess --snapshot "$SNAPSHOT" --out "$OUT")
+cmd=(target/release/sgaudit -v assess --snapshot "$SNAPSHOT" --out "$OUT" --format "$FORMATS")
 echo "==> ${cmd[*]}  ($RUNS runs)"
 log="$(mktemp)"
-trap 'rm -f "$log"' EXIT
+trap 'rm -f "$log" "$log.stderr"' EXIT
 summaries=()
 for run in $(seq 1 "$RUNS"); do
     status=0
+    # A previous run's output would hold tmpfs memory; the snapshot is read
+    # from the page cache, not the disk.
+    rm -rf "$OUT"
+    cat "$SNAPSHOT" >/dev/null
     if [[ -n "$gnu_time" ]]; then
-        "$gnu_time" -v -o "$log" "${cmd[@]}" >/dev/null || status=$?
+        "$gnu_time" -v -o "$log" "${cmd[@]}" >/dev/null 2>"$log.stderr" || status=$?
+        # The stages, as -v logs them (time and resident memory).
+        grep -E 'snapshot read|assessed|reports written' "$log.stderr" | sed 's/^.*sgaudit::cli::assess: /    /' || true
         wall="$(sed -n 's/^[[:space:]]*Elapsed (wall clock) time (h:mm:ss or m:ss): //p' "$log")"
         rss_kb="$(sed -n 's/^[[:space:]]*Maximum resident set size (kbytes): //p' "$log")"
         user="$(sed -n 's/^[[:space:]]*User time (seconds): //p' "$log")"
         sys="$(sed -n 's/^[[:space:]]*System time (seconds): //p' "$log")"
-        line="run $run: wall $wall  user ${user}s  sys ${sys}s  max RSS $((rss_kb / 1024)) MiB (${rss_kb} kB)"
+        written="$(du -sm --apparent-size "$OUT" | cut -f1)"
+        line="run $run: wall $wall  user ${user}s  sys ${sys}s  max RSS $((rss_kb / 1024)) MiB (${rss_kb} kB)  written ${written} MB"
     else
         # bash's `time` keyword: TIMEFORMAT picks real/user/sys; assess's own
         # stderr goes to the terminal, only the timing line to $log.

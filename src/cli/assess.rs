@@ -143,6 +143,9 @@ pub fn assess_and_report(
     Ok(ExitCode::from(code))
 }
 
+/// How many causes of "not assessed" a large organization's summary prints.
+const SHOWN: usize = 10;
+
 fn summarize(a: &Assessment, out: &std::path::Path, files: usize) {
     let org = &a.org;
     if let Some(c) = &a.comparison {
@@ -181,9 +184,29 @@ fn summarize(a: &Assessment, out: &std::path::Path, files: usize) {
         score,
         org.status.label()
     );
-    for acc in &a.accounts {
-        for m in &acc.collection.missing {
-            eprintln!("sgaudit: not assessed: {} {}: {m}", acc.account_id, acc.name);
+    if report::rollup::is_large(a) {
+        // One line per cause, not per account: a large organization's
+        // terminal would scroll through thousands.
+        let gaps = report::rollup::grouped_collection_gaps(a);
+        for g in gaps.iter().take(SHOWN) {
+            eprintln!(
+                "sgaudit: not assessed in {} account(s), e.g. {}: {}",
+                g.accounts,
+                g.examples.join(", "),
+                g.what
+            );
+        }
+        if gaps.len() > SHOWN {
+            eprintln!(
+                "sgaudit: and {} other causes: accounts.html lists them",
+                gaps.len() - SHOWN
+            );
+        }
+    } else {
+        for acc in &a.accounts {
+            for m in &acc.collection.missing {
+                eprintln!("sgaudit: not assessed: {} {}: {m}", acc.account_id, acc.name);
+            }
         }
     }
     let first = if out.join("index.html").is_file() {

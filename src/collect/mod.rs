@@ -292,7 +292,12 @@ pub async fn collect(
                         Some(parts) => tokio::task::spawn_blocking(move || parts.put(&account).map(|_| None))
                             .await
                             .expect("a checkpoint write does not panic"),
-                        None => Ok(Some(account)),
+                        None => {
+                            // Kept for the run's assessment: at its size.
+                            let mut account = account;
+                            crate::model::Compact::compact(&mut account);
+                            Ok(Some(account))
+                        }
                     }
                 });
             }

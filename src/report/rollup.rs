@@ -129,6 +129,16 @@ pub struct GapGroup<'a> {
 /// account left out, so that one cause across the organization is one
 /// line), most accounts first.
 pub fn grouped_gaps(a: &Assessment) -> Vec<GapGroup<'_>> {
+    group_gaps(a, true)
+}
+
+/// [`grouped_gaps`] of what was not collected only (no question left
+/// unassessed by the configuration): the terminal's summary.
+pub fn grouped_collection_gaps(a: &Assessment) -> Vec<GapGroup<'_>> {
+    group_gaps(a, false)
+}
+
+fn group_gaps(a: &Assessment, questions: bool) -> Vec<GapGroup<'_>> {
     let mut groups: BTreeMap<String, GapGroup> = BTreeMap::new();
     for acc in &a.accounts {
         let whats = acc
@@ -138,6 +148,7 @@ pub fn grouped_gaps(a: &Assessment) -> Vec<GapGroup<'_>> {
             .map(|m| generic(m, &acc.account_id))
             .chain(
                 acc.not_assessed_questions()
+                    .filter(|_| questions)
                     .map(|q| format!("{}: {}", q.question, q.reason)),
             );
         for what in whats {

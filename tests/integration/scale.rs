@@ -218,6 +218,10 @@ fn page_one_of_a_large_organization_rolls_up_by_ou_and_the_account_table_moves_t
     let (dir, out) = assess(&snapshot, &[]);
     assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
     let dir = dir.path();
+    // The terminal gets one line per cause of "not assessed", not one per account.
+    let err = stderr(&out);
+    assert!(err.contains("sgaudit: not assessed in 40 account(s), e.g. "), "{err}");
+    assert!(err.lines().count() < 20, "{err}");
 
     let index = read(dir, "index.html");
     assert!(index.contains(r#"<table id="ous">"#), "the roll-up by OU");

@@ -224,20 +224,27 @@ pub fn write(out: &OutDir, a: &Assessment, snapshot: &Snapshot, names: &Names) -
             .or_default()
             .push(f);
     }
+    let batches: Vec<&[&Finding]> = groups.values().flat_map(|list| list.chunks(BATCH)).collect();
+    let resources = &resources;
     out.write(FILE, |w| {
         w.write_all(b"[")?;
-        let mut first = true;
-        for list in groups.values() {
-            for batch in list.chunks(BATCH) {
-                w.write_all(if first { b"\n  [" } else { b",\n  [" })?;
-                first = false;
+        // Batches serialized on every core, a window at a time (memory
+        // stays a few batches' worth), written in order.
+        for (n, window) in batches.chunks(crate::par::threads() * 16).enumerate() {
+            let bufs = crate::par::map_queue(window, |batch| -> Result<Vec<u8>, serde_json::Error> {
+                let mut buf = Vec::with_capacity(batch.len() * 2560);
                 for (i, f) in batch.iter().enumerate() {
-                    w.write_all(if i == 0 { b"\n    " } else { b",\n    " })?;
-                    serde_json::to_writer(&mut *w, &finding(a, &resources, names, f))?;
+                    buf.extend_from_slice(if i == 0 { b"\n    " } else { b",\n    " });
+                    serde_json::to_writer(&mut buf, &finding(a, resources, names, f))?;
                 }
+                Ok(buf)
+            });
+            for (i, buf) in bufs.into_iter().enumerate() {
+                w.write_all(if n == 0 && i == 0 { b"\n  [" } else { b",\n  [" })?;
+                w.write_all(&buf?)?;
                 w.write_all(b"\n  ]")?;
             }
         }
-        w.write_all(if first { b"]\n" } else { b"\n]\n" })
+        w.write_all(if batches.is_empty() { b"]\n" } else { b"\n]\n" })
     })
 }

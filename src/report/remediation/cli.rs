@@ -1,7 +1,5 @@
 //! A change as the AWS CLI command that makes it.
 
-use serde::Serialize;
-
 use crate::analyze::fixes::{Change, Peer, Perm};
 use crate::model::{Region, SecurityGroupId};
 
@@ -13,48 +11,64 @@ pub enum Trial {
     /// EC2's `--dry-run`: AWS checks permissions and parameters and answers
     /// `DryRunOperation`.
     DryRun,
-    /// No dry run exists (RDS): this read-only command shows the state the
-    /// change alters.
-    Preview(Vec<String>),
+    /// No dry run exists (RDS): this read-only command (one shell line)
+    /// shows the state the change alters.
+    Preview(String),
     /// Not an AWS change: nothing to try.
     Nothing,
 }
 
-/// One AWS CLI command, as words (quoted only when written out).
+/// One AWS CLI command, written out as one shell line, every word quoted
+/// as it needs ([`quote::sh`]).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Command {
-    pub words: Vec<String>,
+    line: String,
     pub trial: Trial,
 }
 
 impl Command {
-    /// The command as one shell line, every word quoted as it needs.
-    pub fn line(&self) -> String {
-        join(&self.words)
+    /// The command as one shell line.
+    pub fn line(&self) -> &str {
+        &self.line
     }
 }
 
-pub fn join(words: &[String]) -> String {
-    let mut out = String::new();
-    for (i, w) in words.iter().enumerate() {
-        if i > 0 {
-            out.push(' ');
+/// A shell line built word by word (a large organization's reports write
+/// millions of them: no word is allocated on its own).
+struct Line(String);
+
+impl Line {
+    fn new(words: &[&str]) -> Self {
+        let mut line = Line(String::with_capacity(192));
+        line.words(words);
+        line
+    }
+
+    fn word(&mut self, w: &str) {
+        if !self.0.is_empty() {
+            self.0.push(' ');
         }
-        out.push_str(&quote::sh(w));
+        self.0.push_str(&quote::sh(w));
     }
-    out
+
+    fn words(&mut self, words: &[&str]) {
+        for w in words {
+            self.word(w);
+        }
+    }
 }
 
-fn words(parts: &[&str]) -> Vec<String> {
-    parts.iter().map(|s| s.to_string()).collect()
+/// Words as one shell line, each quoted as it needs.
+pub fn join(words: &[&str]) -> String {
+    Line::new(words).0
 }
 
 /// The command for a change in a region (`None` for account-wide findings,
 /// which have no AWS change).
 pub fn command(change: &Change, region: Option<&Region>) -> Command {
     let region = region.map(|r| r.as_str()).unwrap_or("<REGION>");
-    let ec2 = |op: &str| words(&["aws", "ec2", op, "--region", region]);
-    let (mut w, trial) = match change {
+    let ec2 = |op: &str| Line::new(&["aws", "ec2", op, "--region", region]);
+    let (line, trial) = match change {
         Change::Authorize {
             group,
             perm,
@@ -85,7 +99,7 @@ pub fn command(change: &Change, region: Option<&Region>) -> Command {
         }
         Change::DeleteGroup { group } => {
             let mut w = ec2("delete-security-group");
-            w.extend(words(&["--group-id", group.as_str()]));
+            w.words(&["--group-id", group.as_str()]);
             (w, Trial::DryRun)
         }
         Change::AclEntry { acl, entry } => {
@@ -99,7 +113,7 @@ pub fn command(change: &Change, region: Option<&Region>) -> Command {
             } else {
                 "--cidr-block"
             };
-            w.extend(words(&[
+            w.words(&[
                 "--network-acl-id",
                 acl.as_str(),
                 "--ingress",
@@ -113,11 +127,11 @@ pub fn command(change: &Change, region: Option<&Region>) -> Command {
                 &cidr,
                 "--rule-action",
                 if entry.allow { "allow" } else { "deny" },
-            ]));
+            ]);
             (w, Trial::DryRun)
         }
         Change::DbPrivate { db } => {
-            let w = words(&[
+            let w = Line::new(&[
                 "aws",
                 "rds",
                 "modify-db-instance",
@@ -128,7 +142,7 @@ pub fn command(change: &Change, region: Option<&Region>) -> Command {
                 "--no-publicly-accessible",
                 "--apply-immediately",
             ]);
-            let preview = words(&[
+            let preview = join(&[
                 "aws",
                 "rds",
                 "describe-db-instances",
@@ -143,17 +157,17 @@ pub fn command(change: &Change, region: Option<&Region>) -> Command {
         }
         Change::SsmProfile { instance } => {
             let mut w = ec2("associate-iam-instance-profile");
-            w.extend(words(&[
+            w.words(&[
                 "--instance-id",
                 instance.as_str(),
                 "--iam-instance-profile",
                 "Name=<SSM-INSTANCE-PROFILE>",
-            ]));
+            ]);
             (w, Trial::DryRun)
         }
         Change::FlowLog { vpc } => {
             let mut w = ec2("create-flow-logs");
-            w.extend(words(&[
+            w.words(&[
                 "--resource-type",
                 "VPC",
                 "--resource-ids",
@@ -164,116 +178,86 @@ pub fn command(change: &Change, region: Option<&Region>) -> Command {
                 "s3",
                 "--log-destination",
                 "<LOG-BUCKET-ARN>",
-            ]));
+            ]);
             (w, Trial::DryRun)
         }
         Change::Import { group } => {
             // Not a change: the group's definition, to write into code.
             let mut w = ec2("describe-security-groups");
-            w.extend(words(&["--group-ids", group.as_str()]));
+            w.words(&["--group-ids", group.as_str()]);
             (w, Trial::Nothing)
         }
     };
-    w.shrink_to_fit();
-    Command { words: w, trial }
+    Command { line: line.0, trial }
 }
 
 /// A command about one permission of a group: `--group-id G --ip-permissions JSON`.
-fn rule_change(mut w: Vec<String>, group: &SecurityGroupId, perm: &Perm, description: Option<&str>) -> Vec<String> {
-    w.extend(words(&["--group-id", group.as_str(), "--ip-permissions"]));
-    w.push(ip_permissions(perm, description));
+fn rule_change(mut w: Line, group: &SecurityGroupId, perm: &Perm, description: Option<&str>) -> Line {
+    w.words(&["--group-id", group.as_str(), "--ip-permissions"]);
+    w.word(&ip_permissions(perm, description));
     w
 }
 
 /// `--ip-permissions` as JSON, one permission with one peer: exactly the
-/// rule a revoke removes (AWS matches protocol, ports and peer).
+/// rule a revoke removes (AWS matches protocol, ports and peer). Written by
+/// hand, in serde_json's own form (every string through serde_json).
 pub fn ip_permissions(perm: &Perm, description: Option<&str>) -> String {
-    #[derive(Serialize)]
-    #[serde(rename_all = "PascalCase")]
-    struct Permission<'a> {
-        ip_protocol: std::borrow::Cow<'static, str>,
-        #[serde(skip_serializing_if = "Option::is_none")]
-        from_port: Option<i32>,
-        #[serde(skip_serializing_if = "Option::is_none")]
-        to_port: Option<i32>,
-        #[serde(skip_serializing_if = "Vec::is_empty")]
-        ip_ranges: Vec<V4<'a>>,
-        #[serde(skip_serializing_if = "Vec::is_empty")]
-        ipv6_ranges: Vec<V6<'a>>,
-        #[serde(skip_serializing_if = "Vec::is_empty")]
-        prefix_list_ids: Vec<Pl<'a>>,
-        #[serde(skip_serializing_if = "Vec::is_empty")]
-        user_id_group_pairs: Vec<Pair<'a>>,
+    use std::fmt::Write as _;
+    fn string(out: &mut String, s: &str) {
+        out.push_str(&serde_json::to_string(s).expect("a string serializes"));
     }
-    #[derive(Serialize)]
-    #[serde(rename_all = "PascalCase")]
-    struct V4<'a> {
-        cidr_ip: String,
-        #[serde(skip_serializing_if = "Option::is_none")]
-        description: Option<&'a str>,
+    fn peer(
+        out: &mut String,
+        list: &str,
+        key: &str,
+        value: &str,
+        extra: Option<(&str, &str)>,
+        description: Option<&str>,
+    ) {
+        let _ = write!(out, r#","{list}":[{{"{key}":"#);
+        string(out, value);
+        if let Some((k, v)) = extra {
+            let _ = write!(out, r#","{k}":"#);
+            string(out, v);
+        }
+        if let Some(d) = description {
+            out.push_str(r#","Description":"#);
+            string(out, d);
+        }
+        out.push_str("}]");
     }
-    #[derive(Serialize)]
-    #[serde(rename_all = "PascalCase")]
-    struct V6<'a> {
-        cidr_ipv6: String,
-        #[serde(skip_serializing_if = "Option::is_none")]
-        description: Option<&'a str>,
+    let mut out = String::with_capacity(128);
+    out.push_str(r#"[{"IpProtocol":"#);
+    string(&mut out, &perm.protocol.aws_name());
+    if let Some((from, to)) = perm.aws_ports() {
+        let _ = write!(out, r#","FromPort":{from},"ToPort":{to}"#);
     }
-    #[derive(Serialize)]
-    #[serde(rename_all = "PascalCase")]
-    struct Pl<'a> {
-        prefix_list_id: &'a str,
-        #[serde(skip_serializing_if = "Option::is_none")]
-        description: Option<&'a str>,
-    }
-    #[derive(Serialize)]
-    #[serde(rename_all = "PascalCase")]
-    struct Pair<'a> {
-        group_id: &'a str,
-        #[serde(skip_serializing_if = "Option::is_none")]
-        user_id: Option<&'a str>,
-        #[serde(skip_serializing_if = "Option::is_none")]
-        description: Option<&'a str>,
-    }
-    let (from_port, to_port) = perm.aws_ports().unzip();
-    let mut p = Permission {
-        ip_protocol: perm.protocol.aws_name(),
-        from_port,
-        to_port,
-        ip_ranges: vec![],
-        ipv6_ranges: vec![],
-        prefix_list_ids: vec![],
-        user_id_group_pairs: vec![],
-    };
     match &perm.peer {
-        Peer::Cidr(c) if c.is_ipv6() => p.ipv6_ranges.push(V6 {
-            cidr_ipv6: c.to_string(),
+        Peer::Cidr(c) if c.is_ipv6() => peer(&mut out, "Ipv6Ranges", "CidrIpv6", &c.to_string(), None, description),
+        Peer::Cidr(c) => peer(&mut out, "IpRanges", "CidrIp", &c.to_string(), None, description),
+        Peer::PrefixList(id) => peer(
+            &mut out,
+            "PrefixListIds",
+            "PrefixListId",
+            id.as_str(),
+            None,
             description,
-        }),
-        Peer::Cidr(c) => p.ip_ranges.push(V4 {
-            cidr_ip: c.to_string(),
+        ),
+        Peer::Group { id, account } => peer(
+            &mut out,
+            "UserIdGroupPairs",
+            "GroupId",
+            id.as_str(),
+            account.as_ref().map(|a| ("UserId", a.as_str())),
             description,
-        }),
-        Peer::PrefixList(id) => p.prefix_list_ids.push(Pl {
-            prefix_list_id: id.as_str(),
-            description,
-        }),
-        Peer::Group { id, account } => p.user_id_group_pairs.push(Pair {
-            group_id: id.as_str(),
-            user_id: account.as_ref().map(|a| a.as_str()),
-            description,
-        }),
-        Peer::Placeholder(ph) if ph.is_group() => p.user_id_group_pairs.push(Pair {
-            group_id: ph.text(),
-            user_id: None,
-            description,
-        }),
-        Peer::Placeholder(ph) => p.ip_ranges.push(V4 {
-            cidr_ip: ph.text().to_string(),
-            description,
-        }),
+        ),
+        Peer::Placeholder(ph) if ph.is_group() => {
+            peer(&mut out, "UserIdGroupPairs", "GroupId", ph.text(), None, description)
+        }
+        Peer::Placeholder(ph) => peer(&mut out, "IpRanges", "CidrIp", ph.text(), None, description),
     }
-    serde_json::to_string(&[p]).expect("serializing plain structs cannot fail")
+    out.push_str("}]");
+    out
 }
 
 #[cfg(test)]
@@ -349,7 +333,8 @@ mod tests {
             perm: perm(Protocol::Tcp, Some((22, 22)), cidr("198.51.100.7/32")),
             description: "x' ; rm -rf / ; echo '$(id)`id`\n".into(),
         };
-        let line = command(&change, Some(&Region::from("eu-west-1"))).line();
+        let command = command(&change, Some(&Region::from("eu-west-1")));
+        let line = command.line();
         let out = std::process::Command::new("bash")
             .args(["-c", &format!("printf '%s\\n' {}", line.trim_start_matches("aws "))])
             .output()

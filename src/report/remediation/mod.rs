@@ -354,7 +354,7 @@ pub fn cli_text(fix: &Fix) -> String {
         if !step.required {
             out.push_str("# Option: ");
         }
-        out.push_str(&command.line());
+        out.push_str(command.line());
         out.push('\n');
     }
     out

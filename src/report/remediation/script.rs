@@ -170,7 +170,7 @@ fn script(a: &Assessment, acc: &AccountSnapshot, findings: &[&Finding], planner:
         }
         for step in &fix.steps {
             let command = cli::command(&step.change, fix.region.as_ref());
-            let line = command.line();
+            let line = command.line().to_string();
             let active = reason.is_none() && step.required;
             if !active {
                 let prefix = if step.required { "#   " } else { "# Option: " };
@@ -191,7 +191,7 @@ fn script(a: &Assessment, acc: &AccountSnapshot, findings: &[&Finding], planner:
                     let _ = writeln!(body, "change {line}");
                 }
                 Trial::Preview(read) => {
-                    let _ = writeln!(body, "preview {} -- {line}", cli::join(read));
+                    let _ = writeln!(body, "preview {read} -- {line}");
                 }
                 Trial::Nothing => {
                     let _ = writeln!(body, "# {line}");
