@@ -13,6 +13,24 @@ pub fn html(value: &str) -> String {
     String::from_utf8(out).expect("escaping keeps UTF-8 intact")
 }
 
+/// JSON for a data block (`<script type="application/json">`) of a page:
+/// `<`, `>` and `&` written as JSON escapes, so that no string in it can
+/// close the element (`</script>`) or open a comment, whatever the data; the
+/// page's script reads it with `JSON.parse` and writes it as text.
+pub fn json_in_html(value: &impl serde::Serialize) -> String {
+    let json = serde_json::to_string(value).expect("serializing plain data cannot fail");
+    let mut out = String::with_capacity(json.len() + json.len() / 16);
+    for c in json.chars() {
+        match c {
+            '<' => out.push_str("\\u003c"),
+            '>' => out.push_str("\\u003e"),
+            '&' => out.push_str("\\u0026"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
 /// The HTML entity for a byte that needs one.
 fn html_entity(b: u8) -> Option<&'static [u8]> {
     match b {
@@ -97,6 +115,18 @@ mod tests {
             "&lt;a href=&quot;x&quot; onclick=&#39;y&#39;&gt;&amp;&lt;/a&gt;"
         );
         assert_eq!(html("10.0.0.0/8"), "10.0.0.0/8");
+    }
+
+    #[test]
+    fn json_in_a_data_block_cannot_close_it_and_reads_back_the_same() {
+        let hostile = ["</script><script>alert(1)</script>", "<!--", "a&b", "x>y"];
+        let json = json_in_html(&hostile);
+        assert!(
+            !json.contains('<') && !json.contains('>') && !json.contains('&'),
+            "{json}"
+        );
+        let back: Vec<String> = serde_json::from_str(&json).unwrap();
+        assert_eq!(back, hostile);
     }
 
     #[test]

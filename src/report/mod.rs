@@ -234,7 +234,7 @@ pub fn write(dir: &Path, inputs: &Inputs, formats: &[Format]) -> Result<Vec<Writ
     if let (Some(html), true) = (&html, large) {
         jobs.push(Box::new(move || {
             Ok(vec![
-                out.write_bytes("accounts.html", html.accounts(a, snapshot)?.as_bytes())?,
+                out.write("accounts.html", |w| html.accounts(a, snapshot, w))?,
                 out.write("checks.html", |w| html.checks(a, snapshot, w))?,
             ])
         }));

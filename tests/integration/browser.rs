@@ -103,3 +103,33 @@ fn pages_render_without_errors_and_hostile_data_stays_inert() {
         }
     }
 }
+
+/// A large organization's account table is drawn by its page's script from
+/// the data block: its rows (up to 500 a page) under their OU headings, a
+/// hostile account name as text, headers that sort.
+#[test]
+fn the_account_table_of_a_large_organization_is_drawn_from_its_data() {
+    let Some(browser) = require_chromium() else { return };
+    let tmp = tempfile::tempdir().unwrap();
+    let (dir, _) = assess(&crate::scale::large_org(tmp.path()), &["--format", "html"]);
+    let page = dir.path().join("accounts.html");
+    let (dom, log) = load(&browser, &page);
+    assert!(dom.contains("</html>"), "did not render: {log}");
+    assert_eq!(page_errors(&log), Vec::<&str>::new());
+    assert_eq!(
+        dom.matches(r#"<tr class="account">"#).count(),
+        280,
+        "every row drawn: {log}"
+    );
+    assert!(
+        dom.contains(r#"<tr class="ou" id="ou-1">"#),
+        "OU headings with their anchors"
+    );
+    assert!(dom.contains("Page 1 of 1 (280 of 280 accounts, by OU)"));
+    assert!(
+        dom.contains("&lt;script&gt;alert(1)&lt;/script&gt;|=cmd"),
+        "the hostile name as text"
+    );
+    assert!(!dom.contains("data-pwned=\""), "a script from the data ran");
+    assert!(dom.contains(r#"role="button""#), "the headers sort");
+}

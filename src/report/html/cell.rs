@@ -25,7 +25,31 @@ pub(super) struct Cell {
     was: Option<String>,
 }
 
+/// A cell's parts, as the account table's data carries them.
+pub(super) struct Parts {
+    pub class: &'static str,
+    /// The glyph and the text: `◐ 66.7`.
+    pub text: String,
+    /// The sort key, as a plain number (`66.7`, `100`, `-1`).
+    pub key: serde_json::Value,
+    pub title: String,
+    pub delta: &'static str,
+    pub was: Option<String>,
+}
+
 impl Cell {
+    pub(super) fn parts(self) -> Parts {
+        let key = plain_number(&self.key, serde_json::value::Serializer).unwrap_or(serde_json::Value::Null);
+        Parts {
+            class: self.class,
+            text: format!("{} {}", self.glyph, self.text),
+            key,
+            title: self.title,
+            delta: self.delta,
+            was: self.was,
+        }
+    }
+
     /// Mark the change from the previous assessment's score.
     pub(super) fn against(mut self, previous: Option<Option<f64>>) -> Self {
         if let (Some(prev), Some(now)) = (previous, self.score()) {

@@ -1,5 +1,7 @@
 //! `index.html`: the executive summary.
 
+use std::collections::HashMap;
+
 use serde::Serialize;
 use tera::Context;
 
@@ -12,7 +14,7 @@ use crate::report::rollup;
 use crate::report::{header_context, template_err, ReportError};
 
 use super::cell::{cell, Cell};
-use super::{AccountSlices, Html, SORT_JS};
+use super::{AccountSlices, Html, ACCOUNTS_JS, SORT_JS};
 
 #[derive(Serialize)]
 pub(super) struct AccountRow<'a> {
@@ -152,21 +154,105 @@ impl Html {
     }
 
     /// `accounts.html`: every account's row of the heat map, by OU, and
-    /// everything that was not assessed; for organizations too large for
-    /// the index to list them.
-    pub fn accounts(&self, a: &Assessment, snapshot: &Snapshot) -> Result<String, ReportError> {
+    /// what was not assessed, grouped by cause; for organizations too
+    /// large for the index to list them. The rows travel as data (a JSON
+    /// block the page's script renders 500 at a time, sorts and filters):
+    /// 50,000 rows as table markup took a browser 30 seconds to open.
+    pub fn accounts(&self, a: &Assessment, snapshot: &Snapshot, w: &mut dyn std::io::Write) -> std::io::Result<()> {
         let mut ctx = header_context(a, snapshot);
         ctx.insert("org", &a.org);
-        ctx.insert("ous", &heat_map(a, true));
         ctx.insert("questions", &questions(a));
         ctx.insert("compared", &a.comparison.is_some());
-        ctx.insert("missing", &not_assessed(a));
-        ctx.insert("script", SORT_JS);
-        ctx.insert("script_hash", &self.script_hash);
+        ctx.insert("table", &crate::report::escape::json_in_html(&table_data(a)));
+        let gaps = rollup::grouped_gaps(a);
+        ctx.insert("gaps", &gaps);
+        ctx.insert("script", ACCOUNTS_JS);
+        ctx.insert("script_hash", &self.accounts_script_hash);
         self.tera
-            .render("accounts.html", &ctx)
-            .map_err(template_err("accounts.html"))
+            .render_to("accounts.html", &ctx, w)
+            .map_err(|e| std::io::Error::other(template_err("accounts.html")(e)))
     }
+}
+
+/// The account table of `accounts.html` as data, compact: each row an
+/// array, each cell `[class, glyph and text, sort key, reason, change,
+/// was]`, the reasons (most of the bytes, and mostly the same few
+/// sentences) in a table of their own.
+#[derive(Serialize)]
+struct TableData<'a> {
+    /// `[path, anchor, accounts, mean]`, in the rows' order.
+    ous: Vec<(&'a str, String, usize, Option<String>)>,
+    reasons: Vec<String>,
+    /// `[ou, name, id, collection, [cells of Q1–Q5], overall, critical, high]`.
+    rows: Vec<TableRow<'a>>,
+}
+
+type TableCell = (
+    &'static str,
+    String,
+    serde_json::Value,
+    usize,
+    &'static str,
+    Option<String>,
+);
+type TableRow<'a> = (
+    usize,
+    &'a str,
+    &'a str,
+    &'static str,
+    Vec<TableCell>,
+    TableCell,
+    usize,
+    usize,
+);
+
+fn table_data(a: &Assessment) -> TableData<'_> {
+    let mut reasons: Vec<String> = Vec::new();
+    let mut index: HashMap<String, usize> = HashMap::new();
+    let mut reason = |text: String| -> usize {
+        if let Some(&i) = index.get(&text) {
+            return i;
+        }
+        reasons.push(text.clone());
+        index.insert(text, reasons.len() - 1);
+        reasons.len() - 1
+    };
+    let mut compact = |c: Cell| -> TableCell {
+        let parts = c.parts();
+        (
+            parts.class,
+            parts.text,
+            parts.key,
+            reason(parts.title),
+            parts.delta,
+            parts.was,
+        )
+    };
+    let mut ous = Vec::new();
+    let mut rows = Vec::new();
+    for (i, group) in heat_map(a, true).into_iter().enumerate() {
+        ous.push((
+            group.ou,
+            group.anchor.clone().unwrap_or_default(),
+            group.accounts,
+            group.mean.map(|m| format!("{m:.1}")),
+        ));
+        for r in group.rows {
+            let cells = r.cells.into_iter().map(&mut compact).collect();
+            let overall = compact(r.overall);
+            rows.push((
+                i,
+                r.name,
+                r.id,
+                r.collection.label(),
+                cells,
+                overall,
+                r.open[crate::analyze::Severity::Critical],
+                r.open[crate::analyze::Severity::High],
+            ));
+        }
+    }
+    TableData { ous, reasons, rows }
 }
 
 fn questions(a: &Assessment) -> Vec<serde_json::Value> {

@@ -28,6 +28,7 @@ const COMPLIANCE: &str = include_str!("../../../templates/compliance.html.tera")
 const CHECKS: &str = include_str!("../../../templates/checks.html.tera");
 const STYLE: &str = include_str!("../../../templates/style.css");
 const SORT_JS: &str = include_str!("../../../templates/sort.js");
+const ACCOUNTS_JS: &str = include_str!("../../../templates/accounts.js");
 
 /// How many attachments a group lists before "and N more".
 const ATTACHMENTS_SHOWN: usize = 25;
@@ -37,6 +38,7 @@ pub struct Html {
     /// Check texts rendered from Markdown once: (what, why, remediation).
     texts: HashMap<&'static str, [String; 3]>,
     script_hash: String,
+    accounts_script_hash: String,
 }
 
 fn markdown_to_html(text: &str) -> String {
@@ -94,11 +96,12 @@ impl Html {
             })
             .collect();
         use sha2::Digest;
-        let script_hash = format!("sha256-{}", base64(&sha2::Sha256::digest(SORT_JS.as_bytes())));
+        let hash = |script: &str| format!("sha256-{}", base64(&sha2::Sha256::digest(script.as_bytes())));
         Ok(Html {
             tera,
             texts,
-            script_hash,
+            script_hash: hash(SORT_JS),
+            accounts_script_hash: hash(ACCOUNTS_JS),
         })
     }
 }
