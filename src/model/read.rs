@@ -66,9 +66,9 @@ fn read_bytes(path: &Path) -> Result<Vec<u8>, SnapshotError> {
 ///
 /// The document is read as a stream and split into the raw JSON of each
 /// account as it goes (`split`); each batch of about 32 MB of accounts is
-/// deserialized on every core, its lists shrunk to size ([`Compact`]), and
-/// dropped from the buffer before the next is read, so reading holds the
-/// model and one batch, never the whole file. Any error sends the document
+/// deserialized on every core while the next is read, its lists shrunk to
+/// size ([`Compact`]), so reading holds the model and two batches, never the
+/// whole file. Any error sends the document
 /// through a plain sequential parse instead, which locates it by line,
 /// column and field.
 pub fn read_snapshot(path: &Path) -> Result<Snapshot, SnapshotError> {
@@ -93,29 +93,68 @@ pub fn read_snapshot(path: &Path) -> Result<Snapshot, SnapshotError> {
     } else {
         Box::new(head.chain(file))
     };
-    let mut accounts: Vec<AccountSnapshot> = Vec::new();
-    let scanned = split::split(source, |raws| {
-        let parsed: Vec<Option<Vec<AccountSnapshot>>> = crate::par::map_chunks(raws, |_, part| {
-            part.iter()
-                .map(|raw| {
-                    let mut account = serde_json::from_slice::<AccountSnapshot>(raw).ok()?;
-                    account.compact();
-                    Some(account)
-                })
-                .collect()
+    // The scan reads and splits the next batch while another thread parses
+    // the last one (on every core): the two overlap, and at most two
+    // batches are held at a time.
+    let (batches, to_parse) = std::sync::mpsc::sync_channel::<Batch>(1);
+    let (scanned, accounts) = std::thread::scope(|scope| {
+        let parser = scope.spawn(move || -> Option<Vec<AccountSnapshot>> {
+            let mut accounts = Vec::new();
+            let mut ok = true;
+            for batch in to_parse {
+                // After a failure the rest is only drained: the error is
+                // explained from the whole file.
+                if !ok {
+                    continue;
+                }
+                let raws: Vec<&[u8]> = batch.ranges.iter().map(|&(a, b)| &batch.bytes[a..b]).collect();
+                let parsed: Vec<Option<Vec<AccountSnapshot>>> = crate::par::map_chunks(&raws, |_, part| {
+                    part.iter()
+                        .map(|raw| {
+                            let mut account = serde_json::from_slice::<AccountSnapshot>(raw).ok()?;
+                            account.compact();
+                            Some(account)
+                        })
+                        .collect()
+                });
+                for part in parsed {
+                    match part {
+                        Some(part) => accounts.extend(part),
+                        None => ok = false,
+                    }
+                }
+            }
+            ok.then_some(accounts)
         });
-        for part in parsed {
-            accounts.extend(part.ok_or(split::Stop::Malformed)?);
-        }
-        Ok(())
+        let scanned = split::split(source, |raws| {
+            let mut batch = Batch {
+                bytes: Vec::with_capacity(raws.iter().map(|r| r.len()).sum()),
+                ranges: Vec::with_capacity(raws.len()),
+            };
+            for raw in raws {
+                let start = batch.bytes.len();
+                batch.bytes.extend_from_slice(raw);
+                batch.ranges.push((start, batch.bytes.len()));
+            }
+            // The parser only stops early by panicking, which the join reports.
+            let _ = batches.send(batch);
+            Ok(())
+        });
+        drop(batches);
+        (
+            scanned,
+            parser.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
+        )
     });
-    let envelope = match scanned {
-        Ok(envelope) => envelope,
+    let scanned = match (scanned, accounts) {
+        (Ok(envelope), Some(accounts)) => Ok((envelope, accounts)),
+        (Err(split::Stop::Io(e)), _) => Err(split::Stop::Io(e)),
+        _ => Err(split::Stop::Malformed),
+    };
+    let (envelope, mut accounts) = match scanned {
+        Ok(done) => done,
         Err(split::Stop::Io(e)) => return Err(io(e)),
-        Err(split::Stop::Malformed) => {
-            drop(accounts);
-            return Err(explain_parse_error(path, &read_bytes(path)?));
-        }
+        Err(split::Stop::Malformed) => return Err(explain_parse_error(path, &read_bytes(path)?)),
     };
     let Some(mut snapshot) = parse_envelope(&envelope.0) else {
         drop(accounts);
@@ -125,6 +164,13 @@ pub fn read_snapshot(path: &Path) -> Result<Snapshot, SnapshotError> {
     snapshot.accounts = accounts;
     validate(path, &snapshot)?;
     Ok(snapshot)
+}
+
+/// A batch of accounts on its way from the scan to the parser: their raw
+/// JSON, one after another, and where each is.
+struct Batch {
+    bytes: Vec<u8>,
+    ranges: Vec<(usize, usize)>,
 }
 
 /// Whether this build reads snapshots of schema `version`.
