@@ -40,6 +40,28 @@ where
     })
 }
 
+/// [`map_chunks`] over mutable chunks: `f` may change the items it maps.
+pub fn map_chunks_mut<T, R, F>(items: &mut [T], f: F) -> Vec<R>
+where
+    T: Send,
+    R: Send,
+    F: Fn(usize, &mut [T]) -> R + Sync,
+{
+    let chunk = items.len().div_ceil(threads()).max(1);
+    let f = &f;
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = items
+            .chunks_mut(chunk)
+            .enumerate()
+            .map(|(i, part)| scope.spawn(move || f(i * chunk, part)))
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)))
+            .collect()
+    })
+}
+
 /// A queue of items that threads take one at a time.
 pub struct Queue<'a, T> {
     items: &'a [T],

@@ -109,7 +109,8 @@ pub fn view<'a>(edition: &Edition, a: &'a Assessment, snapshot: &'a Snapshot) ->
                     let id = acc.account_id.as_str();
                     let findings = naming.get(id).map_or(&[][..], |v| &v[..]);
                     let unjudged = not_judged.get(id).map_or(&[][..], |v| &v[..]);
-                    status(control, &checks, acc, findings, unjudged)
+                    let scopes = a.scopes.get(&acc.account_id).copied().unwrap_or_default();
+                    status(control, &checks, acc, findings, unjudged, scopes)
                 })
                 .collect();
             ControlView {
@@ -127,6 +128,7 @@ fn status<'a>(
     acc: &'a AccountSnapshot,
     findings: &[&'a Finding],
     unjudged: &[&NotJudged],
+    scopes: Scopes,
 ) -> AccountStatus<'a> {
     let (mut failing, mut accepted, mut observations) = (Vec::new(), Vec::new(), Vec::new());
     for &f in findings {
@@ -142,7 +144,7 @@ fn status<'a>(
         (Status::Fail, None)
     } else if let Some(why) = not_seen(control, checks, acc, unjudged) {
         (Status::NotAssessed, Some(why))
-    } else if !in_scope(control.scope, acc) {
+    } else if !scopes.contains(control.scope) {
         (
             Status::NotApplicable,
             Some(format!("the account has no {}", scope_noun(control.scope))),
@@ -202,6 +204,40 @@ fn gap_matters(service: Service, control: &Control, checks: &[&'static Check]) -
         Service::Ssm => checks.iter().any(|c| NEEDS_SSM.contains(c)),
         Service::Rds => control.scope == Scope::Databases,
         Service::Ec2 | Service::Elb | Service::Elbv2 => true,
+    }
+}
+
+/// Which kinds of resource a control may be about an account has: read
+/// from the snapshot while the account is checked (the compliance views are
+/// written after its network detail was dropped).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Scopes(u8);
+
+impl Scopes {
+    const ALL: [Scope; 6] = [
+        Scope::SecurityGroups,
+        Scope::DefaultSecurityGroups,
+        Scope::NetworkAcls,
+        Scope::Instances,
+        Scope::Databases,
+        Scope::Vpcs,
+    ];
+
+    pub fn of(acc: &AccountSnapshot) -> Self {
+        Scopes(
+            Self::ALL
+                .into_iter()
+                .filter(|&scope| in_scope(scope, acc))
+                .fold(0, |bits, scope| bits | Self::bit(scope)),
+        )
+    }
+
+    pub fn contains(self, scope: Scope) -> bool {
+        self.0 & Self::bit(scope) != 0
+    }
+
+    fn bit(scope: Scope) -> u8 {
+        1 << scope as u8
     }
 }
 

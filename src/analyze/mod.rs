@@ -70,6 +70,10 @@ pub struct Assessment {
     /// assessed". Sorted by account, region and check.
     #[serde(skip)]
     pub not_judged: Vec<NotJudged>,
+    /// What each account has that a compliance control may be about (its
+    /// "not applicable").
+    #[serde(skip)]
+    pub scopes: HashMap<AccountId, compliance::Scopes>,
 }
 
 /// A check that could not judge some items of one account-region.
@@ -172,13 +176,53 @@ pub struct Evidence<'a> {
 /// [`assess`], with a baseline, flow-log usage, or both.
 pub fn assess_with(snapshot: &Snapshot, config: &Config, evidence: &Evidence) -> Assessment {
     let t0 = std::time::Instant::now();
-    let baseline = evidence.baseline;
     let mut org = OrgIndex::new(snapshot);
     org.usage = evidence.usage;
     // Accounts are independent once the organization-wide index exists: run
     // them on every core, in contiguous chunks, and merge in account order.
-    let results: Vec<Checked> =
-        crate::par::map_chunks(&snapshot.accounts, |_, accounts| check_accounts(accounts, config, &org));
+    let results = crate::par::map_chunks(&snapshot.accounts, |_, accounts| {
+        let mut checked = Checked::default();
+        for account in accounts {
+            check_account(account, config, &org, &mut checked);
+        }
+        checked.finish()
+    });
+    conclude(snapshot, config, evidence, results, t0)
+}
+
+/// [`assess_with`], dropping each region's network detail once its checks
+/// have run ([`crate::model::RegionSnapshot::release_network_detail`]):
+/// what is left of the snapshot is what the reports read. A large
+/// organization's model is the larger part of its memory, and its findings
+/// grow as it shrinks (at 50,000 accounts, the peak is the model and the
+/// findings together otherwise). The assessment is the same.
+pub fn assess_releasing(snapshot: &mut Snapshot, config: &Config, evidence: &Evidence) -> Assessment {
+    let t0 = std::time::Instant::now();
+    let mut org = OrgIndex::new(snapshot);
+    org.usage = evidence.usage;
+    let results = crate::par::map_chunks_mut(&mut snapshot.accounts, |_, accounts| {
+        let mut checked = Checked::default();
+        for account in accounts {
+            check_account(account, config, &org, &mut checked);
+            for region in &mut account.regions {
+                region.release_network_detail();
+            }
+        }
+        checked.finish()
+    });
+    conclude(snapshot, config, evidence, results, t0)
+}
+
+/// What follows the checks: merge the accounts' results, apply the
+/// exceptions, fingerprint, compare with the baseline, score.
+fn conclude(
+    snapshot: &Snapshot,
+    config: &Config,
+    evidence: &Evidence,
+    results: Vec<Checked>,
+    t0: std::time::Instant,
+) -> Assessment {
+    let baseline = evidence.baseline;
     // Merge into the first chunk's vectors: growing a large vector in place
     // (realloc) never holds the chunks' findings twice, as collecting them
     // into a new vector would at the run's peak of memory.
@@ -188,12 +232,14 @@ pub fn assess_with(snapshot: &Snapshot, config: &Config, evidence: &Evidence) ->
     let first = results.next().unwrap_or_default();
     let (mut findings, mut facts, mut groups) = (first.findings, first.facts, first.groups);
     let mut not_judged = first.not_judged;
+    let mut scopes: HashMap<AccountId, compliance::Scopes> = first.scopes.into_iter().collect();
     findings.reserve_exact(total_findings - findings.len());
     groups.reserve_exact(total_groups - groups.len());
     for r in results {
         findings.extend(r.findings);
         not_judged.extend(r.not_judged);
         facts.extend(r.facts);
+        scopes.extend(r.scopes);
         groups.extend(r.groups);
     }
     // Unique keys: an unstable sort gives the one order, without the scratch
@@ -253,6 +299,7 @@ pub fn assess_with(snapshot: &Snapshot, config: &Config, evidence: &Evidence) ->
         groups,
         usage,
         not_judged,
+        scopes,
     }
 }
 
@@ -263,81 +310,84 @@ struct Checked {
     not_judged: Vec<NotJudged>,
     /// One per account, in order.
     facts: Vec<AccountFacts>,
+    /// One per account, in order.
+    scopes: Vec<(AccountId, compliance::Scopes)>,
     groups: Vec<GroupSummary>,
 }
 
-/// Run every check over the collected regions of these accounts; gather the
-/// facts their scores need and the groups' evidence.
-fn check_accounts(accounts: &[AccountSnapshot], config: &Config, org: &OrgIndex) -> Checked {
-    let mut not_judged: Vec<NotJudged> = Vec::new();
-    let mut findings = Vec::new();
-    let mut all_facts = Vec::with_capacity(accounts.len());
-    let mut groups = Vec::new();
-    for account in accounts {
-        let mut facts = AccountFacts::default();
-        if account.status.is_ok() {
-            for region in &account.regions {
-                facts.regions_total += 1;
-                if let Some(reason) = region.status.reason() {
-                    facts.region_failures.push((region.region.clone(), reason.to_string()));
-                    continue;
-                }
-                facts.regions_collected += 1;
-                for gap in &region.gaps {
-                    facts.gaps.push((
-                        region.region.clone(),
-                        gap.service,
-                        gap.operation.clone(),
-                        gap.error.clone(),
-                    ));
-                }
-                let mut unjudged = Vec::new();
-                let ctx = RegionCtx::new(config, org, account, region);
-                for check in ALL_CHECKS {
-                    if let Run::PerRegion(run) = check.run {
-                        run(
-                            &ctx,
-                            &mut Emit::new(check, &account.account_id, &region.region, &mut findings, &mut unjudged),
-                        );
-                    }
-                }
-                gather_facts(&ctx, &mut facts);
-                for u in &unjudged {
-                    match not_judged
-                        .iter_mut()
-                        .rev()
-                        .take_while(|n: &&mut NotJudged| {
-                            n.account_id == account.account_id && n.region == region.region
-                        })
-                        .find(|n| n.check == u.check)
-                    {
-                        Some(n) => n.items += 1,
-                        None => not_judged.push(NotJudged {
-                            account_id: account.account_id.clone(),
-                            region: region.region.clone(),
-                            check: u.check,
-                            items: 1,
-                            why: u.why.clone(),
-                        }),
-                    }
-                }
-                facts.not_judged(unjudged, ctx.region_name());
-                groups.extend(ctx.groups.iter().map(|g| GroupSummary::of(&ctx, g)));
-            }
+impl Checked {
+    /// Each thread prints its own findings (what they are about never
+    /// changes after the checks) and sorts them.
+    fn finish(mut self) -> Self {
+        for f in &mut self.findings {
+            f.fingerprint = fingerprint::of(f);
         }
-        all_facts.push(facts);
+        sort_findings(&mut self.findings);
+        self
     }
-    // Each thread prints its own findings (what they are about never changes after the checks).
-    for f in &mut findings {
-        f.fingerprint = fingerprint::of(f);
-    }
-    sort_findings(&mut findings);
-    Checked {
+}
+
+/// Run every check over the collected regions of an account; gather the
+/// facts its score needs and its groups' evidence.
+fn check_account(account: &AccountSnapshot, config: &Config, org: &OrgIndex, checked: &mut Checked) {
+    let Checked {
         findings,
         not_judged,
         facts: all_facts,
+        scopes,
         groups,
+    } = checked;
+    scopes.push((account.account_id.clone(), compliance::Scopes::of(account)));
+    let mut facts = AccountFacts::default();
+    if account.status.is_ok() {
+        for region in &account.regions {
+            facts.regions_total += 1;
+            if let Some(reason) = region.status.reason() {
+                facts.region_failures.push((region.region.clone(), reason.to_string()));
+                continue;
+            }
+            facts.regions_collected += 1;
+            for gap in &region.gaps {
+                facts.gaps.push((
+                    region.region.clone(),
+                    gap.service,
+                    gap.operation.clone(),
+                    gap.error.clone(),
+                ));
+            }
+            let mut unjudged = Vec::new();
+            let ctx = RegionCtx::new(config, org, account, region);
+            for check in ALL_CHECKS {
+                if let Run::PerRegion(run) = check.run {
+                    run(
+                        &ctx,
+                        &mut Emit::new(check, &account.account_id, &region.region, findings, &mut unjudged),
+                    );
+                }
+            }
+            gather_facts(&ctx, &mut facts);
+            for u in &unjudged {
+                match not_judged
+                    .iter_mut()
+                    .rev()
+                    .take_while(|n: &&mut NotJudged| n.account_id == account.account_id && n.region == region.region)
+                    .find(|n| n.check == u.check)
+                {
+                    Some(n) => n.items += 1,
+                    None => not_judged.push(NotJudged {
+                        account_id: account.account_id.clone(),
+                        region: region.region.clone(),
+                        check: u.check,
+                        items: 1,
+                        why: u.why.clone(),
+                    }),
+                }
+            }
+            facts.not_judged(unjudged, ctx.region_name());
+            groups.extend(ctx.groups.iter().map(|g| GroupSummary::of(&ctx, g)));
+        }
     }
+    all_facts.push(facts);
 }
 
 /// Sort findings by [`finding_order`], moving each once: the order is found
@@ -465,5 +515,19 @@ mod tests {
             sort_findings(&mut v);
             assert_eq!(v, expected, "shift {shift}");
         }
+    }
+
+    #[test]
+    fn releasing_the_network_detail_as_the_checks_go_changes_nothing_they_conclude() {
+        let path = std::path::Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/samples/org-snapshot.json"));
+        let mut snapshot = crate::model::read_snapshot(path).unwrap();
+        let config = crate::config::Config::default();
+        let kept = assess_with(&snapshot, &config, &Evidence::default());
+        let released = assess_releasing(&mut snapshot, &config, &Evidence::default());
+        assert!(!kept.findings.is_empty());
+        assert_eq!(kept, released);
+        let regions = || snapshot.accounts.iter().flat_map(|a| &a.regions);
+        assert!(regions().all(|r| r.network_interfaces.is_empty() && r.subnets.is_empty()));
+        assert!(regions().any(|r| !r.security_groups.is_empty()), "the groups stay");
     }
 }

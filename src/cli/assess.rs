@@ -102,7 +102,7 @@ pub fn load_baseline(gates: &Gates) -> anyhow::Result<Option<analyze::history::B
 
 /// Assess a snapshot (read from `snapshot_path`) and write everything into `out`.
 pub fn assess_and_report(
-    snapshot: model::Snapshot,
+    mut snapshot: model::Snapshot,
     snapshot_path: &std::path::Path,
     loaded: &LoadedConfig,
     out: &std::path::Path,
@@ -117,8 +117,13 @@ pub fn assess_and_report(
         baseline: baseline.as_ref(),
         usage: usage.as_ref().map(|u| &u.0),
     };
-    let assessment = analyze::assess_with(&snapshot, &loaded.config, &evidence);
+    // The reports read the groups, not the network around them: each
+    // region's network detail is dropped once its checks have run.
+    let assessment = analyze::assess_releasing(&mut snapshot, &loaded.config, &evidence);
     tracing::info!(findings = assessment.findings.len(), elapsed = ?started.elapsed(), memory_mib = ?super::memory_mib(), "assessed");
+    // The network detail and the checks' indexes are freed: hand their
+    // pages back before the reports allocate theirs.
+    super::return_freed_memory();
     let inputs = report::Inputs {
         assessment: &assessment,
         snapshot: &snapshot,

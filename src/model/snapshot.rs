@@ -315,6 +315,41 @@ pub struct RegionSnapshot {
 }
 
 impl RegionSnapshot {
+    /// Drop what only the analysis reads (VPCs, subnets, route tables,
+    /// gateways, network ACLs, interfaces, instances, Systems Manager's
+    /// inventory, target groups, peering connections, flow logs), keeping
+    /// what the reports read: the status and gaps, the groups, prefix
+    /// lists, load balancers and databases. An `Option` list stays `Some`
+    /// (collected) but empty.
+    ///
+    /// Called by [`crate::analyze::assess_releasing`] once a region's
+    /// checks have run, so that a large organization's model shrinks while
+    /// its findings grow. A released region is no longer the snapshot:
+    /// nothing may assess it again or write it out (the evidence package
+    /// copies the snapshot's file, not the model).
+    pub fn release_network_detail(&mut self) {
+        fn clear<T>(list: &mut Vec<T>) {
+            *list = Vec::new();
+        }
+        clear(&mut self.vpcs);
+        clear(&mut self.subnets);
+        clear(&mut self.route_tables);
+        clear(&mut self.internet_gateways);
+        clear(&mut self.network_acls);
+        clear(&mut self.network_interfaces);
+        clear(&mut self.instances);
+        clear(&mut self.instance_information_list);
+        if let Some(list) = &mut self.target_groups {
+            clear(list);
+        }
+        if let Some(list) = &mut self.vpc_peering_connections {
+            clear(list);
+        }
+        if let Some(list) = &mut self.flow_logs {
+            clear(list);
+        }
+    }
+
     /// Whether some call of `service` failed in this region.
     pub fn has_gap(&self, service: Service) -> bool {
         self.gaps.iter().any(|g| g.service == service)

@@ -3,28 +3,34 @@
 
 use std::collections::HashSet;
 
+use compact_str::CompactString;
+
 use crate::model::*;
 
 use super::super::rules;
 
-/// Facts that span the whole organization.
+/// Facts that span the whole organization. It owns its ids (each fits in
+/// a [`CompactString`] without an allocation) rather than borrowing the
+/// snapshot's, so that the accounts can be changed while it is in use:
+/// [`crate::analyze::assess_releasing`] drops each account's network detail
+/// once its checks have run.
 pub struct OrgIndex<'s> {
     /// Group ids referenced by a rule of some other group, anywhere.
-    referenced: HashSet<&'s str>,
+    referenced: HashSet<CompactString>,
     /// Every group id in the snapshot.
-    all_groups: HashSet<&'s str>,
+    all_groups: HashSet<CompactString>,
     /// Collected regions, by account and region.
-    collected: HashSet<(&'s str, &'s str)>,
+    collected: HashSet<(CompactString, CompactString)>,
     /// Whether some account was not collected at all (it may reference any
     /// region's groups), and the regions some account's copy of which was not.
     account_missing: bool,
-    regions_missing: HashSet<&'s str>,
+    regions_missing: HashSet<CompactString>,
     /// What flow logs say about the rules (`assess --usage`), if given.
     pub usage: Option<&'s crate::model::usage::Usage>,
 }
 
 impl<'s> OrgIndex<'s> {
-    pub fn new(snapshot: &'s Snapshot) -> Self {
+    pub fn new(snapshot: &Snapshot) -> Self {
         let mut referenced = HashSet::new();
         let mut all_groups = HashSet::new();
         let mut collected = HashSet::new();
@@ -37,17 +43,20 @@ impl<'s> OrgIndex<'s> {
             .iter()
             .flat_map(|a| &a.regions)
             .filter(|r| matches!(r.status, CollectionStatus::Failed { .. }))
-            .map(|r| r.region.as_str())
+            .map(|r| CompactString::from(r.region.as_str()))
             .collect();
         for account in snapshot.accounts.iter().filter(|a| a.status.is_ok()) {
             for region in account.regions.iter().filter(|r| r.status.is_ok()) {
-                collected.insert((account.account_id.as_str(), region.region.as_str()));
+                collected.insert((
+                    CompactString::from(account.account_id.as_str()),
+                    CompactString::from(region.region.as_str()),
+                ));
                 for sg in &region.security_groups {
-                    all_groups.insert(sg.group_id.as_str());
+                    all_groups.insert(CompactString::from(sg.group_id.as_str()));
                     for rule in rules::ingress(sg).chain(rules::egress(sg)) {
                         if let Some(id) = rule.group_ref().and_then(|g| g.group_id.as_ref()) {
                             if *id != sg.group_id {
-                                referenced.insert(id.as_str());
+                                referenced.insert(CompactString::from(id.as_str()));
                             }
                         }
                     }
@@ -89,6 +98,7 @@ impl<'s> OrgIndex<'s> {
     /// Whether the given account-region was collected, so that the absence of
     /// a group there means it does not exist.
     pub fn was_collected(&self, account: &str, region: &str) -> bool {
-        self.collected.contains(&(account, region))
+        self.collected
+            .contains(&(CompactString::from(account), CompactString::from(region)))
     }
 }
