@@ -25,19 +25,8 @@ where
     R: Send,
     F: Fn(usize, &[T]) -> R + Sync,
 {
-    let chunk = items.len().div_ceil(threads()).max(1);
-    let f = &f;
-    std::thread::scope(|scope| {
-        let handles: Vec<_> = items
-            .chunks(chunk)
-            .enumerate()
-            .map(|(i, part)| scope.spawn(move || f(i * chunk, part)))
-            .collect();
-        handles
-            .into_iter()
-            .map(|h| h.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)))
-            .collect()
-    })
+    let chunk = chunk_len(items.len());
+    on_threads(items.chunks(chunk), chunk, &f)
 }
 
 /// [`map_chunks`] over mutable chunks: `f` may change the items it maps.
@@ -47,11 +36,25 @@ where
     R: Send,
     F: Fn(usize, &mut [T]) -> R + Sync,
 {
-    let chunk = items.len().div_ceil(threads()).max(1);
-    let f = &f;
+    let chunk = chunk_len(items.len());
+    on_threads(items.chunks_mut(chunk), chunk, &f)
+}
+
+/// One chunk per thread.
+fn chunk_len(items: usize) -> usize {
+    items.div_ceil(threads()).max(1)
+}
+
+/// `f(offset, chunk)` for every chunk, each on its own scoped thread; the
+/// results in chunk order, a panic passed on.
+fn on_threads<C, R, F>(chunks: impl Iterator<Item = C>, chunk: usize, f: &F) -> Vec<R>
+where
+    C: Send,
+    R: Send,
+    F: Fn(usize, C) -> R + Sync,
+{
     std::thread::scope(|scope| {
-        let handles: Vec<_> = items
-            .chunks_mut(chunk)
+        let handles: Vec<_> = chunks
             .enumerate()
             .map(|(i, part)| scope.spawn(move || f(i * chunk, part)))
             .collect();
