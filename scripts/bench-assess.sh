@@ -21,7 +21,8 @@
 #                               or with -<REGIONS>x<GROUPS> when those differ from 2 and 100)
 #   OUT                         assess output directory (/dev/shm/sgaudit-bench where
 #                               /dev/shm exists, so that disk speed is not measured;
-#                               else bench-data/out). Removed before each run.
+#                               else bench-data/out). Removed before each run, and
+#                               at the end (a tmpfs output holds memory) unless KEEP_OUT=1.
 #
 # The snapshot is generated (deterministically) only when missing; delete it to
 # regenerate. Wall time and peak memory come from GNU time (`/usr/bin/time -v`).
@@ -88,7 +89,13 @@ fi
 cmd=(target/release/sgaudit -v assess --snapshot "$SNAPSHOT" --out "$OUT" --format "$FORMATS")
 echo "==> ${cmd[*]}  ($RUNS runs)"
 log="$(mktemp)"
-trap 'rm -f "$log" "$log.stderr"' EXIT
+cleanup() {
+    rm -f "$log" "$log.stderr"
+    if [[ "${KEEP_OUT:-0}" != 1 ]]; then
+        rm -rf "$OUT"
+    fi
+}
+trap cleanup EXIT
 summaries=()
 for run in $(seq 1 "$RUNS"); do
     status=0
