@@ -95,13 +95,40 @@ where
     F: Fn(&T) -> R + Sync,
 {
     let queue = Queue::new(items);
-    let (queue, f) = (&queue, &f);
+    drain(items.len(), || queue.take(), f)
+}
+
+/// [`map_queue`] over owned items, each handed over to `f` (boxed jobs that
+/// run once, say); the results are in input order.
+pub fn map_queue_owned<T, R, F>(items: Vec<T>, f: F) -> Vec<R>
+where
+    T: Send,
+    R: Send,
+    F: Fn(T) -> R + Sync,
+{
+    let count = items.len();
+    let queue = std::sync::Mutex::new(items.into_iter().enumerate());
+    drain(
+        count,
+        || queue.lock().unwrap_or_else(std::sync::PoisonError::into_inner).next(),
+        f,
+    )
+}
+
+/// Run `f` on what `take` gives (an item and its index) until it gives
+/// nothing, on [`threads`] threads (fewer for fewer items); the results by
+/// index, a panic passed on.
+fn drain<T, R>(count: usize, take: impl Fn() -> Option<(usize, T)> + Sync, f: impl Fn(T) -> R + Sync) -> Vec<R>
+where
+    R: Send,
+{
+    let (take, f) = (&take, &f);
     let mut done: Vec<(usize, R)> = std::thread::scope(|scope| {
-        let handles: Vec<_> = (0..threads().min(items.len().max(1)))
+        let handles: Vec<_> = (0..threads().min(count.max(1)))
             .map(|_| {
                 scope.spawn(move || {
                     let mut done = Vec::new();
-                    while let Some((i, item)) = queue.take() {
+                    while let Some((i, item)) = take() {
                         done.push((i, f(item)));
                     }
                     done
@@ -133,5 +160,9 @@ mod tests {
         );
         assert!(map_chunks(&[] as &[u32], |_, p| p.len()).is_empty());
         assert!(map_queue(&[] as &[u32], |x| *x).is_empty());
+        assert_eq!(
+            map_queue_owned(items.clone(), |x| x * 2),
+            items.iter().map(|x| x * 2).collect::<Vec<_>>()
+        );
     }
 }

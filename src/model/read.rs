@@ -146,15 +146,11 @@ pub fn read_snapshot(path: &Path) -> Result<Snapshot, SnapshotError> {
             parser.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
         )
     });
-    let scanned = match (scanned, accounts) {
-        (Ok(envelope), Some(accounts)) => Ok((envelope, accounts)),
-        (Err(split::Stop::Io(e)), _) => Err(split::Stop::Io(e)),
-        _ => Err(split::Stop::Malformed),
-    };
-    let (envelope, mut accounts) = match scanned {
-        Ok(done) => done,
-        Err(split::Stop::Io(e)) => return Err(io(e)),
-        Err(split::Stop::Malformed) => return Err(explain_parse_error(path, &read_bytes(path)?)),
+    let (envelope, mut accounts) = match (scanned, accounts) {
+        (Ok(envelope), Some(accounts)) => (envelope, accounts),
+        (Err(split::Stop::Io(e)), _) => return Err(io(e)),
+        // Malformed somewhere, as the scan or the parser found it.
+        _ => return Err(explain_parse_error(path, &read_bytes(path)?)),
     };
     let Some(mut snapshot) = parse_envelope(&envelope.0) else {
         drop(accounts);

@@ -267,7 +267,7 @@ pub fn write(dir: &Path, inputs: &Inputs, formats: &[Format]) -> Result<Vec<Writ
     // write faster (the work is CPU-bound), but each running job holds its
     // working set (a compliance edition's statuses, a page's context), so
     // they would raise the peak of memory.
-    let results = run_jobs(jobs);
+    let results = crate::par::map_queue_owned(jobs, |job| job());
     let mut written = Vec::new();
     for r in results {
         written.extend(r?);
@@ -276,35 +276,6 @@ pub fn write(dir: &Path, inputs: &Inputs, formats: &[Format]) -> Result<Vec<Writ
     let manifest = manifest::write_manifest(out, written.clone(), snapshot_file, inputs)?;
     written.push(manifest);
     Ok(written)
-}
-
-/// Run the jobs on [`crate::par::threads`] threads, each taking the next
-/// job in order when it finishes one; the results in job order.
-fn run_jobs(jobs: Vec<Job>) -> Vec<Result<Vec<WrittenFile>, ReportError>> {
-    let count = jobs.len();
-    let queue = std::sync::Mutex::new(jobs.into_iter().enumerate());
-    let queue = &queue;
-    let mut done: Vec<(usize, Result<Vec<WrittenFile>, ReportError>)> = std::thread::scope(|scope| {
-        let workers: Vec<_> = (0..crate::par::threads().min(count.max(1)))
-            .map(|_| {
-                scope.spawn(move || {
-                    let mut done = Vec::new();
-                    loop {
-                        let next = queue.lock().expect("a report writer panicked").next();
-                        let Some((i, job)) = next else { break };
-                        done.push((i, job()));
-                    }
-                    done
-                })
-            })
-            .collect();
-        workers
-            .into_iter()
-            .flat_map(|w| w.join().expect("a report writer panicked"))
-            .collect()
-    });
-    done.sort_by_key(|(i, _)| *i);
-    done.into_iter().map(|(_, r)| r).collect()
 }
 
 /// What every rendered report says about itself: version, the snapshot's
