@@ -4,10 +4,12 @@ use serde::Serialize;
 
 use crate::analyze::{Assessment, Finding};
 
+use super::interchange::ocsf::{self, Ocsf};
 use super::package::output::{OutDir, WrittenFile};
 use super::records::{FindingRecord, Names};
 use super::remediation::{Planner, RemediationRecord};
 use super::ReportError;
+use std::io::Write;
 
 #[derive(Serialize)]
 pub(crate) struct Generator {
@@ -34,17 +36,21 @@ struct FindingsHeader {
     controls: std::collections::BTreeMap<String, &'static crate::controls::Control>,
 }
 
-/// How many findings one thread serializes at a time.
-const RUN: usize = 2048;
+/// How many findings one thread serializes at a time (with OCSF, a run is
+/// two buffers: 1,024 findings make about 5 MB).
+const RUN: usize = 1024;
 
 /// `findings.json`: the header pretty-printed, then one finding per line, so
-/// that the file stays small, greps well and diffs line by line.
+/// that the file stays small, greps well and diffs line by line. With `ocsf`,
+/// `findings.ocsf.jsonl` too, in the same pass: each finding's fix is planned
+/// and written out once for both (it is most of the cost of a line).
 pub fn write_findings(
     out: &OutDir,
     a: &Assessment,
     names: &Names,
     planner: &Planner,
-) -> Result<WrittenFile, ReportError> {
+    ocsf: Option<&Ocsf>,
+) -> Result<Vec<WrittenFile>, ReportError> {
     let mut controls = std::collections::BTreeMap::new();
     for f in &a.findings {
         for c in f.controls() {
@@ -60,29 +66,38 @@ pub fn write_findings(
         open: a.open_findings().count(),
         controls,
     };
-    out.write("findings.json", |w| {
+    // Runs of findings are serialized on every core, a window of runs at a
+    // time (memory stays a few runs' worth), and written in order.
+    let first = a.findings.first();
+    let lines = |run: &[Finding]| -> Result<(Vec<u8>, Vec<u8>), serde_json::Error> {
+        let mut json = Vec::with_capacity(run.len() * 2048);
+        let mut ocsf_lines = Vec::with_capacity(if ocsf.is_some() { run.len() * 3072 } else { 0 });
+        for finding in run {
+            let head = first.is_some_and(|f| std::ptr::eq(finding, f));
+            json.extend_from_slice(if head { b"\n    " } else { b",\n    " });
+            let mut record = FindingRecord::new(finding, names);
+            let fix = RemediationRecord::new(finding, &planner.fix(finding), planner);
+            if let Some(ocsf) = ocsf {
+                ocsf.line(finding, &fix, &mut ocsf_lines)?;
+            }
+            record.remediation = Some(fix);
+            serde_json::to_writer(&mut json, &record)?;
+        }
+        Ok((json, ocsf_lines))
+    };
+    let body = |w: &mut dyn Write, mut ocsf_w: Option<&mut dyn Write>| -> std::io::Result<()> {
         let head = serde_json::to_string_pretty(&header)?;
         let head = head.strip_suffix("\n}").unwrap_or(&head);
         w.write_all(head.as_bytes())?;
         w.write_all(b",\n  \"findings\": [")?;
-        // Runs of findings are serialized on every core, a window of runs
-        // at a time (memory stays a few runs' worth), and written in order.
         let runs: Vec<&[Finding]> = a.findings.chunks(RUN).collect();
-        let first = a.findings.first();
         for window in runs.chunks(crate::par::threads() * 2) {
-            let bufs = crate::par::map_queue(window, |run| -> Result<Vec<u8>, serde_json::Error> {
-                let mut buf = Vec::with_capacity(run.len() * 2048);
-                for finding in *run {
-                    let head = first.is_some_and(|f| std::ptr::eq(finding, f));
-                    buf.extend_from_slice(if head { b"\n    " } else { b",\n    " });
-                    let mut record = FindingRecord::new(finding, names);
-                    record.remediation = Some(RemediationRecord::new(finding, &planner.fix(finding), planner));
-                    serde_json::to_writer(&mut buf, &record)?;
+            for bufs in crate::par::map_queue(window, |run| lines(run)) {
+                let (json, ocsf_lines) = bufs?;
+                w.write_all(&json)?;
+                if let Some(o) = ocsf_w.as_mut() {
+                    o.write_all(&ocsf_lines)?;
                 }
-                Ok(buf)
-            });
-            for buf in bufs {
-                w.write_all(&buf?)?;
             }
         }
         w.write_all(if a.findings.is_empty() {
@@ -90,7 +105,24 @@ pub fn write_findings(
         } else {
             b"\n  ]\n}\n"
         })
-    })
+    };
+    if ocsf.is_none() {
+        return Ok(vec![out.write("findings.json", |w| body(w, None))?]);
+    }
+    // Both files at once: the OCSF file is written inside findings.json's
+    // writer, and an error in either fails both.
+    let mut ocsf_file = None;
+    let json_file = out.write("findings.json", |w| {
+        let written = out.write(ocsf::FILE, |o| body(w, Some(o)));
+        let failed = written.is_err();
+        ocsf_file = Some(written);
+        match failed {
+            true => Err(std::io::Error::other("findings.ocsf.jsonl could not be written")),
+            false => Ok(()),
+        }
+    });
+    let ocsf_file = ocsf_file.expect("set by the writer")?;
+    Ok(vec![json_file?, ocsf_file])
 }
 
 #[derive(Serialize)]

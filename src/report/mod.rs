@@ -147,6 +147,13 @@ pub fn write(dir: &Path, inputs: &Inputs, formats: &[Format]) -> Result<Vec<Writ
     };
     let md_queue = md_accounts.as_ref().map(|_| crate::par::Queue::new(&a.accounts));
     let snapshot_file = manifest::snapshot_file_name(inputs.snapshot_path);
+    // The findings' lines: findings.json and OCSF are written together
+    // when both are asked for, each finding's fix made once for both.
+    let ocsf = match formats.contains(&Format::Ocsf) {
+        true => Some(interchange::ocsf::Ocsf::new(a, snapshot, names, planner)),
+        false => None,
+    };
+    let ocsf = ocsf.as_ref();
 
     // Independent jobs, run on every core.
     let mut jobs: Vec<Job> = vec![Box::new(move || {
@@ -162,10 +169,8 @@ pub fn write(dir: &Path, inputs: &Inputs, formats: &[Format]) -> Result<Vec<Writ
     if formats.contains(&Format::Json) {
         jobs.push(Box::new(move || {
             let t = std::time::Instant::now();
-            let mut files = vec![
-                json::write_findings(out, a, names, planner)?,
-                json::write_scores(out, a)?,
-            ];
+            let mut files = json::write_findings(out, a, names, planner, ocsf)?;
+            files.push(json::write_scores(out, a)?);
             tracing::debug!(elapsed = ?t.elapsed(), "findings.json written");
             if let Some(c) = &a.comparison {
                 files.push(json::write_diff(out, &json::findings_diff(a, c), None)?);
@@ -173,10 +178,8 @@ pub fn write(dir: &Path, inputs: &Inputs, formats: &[Format]) -> Result<Vec<Writ
             Ok(files)
         }));
     }
-    if formats.contains(&Format::Ocsf) {
-        jobs.push(Box::new(move || {
-            Ok(vec![interchange::ocsf::write(out, a, snapshot, names, planner)?])
-        }));
+    if let (Some(ocsf), false) = (ocsf, formats.contains(&Format::Json)) {
+        jobs.push(Box::new(move || Ok(vec![interchange::ocsf::write(out, ocsf)?])));
     }
     if formats.contains(&Format::Asff) {
         jobs.push(Box::new(move || {

@@ -106,6 +106,17 @@ fn an_accepted_exception_is_suppressed_and_the_rest_is_new_in_both_schemas() {
 }
 
 #[test]
+fn ocsf_alone_is_the_same_file_as_ocsf_written_beside_findings_json() {
+    // With findings.json, the OCSF lines are written in the same pass (each
+    // fix made once for both); alone, by their own writer.
+    let (alone, _) = assess(&sample(), &["--format", "ocsf"]);
+    let (beside, _) = assess(&sample(), &["--format", "json,ocsf"]);
+    let read = |dir: &tempfile::TempDir| std::fs::read(dir.path().join("findings.ocsf.jsonl")).unwrap();
+    assert!(!read(&alone).is_empty());
+    assert!(read(&alone) == read(&beside), "the two OCSF files differ");
+}
+
+#[test]
 fn a_finding_persisting_since_the_baseline_is_in_progress_with_its_first_seen_time() {
     let (first, _) = assess(&sample(), &[]);
     let (dir, out) = assess(

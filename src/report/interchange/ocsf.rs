@@ -15,6 +15,7 @@
 use std::collections::BTreeMap;
 
 use serde::Serialize;
+use serde_json::value::RawValue;
 
 use crate::analyze::finding::Change;
 use crate::analyze::{Assessment, Finding, Severity};
@@ -25,6 +26,7 @@ use super::super::records::Names;
 use super::super::remediation::{Planner, RemediationRecord};
 use super::super::ReportError;
 use super::{millis, rfc3339, Resource, Resources};
+use crate::analyze::fixes::Fix;
 
 pub(crate) const FILE: &str = "findings.ocsf.jsonl";
 pub(crate) const OCSF_VERSION: &str = "1.3.0";
@@ -50,8 +52,8 @@ struct Record<'a> {
     finding_info: FindingInfo<'a>,
     resources: Vec<OcsfResource<'a>>,
     cloud: Cloud<'a>,
-    remediation: Remediation,
-    risk_details: &'static str,
+    remediation: Remediation<'a>,
+    risk_details: &'a RawValue,
     unmapped: Unmapped<'a>,
 }
 
@@ -145,10 +147,10 @@ struct Org<'a> {
 }
 
 #[derive(Serialize)]
-struct Remediation {
-    desc: String,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    references: Vec<String>,
+struct Remediation<'a> {
+    desc: &'a RawValue,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    references: Option<[&'a str; 1]>,
 }
 
 #[derive(Serialize)]
@@ -198,23 +200,68 @@ pub(crate) fn status(f: &Finding) -> (u8, &'static str) {
     }
 }
 
-struct Context<'a> {
+/// Writes findings as OCSF lines: what every line shares, made once.
+pub(crate) struct Ocsf<'a> {
     a: &'a Assessment,
     snapshot: &'a Snapshot,
     names: &'a Names<'a>,
     planner: &'a Planner<'a>,
-    resources: &'a Resources<'a>,
+    resources: Resources<'a>,
     ous: std::collections::HashMap<&'a str, &'a crate::model::OuRef>,
+    /// The assessment's time, as every line writes it.
+    now_dt: String,
+    /// Each check's remediation and risk texts, already JSON strings: the
+    /// same few hundred bytes on every line of the check, escaped once.
+    texts: std::collections::HashMap<&'static str, [Box<RawValue>; 2]>,
 }
 
-fn record<'a>(cx: &'a Context<'a>, f: &'a Finding) -> Record<'a> {
+impl<'a> Ocsf<'a> {
+    pub fn new(a: &'a Assessment, snapshot: &'a Snapshot, names: &'a Names<'a>, planner: &'a Planner<'a>) -> Self {
+        let json = |text: &str| {
+            RawValue::from_string(serde_json::to_string(text.trim()).expect("a string serializes"))
+                .expect("a JSON string is JSON")
+        };
+        Ocsf {
+            a,
+            snapshot,
+            names,
+            planner,
+            resources: Resources::new(snapshot),
+            ous: snapshot
+                .accounts
+                .iter()
+                .filter_map(|acc| acc.ou_path.last().map(|ou| (acc.account_id.as_str(), ou)))
+                .collect(),
+            now_dt: rfc3339(a.as_of, false),
+            texts: crate::analyze::checks::ALL_CHECKS
+                .iter()
+                .map(|c| (c.meta.id, [json(c.meta.remediation), json(c.meta.why)]))
+                .collect(),
+        }
+    }
+
+    /// The finding's line (and its newline), given its fix as `findings.json`
+    /// or the account pages make it.
+    pub fn line(&self, f: &Finding, fix: &RemediationRecord, buf: &mut Vec<u8>) -> serde_json::Result<()> {
+        serde_json::to_writer(&mut *buf, &record(self, f, fix))?;
+        buf.push(b'\n');
+        Ok(())
+    }
+
+    /// The finding's line, its fix planned here.
+    fn line_planned(&self, f: &Finding, buf: &mut Vec<u8>) -> serde_json::Result<()> {
+        let fix: Fix = self.planner.fix(f);
+        self.line(f, &RemediationRecord::commands(f, &fix, self.planner), buf)
+    }
+}
+
+fn record<'a>(cx: &'a Ocsf<'a>, f: &'a Finding, commands: &'a RemediationRecord) -> Record<'a> {
     let m = &f.check.meta;
     let (severity_id, severity) = severity(f.severity);
     let (status_id, status) = status(f);
     let region = cx.resources.region_of(f);
     let (resources, total) = cx.resources.of(f);
-    let fix = cx.planner.fix(f);
-    let commands = RemediationRecord::commands(f, &fix, cx.planner);
+    let texts = &cx.texts[m.id];
     let group_name = f.security_group_id.as_ref().and_then(|g| cx.names.group(g.as_str()));
     let org = cx.snapshot.organization.as_ref();
     let ou = cx.ous.get(f.account_id.as_str()).copied();
@@ -233,7 +280,7 @@ fn record<'a>(cx: &'a Context<'a>, f: &'a Finding) -> Record<'a> {
         status,
         message: &f.summary,
         time: millis(cx.a.as_of),
-        time_dt: rfc3339(cx.a.as_of, false),
+        time_dt: cx.now_dt.clone(),
         metadata: Metadata {
             version: OCSF_VERSION,
             product: Product {
@@ -254,7 +301,7 @@ fn record<'a>(cx: &'a Context<'a>, f: &'a Finding) -> Record<'a> {
             first_seen_time: millis(f.first_seen),
             first_seen_time_dt: rfc3339(f.first_seen, false),
             last_seen_time: millis(cx.a.as_of),
-            last_seen_time_dt: rfc3339(cx.a.as_of, false),
+            last_seen_time_dt: cx.now_dt.clone(),
             product_uid: "sgaudit",
             analytic: Analytic {
                 uid: m.id,
@@ -295,14 +342,10 @@ fn record<'a>(cx: &'a Context<'a>, f: &'a Finding) -> Record<'a> {
             }),
         },
         remediation: Remediation {
-            desc: m.remediation.trim().to_string(),
-            references: if commands.exact && !commands.cli.trim().is_empty() {
-                vec![commands.cli.trim_end().to_string()]
-            } else {
-                Vec::new()
-            },
+            desc: &texts[0],
+            references: (commands.exact && !commands.cli.trim().is_empty()).then(|| [commands.cli.trim_end()]),
         },
-        risk_details: m.why.trim(),
+        risk_details: &texts[1],
         unmapped: Unmapped {
             compliance: super::compliance(f),
             sgaudit: Extra {
@@ -322,39 +365,19 @@ fn record<'a>(cx: &'a Context<'a>, f: &'a Finding) -> Record<'a> {
 }
 
 /// How many findings one thread serializes at a time.
-const RUN: usize = 2048;
+pub(crate) const RUN: usize = 2048;
 
-/// Write `findings.ocsf.jsonl`, in the findings' order.
-pub fn write(
-    out: &OutDir,
-    a: &Assessment,
-    snapshot: &Snapshot,
-    names: &Names,
-    planner: &Planner,
-) -> Result<WrittenFile, ReportError> {
-    let resources = Resources::new(snapshot);
-    let ous = snapshot
-        .accounts
-        .iter()
-        .filter_map(|acc| acc.ou_path.last().map(|ou| (acc.account_id.as_str(), ou)))
-        .collect();
-    let cx = Context {
-        a,
-        snapshot,
-        names,
-        planner,
-        resources: &resources,
-        ous,
-    };
-    let cx = &cx;
+/// Write `findings.ocsf.jsonl`, in the findings' order. (With `findings.json`,
+/// `json::write_findings` writes it instead, from the same fixes.)
+pub fn write(out: &OutDir, ocsf: &Ocsf) -> Result<WrittenFile, ReportError> {
+    let findings = &ocsf.a.findings;
     out.write(FILE, |w| {
-        let runs: Vec<&[Finding]> = a.findings.chunks(RUN).collect();
+        let runs: Vec<&[Finding]> = findings.chunks(RUN).collect();
         for window in runs.chunks(crate::par::threads() * 2) {
             let bufs = crate::par::map_queue(window, |run| -> Result<Vec<u8>, serde_json::Error> {
                 let mut buf = Vec::with_capacity(run.len() * 3072);
                 for f in *run {
-                    serde_json::to_writer(&mut buf, &record(cx, f))?;
-                    buf.push(b'\n');
+                    ocsf.line_planned(f, &mut buf)?;
                 }
                 Ok(buf)
             });
