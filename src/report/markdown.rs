@@ -10,7 +10,7 @@ use tera::Tera;
 
 use std::collections::HashMap;
 
-use crate::analyze::{AccountScore, Assessment, Finding, Question};
+use crate::analyze::{AccountScore, Assessment, Finding, Question, Severity};
 use crate::model::Snapshot;
 
 use super::records::{FindingRecord, Names};
@@ -133,11 +133,22 @@ impl<'a> AccountFiles<'a> {
     }
 }
 
-/// A finding as an account's table lists it, with its verdict in words.
+/// A finding as an account's table lists it (`account_section.md.tera`),
+/// with its verdict in words: only what the table shows, since each is
+/// turned into a Tera value (a large organization lists 50 per account, for
+/// every account).
 #[derive(Serialize)]
 struct Listed<'a> {
-    #[serde(flatten)]
-    record: FindingRecord<'a>,
+    severity: Severity,
+    /// `open` or `accepted`.
+    status: &'static str,
+    check_id: &'static str,
+    region: Option<&'a str>,
+    security_group_id: Option<&'a str>,
+    security_group_name: Option<&'a str>,
+    exposure: Option<crate::analyze::Exposure>,
+    summary: &'a str,
+    rule: Option<&'a crate::analyze::finding::RuleEvidence>,
     /// `reachable (IPv4, direct)`, `blocked: …`, `unverified: …`
     reach: Option<String>,
     /// The path, hop by hop.
@@ -147,8 +158,17 @@ struct Listed<'a> {
 impl<'a> Listed<'a> {
     fn new(f: &'a crate::analyze::Finding, names: &Names<'a>) -> Self {
         let r = f.reachability.as_ref();
+        let group = f.security_group_id.as_ref().map(|g| g.as_str());
         Listed {
-            record: FindingRecord::new(f, names),
+            severity: f.severity,
+            status: if f.is_open() { "open" } else { "accepted" },
+            check_id: f.check.meta.id,
+            region: f.region.as_ref().map(|r| r.as_str()),
+            security_group_id: group,
+            security_group_name: group.and_then(|g| names.group(g)),
+            exposure: f.exposure,
+            summary: &f.summary,
+            rule: f.rule.as_deref(),
             reach: r.map(|r| r.summary()),
             path: r.filter(|r| r.has_path()).map(|r| r.path_line()),
         }
