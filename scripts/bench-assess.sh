@@ -24,6 +24,8 @@
 #                               else bench-data/out). Removed before each run, and
 #                               at the end (a tmpfs output holds memory) unless KEEP_OUT=1.
 #
+# Run as root, it drops the page cache before each run (see the loop).
+#
 # The snapshot is generated (deterministically) only when missing; delete it to
 # regenerate. Wall time and peak memory come from GNU time (`/usr/bin/time -v`).
 set -euo pipefail
@@ -100,8 +102,14 @@ summaries=()
 for run in $(seq 1 "$RUNS"); do
     status=0
     # A previous run's output would hold tmpfs memory; the snapshot is read
-    # from the page cache, not the disk.
+    # from the page cache, not the disk. As root, the rest of the page cache
+    # is dropped first: on a VM, the kernel reclaiming it during a run
+    # (kswapd) made system time vary from run to run.
     rm -rf "$OUT"
+    if [[ -w /proc/sys/vm/drop_caches ]]; then
+        sync
+        echo 3 >/proc/sys/vm/drop_caches
+    fi
     cat "$SNAPSHOT" >/dev/null
     if [[ -n "$gnu_time" ]]; then
         "$gnu_time" -v -o "$log" "${cmd[@]}" >/dev/null 2>"$log.stderr" || status=$?
