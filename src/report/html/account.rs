@@ -313,158 +313,123 @@ impl FindingView<'_> {
     /// of the page; a value shows when it is present and not empty, as Tera's
     /// `{% if %}` would.
     fn write_row(&self, account_id: &str, out: &mut Vec<u8>) {
-        fn text(out: &mut Vec<u8>, value: &str) {
+        // `open`, the value escaped, `close`.
+        fn wrap(out: &mut Vec<u8>, open: &str, value: &str, close: &str) {
+            out.extend_from_slice(open.as_bytes());
             html_to(value, out).expect("writing to a Vec cannot fail");
+            out.extend_from_slice(close.as_bytes());
+        }
+        fn raw(out: &mut Vec<u8>, markup: &str) {
+            out.extend_from_slice(markup.as_bytes());
         }
         fn some(value: Option<&str>) -> Option<&str> {
             value.filter(|v| !v.is_empty())
         }
-        out.extend_from_slice(b"\n<tr id=\"f");
-        out.extend_from_slice(self.anchor.to_string().as_bytes());
-        out.extend_from_slice(if self.open { b"\">" } else { b"\" class=\"accepted\">" });
+        let open = if self.open { "\">" } else { "\" class=\"accepted\">" };
+        wrap(out, "\n<tr id=\"f", &self.anchor.to_string(), open);
         // Severity, exposure, age.
         let severity = self.severity.label();
-        out.extend_from_slice(b"\n<td><span class=\"sev sev-");
-        text(out, severity);
-        out.extend_from_slice(b"\">");
-        text(out, severity);
-        out.extend_from_slice(b"</span>");
+        wrap(out, "\n<td><span class=\"sev sev-", severity, "\">");
+        wrap(out, "", severity, "</span>");
         if let Some(was) = self.severity_was {
-            out.extend_from_slice(b"<br><span class=\"tag\">was ");
-            text(out, was.label());
-            out.extend_from_slice(b"</span>");
+            wrap(out, "<br><span class=\"tag\">was ", was.label(), "</span>");
         }
         if let Some(exposure) = some(self.exposure) {
-            out.extend_from_slice(b"<br><span class=\"exp exp-");
-            text(out, exposure);
-            out.extend_from_slice(b"\">");
-            text(out, exposure);
-            out.extend_from_slice(b"</span>");
+            wrap(out, "<br><span class=\"exp exp-", exposure, "\">");
+            wrap(out, "", exposure, "</span>");
         }
         if !self.open {
-            out.extend_from_slice(b"<br><span class=\"tag\">accepted</span>");
+            raw(out, "<br><span class=\"tag\">accepted</span>");
         }
-        out.extend_from_slice(b"<br><span class=\"tag\">");
-        if self.new {
-            out.extend_from_slice(b"<strong>new</strong>");
-        } else {
-            out.extend_from_slice(b"since ");
-            text(out, &self.first_seen);
-            out.extend_from_slice(format!(" ({} days)", self.age_days).as_bytes());
+        match self.new {
+            true => raw(out, "<br><span class=\"tag\"><strong>new</strong></span>"),
+            false => wrap(
+                out,
+                "<br><span class=\"tag\">since ",
+                &self.first_seen,
+                &format!(" ({} days)</span>", self.age_days),
+            ),
         }
-        out.extend_from_slice(b"</span>");
         if self.overdue {
-            out.extend_from_slice(b"<br><strong>overdue</strong>");
+            raw(out, "<br><strong>overdue</strong>");
         }
         // Where.
-        out.extend_from_slice(b"</td>\n<td>");
+        raw(out, "</td>\n<td>");
         if let Some(region) = some(self.region) {
-            text(out, region);
-            out.extend_from_slice(b"<br>");
+            wrap(out, "", region, "<br>");
         }
         if let Some(group) = some(self.group_id) {
             if self.group_evidence {
-                out.extend_from_slice(b"<a class=\"mono\" href=\"#g-");
-                text(out, self.region.unwrap_or_default());
-                out.push(b'-');
-                text(out, group);
-                out.extend_from_slice(b"\">");
-                text(out, group);
-                out.extend_from_slice(b"</a>");
+                let region = self.region.unwrap_or_default();
+                wrap(out, "<a class=\"mono\" href=\"#g-", region, "-");
+                wrap(out, "", group, "\">");
+                wrap(out, "", group, "</a>");
             } else {
-                out.extend_from_slice(b"<span class=\"mono\">");
-                text(out, group);
-                out.extend_from_slice(b"</span>");
+                wrap(out, "<span class=\"mono\">", group, "</span>");
             }
             if let Some(name) = some(self.group_name) {
-                out.extend_from_slice(b"<br>");
-                text(out, name);
+                wrap(out, "<br>", name, "");
             }
         } else if !self.resource_ids.is_empty() {
-            out.extend_from_slice(b"<span class=\"mono\">");
+            raw(out, "<span class=\"mono\">");
             for (i, id) in self.resource_ids.iter().enumerate() {
-                if i > 0 {
-                    out.extend_from_slice(b", ");
-                }
-                text(out, id);
+                wrap(out, if i > 0 { ", " } else { "" }, id, "");
             }
-            out.extend_from_slice(b"</span>");
+            raw(out, "</span>");
         }
         // What, how reachable, and the fix.
-        out.extend_from_slice(b"</td>\n<td>");
-        text(out, self.summary);
+        wrap(out, "</td>\n<td>", self.summary, "");
         if let Some(rule) = self.rule {
-            out.extend_from_slice(b"<br><span class=\"mono\">");
-            text(out, rule.direction);
-            out.push(b' ');
-            text(out, &rule.protocol);
-            out.push(b' ');
-            text(out, &rule.ports);
-            out.extend_from_slice(if rule.direction == "egress" { b" to " } else { b" from " });
-            text(out, &rule.source);
-            out.extend_from_slice(b"</span>");
+            wrap(out, "<br><span class=\"mono\">", rule.direction, " ");
+            wrap(out, "", &rule.protocol, " ");
+            let towards = if rule.direction == "egress" { " to " } else { " from " };
+            wrap(out, "", &rule.ports, towards);
+            wrap(out, "", &rule.source, "</span>");
             if let Some(description) = some(rule.description.as_deref()) {
-                out.extend_from_slice(" <span class=\"tag\">“".as_bytes());
-                text(out, description);
-                out.extend_from_slice("”</span>".as_bytes());
+                wrap(out, " <span class=\"tag\">“", description, "”</span>");
             }
         }
         if let Some(reach) = some(self.reach.as_deref()) {
-            out.extend_from_slice(b"<br><span class=\"reach reach-");
-            text(out, self.verdict.unwrap_or_default());
-            out.extend_from_slice(b"\">");
-            text(out, reach);
-            out.extend_from_slice(b"</span>");
+            let verdict = self.verdict.unwrap_or_default();
+            wrap(out, "<br><span class=\"reach reach-", verdict, "\">");
+            wrap(out, "", reach, "</span>");
             if let Some(path) = some(self.path.as_deref()) {
-                out.extend_from_slice(b"<br><span class=\"path mono\">");
-                text(out, path);
-                out.extend_from_slice(b"</span>");
+                wrap(out, "<br><span class=\"path mono\">", path, "</span>");
             }
         }
         if let Some(usage) = some(self.usage) {
-            out.extend_from_slice(b"<br><span class=\"tag\">Flow logs: ");
-            text(out, usage);
-            out.extend_from_slice(b"</span>");
+            wrap(out, "<br><span class=\"tag\">Flow logs: ", usage, "</span>");
         }
         if let Some(e) = self.exception {
-            out.extend_from_slice(b"<br><span class=\"tag\">Accepted until ");
-            text(out, &e.expires);
-            out.extend_from_slice(b" by ");
-            text(out, &e.owner);
-            out.extend_from_slice(b": ");
-            text(out, &e.reason);
-            out.extend_from_slice(b"</span>");
+            wrap(out, "<br><span class=\"tag\">Accepted until ", &e.expires, " by ");
+            wrap(out, "", &e.owner, ": ");
+            wrap(out, "", &e.reason, "</span>");
         }
         let fix = &self.fix;
         let (in_code, first) = (some(fix.in_code.as_deref()), some(fix.first.as_deref()));
-        out.extend_from_slice(b"\n<details class=\"fix\"><summary>The fix");
+        raw(out, "\n<details class=\"fix\"><summary>The fix");
         if fix.scripted {
-            out.extend_from_slice(b" (applied by remediation/");
-            text(out, account_id);
-            out.extend_from_slice(b".sh)");
+            wrap(out, " (applied by remediation/", account_id, ".sh)");
         } else if in_code.is_some() {
-            out.extend_from_slice(b" (change it in code)");
+            raw(out, " (change it in code)");
         } else if first.is_some() {
-            out.extend_from_slice(b" (a decision first)");
+            raw(out, " (a decision first)");
         } else if !fix.placeholders.is_empty() {
-            out.extend_from_slice(b" (fill in ");
-            text(out, &fix.placeholders.join(", "));
-            out.push(b')');
+            wrap(out, " (fill in ", &fix.placeholders.join(", "), ")");
         }
-        out.extend_from_slice(b"</summary>");
+        raw(out, "</summary>");
         if let Some(in_code) = in_code {
-            out.extend_from_slice(b"<p>Change it in code (");
-            text(out, in_code);
-            out.extend_from_slice(b"): the next deploy undoes a change made by hand.</p>");
+            wrap(
+                out,
+                "<p>Change it in code (",
+                in_code,
+                "): the next deploy undoes a change made by hand.</p>",
+            );
         }
         if let Some(first) = first {
-            out.extend_from_slice(b"<p>First, ");
-            text(out, first);
-            out.extend_from_slice(b".</p>");
+            wrap(out, "<p>First, ", first, ".</p>");
         }
-        out.extend_from_slice(b"<pre class=\"mono\">");
-        text(out, &fix.cli);
-        out.extend_from_slice(b"</pre></details></td>\n</tr>\n");
+        wrap(out, "<pre class=\"mono\">", &fix.cli, "</pre></details></td>\n</tr>\n");
     }
 }
 
