@@ -110,7 +110,9 @@ pub fn write_findings(
         return Ok(vec![out.write("findings.json", |w| body(w, None))?]);
     }
     // Both files at once: the OCSF file is written inside findings.json's
-    // writer, and an error in either fails both.
+    // writer, and an error in either fails both (neither is renamed into
+    // place). The error reported is the OCSF file's: in the shared pass a
+    // write to either file fails there first.
     let mut ocsf_file = None;
     let json_file = out.write("findings.json", |w| {
         let written = out.write(ocsf::FILE, |o| body(w, Some(o)));

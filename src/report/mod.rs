@@ -171,7 +171,7 @@ pub fn write(dir: &Path, inputs: &Inputs, formats: &[Format]) -> Result<Vec<Writ
             let t = std::time::Instant::now();
             let mut files = json::write_findings(out, a, names, planner, ocsf)?;
             files.push(json::write_scores(out, a)?);
-            tracing::debug!(elapsed = ?t.elapsed(), "findings.json written");
+            tracing::debug!(elapsed = ?t.elapsed(), ocsf = ocsf.is_some(), "findings.json written");
             if let Some(c) = &a.comparison {
                 files.push(json::write_diff(out, &json::findings_diff(a, c), None)?);
             }
