@@ -552,6 +552,10 @@ mod tests {
         let ids = [CompactString::from("i-1"), CompactString::from(HOSTILE)];
         let mut views = Vec::new();
         for case in 0..48usize {
+            // Each flag takes both values over the cases; each optional
+            // text is empty in some and present in others, and absent in
+            // some too when `n` is even (Tera's `if` treats empty and absent
+            // alike, and so must the writer).
             let bit = |n: usize| case >> n & 1 == 1;
             let pick = |n: usize, value: &'static str| match case / 3 % 3 + n % 2 {
                 0 => None,
