@@ -26,7 +26,6 @@ use super::super::records::Names;
 use super::super::remediation::{Planner, RemediationRecord};
 use super::super::ReportError;
 use super::{millis, rfc3339, Resource, Resources};
-use crate::analyze::fixes::Fix;
 
 pub(crate) const FILE: &str = "findings.ocsf.jsonl";
 pub(crate) const OCSF_VERSION: &str = "1.3.0";
@@ -47,7 +46,7 @@ struct Record<'a> {
     status: &'static str,
     message: &'a str,
     time: i64,
-    time_dt: String,
+    time_dt: &'a str,
     metadata: Metadata,
     finding_info: FindingInfo<'a>,
     resources: Vec<OcsfResource<'a>>,
@@ -84,7 +83,7 @@ struct FindingInfo<'a> {
     first_seen_time: i64,
     first_seen_time_dt: String,
     last_seen_time: i64,
-    last_seen_time_dt: String,
+    last_seen_time_dt: &'a str,
     product_uid: &'static str,
     analytic: Analytic,
 }
@@ -250,7 +249,7 @@ impl<'a> Ocsf<'a> {
 
     /// The finding's line, its fix planned here.
     fn line_planned(&self, f: &Finding, buf: &mut Vec<u8>) -> serde_json::Result<()> {
-        let fix: Fix = self.planner.fix(f);
+        let fix = self.planner.fix(f);
         self.line(f, &RemediationRecord::commands(f, &fix, self.planner), buf)
     }
 }
@@ -280,7 +279,7 @@ fn record<'a>(cx: &'a Ocsf<'a>, f: &'a Finding, commands: &'a RemediationRecord)
         status,
         message: &f.summary,
         time: millis(cx.a.as_of),
-        time_dt: cx.now_dt.clone(),
+        time_dt: &cx.now_dt,
         metadata: Metadata {
             version: OCSF_VERSION,
             product: Product {
@@ -301,7 +300,7 @@ fn record<'a>(cx: &'a Ocsf<'a>, f: &'a Finding, commands: &'a RemediationRecord)
             first_seen_time: millis(f.first_seen),
             first_seen_time_dt: rfc3339(f.first_seen, false),
             last_seen_time: millis(cx.a.as_of),
-            last_seen_time_dt: cx.now_dt.clone(),
+            last_seen_time_dt: &cx.now_dt,
             product_uid: "sgaudit",
             analytic: Analytic {
                 uid: m.id,
@@ -365,7 +364,7 @@ fn record<'a>(cx: &'a Ocsf<'a>, f: &'a Finding, commands: &'a RemediationRecord)
 }
 
 /// How many findings one thread serializes at a time.
-pub(crate) const RUN: usize = 2048;
+const RUN: usize = 2048;
 
 /// Write `findings.ocsf.jsonl`, in the findings' order. (With `findings.json`,
 /// `json::write_findings` writes it instead, from the same fixes.)
