@@ -13,6 +13,7 @@
 //!
 //! Pure, like the rest of `analyze`.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 
 use serde::Serialize;
@@ -69,8 +70,10 @@ pub struct AccountStatus<'a> {
     pub accepted: Vec<&'a Finding>,
     /// Open info findings that name it.
     pub observations: Vec<&'a Finding>,
-    /// Why it is not assessed, or not applicable.
-    pub why: Option<String>,
+    /// Why it is not assessed, or not applicable. "Not applicable" says the
+    /// same for every account (`Cow::Borrowed`): a large organization has
+    /// tens of thousands of them in each edition.
+    pub why: Option<Cow<'static, str>>,
 }
 
 /// The edition's controls, each with its status in every account of the
@@ -143,12 +146,9 @@ fn status<'a>(
     let (status, why) = if !failing.is_empty() {
         (Status::Fail, None)
     } else if let Some(why) = not_seen(control, checks, acc, unjudged) {
-        (Status::NotAssessed, Some(why))
+        (Status::NotAssessed, Some(Cow::Owned(why)))
     } else if !scopes.contains(control.scope) {
-        (
-            Status::NotApplicable,
-            Some(format!("the account has no {}", scope_noun(control.scope))),
-        )
+        (Status::NotApplicable, Some(Cow::Borrowed(not_applicable(control.scope))))
     } else {
         (Status::Pass, None)
     };
@@ -252,14 +252,15 @@ fn in_scope(scope: Scope, acc: &AccountSnapshot) -> bool {
     })
 }
 
-fn scope_noun(scope: Scope) -> &'static str {
+/// Why a control about `scope` does not apply to an account that has none.
+fn not_applicable(scope: Scope) -> &'static str {
     match scope {
-        Scope::SecurityGroups => "security group",
-        Scope::DefaultSecurityGroups => "default security group",
-        Scope::NetworkAcls => "network ACL in use",
-        Scope::Instances => "running instance",
-        Scope::Databases => "RDS database",
-        Scope::Vpcs => "VPC",
+        Scope::SecurityGroups => "the account has no security group",
+        Scope::DefaultSecurityGroups => "the account has no default security group",
+        Scope::NetworkAcls => "the account has no network ACL in use",
+        Scope::Instances => "the account has no running instance",
+        Scope::Databases => "the account has no RDS database",
+        Scope::Vpcs => "the account has no VPC",
     }
 }
 
@@ -274,7 +275,7 @@ mod tests {
         let edition = Edition::find(slug).unwrap();
         let views = view(edition, &a, &fx.snapshot);
         let v = views.iter().find(|v| v.control == control).unwrap();
-        (v.accounts[0].status, v.accounts[0].why.clone())
+        (v.accounts[0].status, v.accounts[0].why.as_deref().map(String::from))
     }
 
     #[test]

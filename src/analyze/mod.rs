@@ -529,5 +529,11 @@ mod tests {
         let regions = || snapshot.accounts.iter().flat_map(|a| &a.regions);
         assert!(regions().all(|r| r.network_interfaces.is_empty() && r.subnets.is_empty()));
         assert!(regions().any(|r| !r.security_groups.is_empty()), "the groups stay");
+        let lbs = || regions().flat_map(|r| &r.load_balancers);
+        assert!(lbs().next().is_some(), "the load balancers stay");
+        assert!(
+            lbs().all(|lb| lb.listeners.is_empty() && !lb.load_balancer_arn.is_empty()),
+            "named by their ARN, without their listeners"
+        );
     }
 }

@@ -317,10 +317,12 @@ pub struct RegionSnapshot {
 impl RegionSnapshot {
     /// Drop what only the analysis reads (VPCs, subnets, route tables,
     /// gateways, network ACLs, interfaces, instances, Systems Manager's
-    /// inventory, target groups, peering connections, flow logs), keeping
+    /// inventory, target groups, peering connections, flow logs, and a load
+    /// balancer's listeners, zones, groups, tags and addresses), keeping
     /// what the reports read: the status and gaps, the groups, prefix
-    /// lists, load balancers and databases. An `Option` list stays `Some`
-    /// (collected) but empty.
+    /// lists, databases, and each load balancer's name, ARN, scheme, type
+    /// and VPC (a finding's resources are named by them). An `Option` list
+    /// stays `Some` (collected) but empty.
     ///
     /// Called by [`crate::analyze::assess_releasing`] once a region's
     /// checks have run, so that a large organization's model shrinks while
@@ -347,6 +349,23 @@ impl RegionSnapshot {
         }
         if let Some(list) = &mut self.flow_logs {
             clear(list);
+        }
+        // At 50,000 accounts the load balancers' listeners (each with its
+        // ARN), zones and tags were 100 MB of what the reports kept.
+        for lb in &mut self.load_balancers {
+            lb.dns_name = None;
+            lb.ip_address_type = None;
+            clear(&mut lb.security_groups);
+            clear(&mut lb.availability_zones);
+            clear(&mut lb.listeners);
+            clear(&mut lb.tags);
+        }
+        for lb in self.classic_load_balancers.iter_mut().flatten() {
+            lb.dns_name = None;
+            clear(&mut lb.subnets);
+            clear(&mut lb.security_groups);
+            clear(&mut lb.listener_descriptions);
+            clear(&mut lb.instances);
         }
     }
 

@@ -60,10 +60,13 @@ pub fn write(
     let anchors = anchors.as_ref();
     let ous = rollup::is_large(a).then(|| Ous::new(a));
     let ous = ous.as_ref();
-    // The editions are independent: on every core.
-    let per_edition = crate::par::map_queue(EDITIONS, |edition| -> Result<Vec<WrittenFile>, ReportError> {
+    // One edition at a time: this runs as one of the report's jobs, beside
+    // the others on every core, and an edition's statuses (each control in
+    // every account) are its working set, tens of megabytes in a large
+    // organization.
+    let mut files = Vec::new();
+    for edition in EDITIONS {
         let views = compliance::view(edition, a, snapshot);
-        let mut files = Vec::new();
         if let (Some(html), Some(anchors)) = (html, anchors) {
             let page = page(edition, &views, anchors, ous);
             let name = format!("compliance/{}.html", edition.slug);
@@ -72,11 +75,6 @@ pub fn write(
         if csv {
             files.push(write_table(out, edition, &views)?);
         }
-        Ok(files)
-    });
-    let mut files = Vec::new();
-    for f in per_edition {
-        files.extend(f?);
     }
     Ok(files)
 }
@@ -256,7 +254,7 @@ fn rolled_up<'a>(
             Status::NotApplicable => row.not_applicable += 1,
         }
         if let (Status::NotAssessed, Some(why)) = (s.status, &s.why) {
-            *reasons.entry(why.as_str()).or_default() += 1;
+            *reasons.entry(why.as_ref()).or_default() += 1;
         }
     }
     by_ou.retain(|r| r.accounts > 0);

@@ -3,8 +3,8 @@
 //! Security group names, descriptions and tags are written by anyone who can
 //! create a group. They reach reports only through these functions (HTML
 //! relies on Tera's autoescaping, which is on for every `.html` template and
-//! calls [`html_to`]; the account pages' finding rows, written in Rust, call
-//! it themselves).
+//! calls [`html_to`]; the account pages' finding rows, group rows and graph
+//! elements, written in Rust, call it themselves).
 
 /// Escape text for HTML element content and double- or single-quoted
 /// attribute values: `&`, `<`, `>`, `"` and `'`. (Tera's default also escapes

@@ -32,13 +32,12 @@ struct QuestionRow<'a> {
     failing: usize,
 }
 
-#[derive(Serialize)]
+#[cfg_attr(test, derive(Serialize))]
 struct AttachmentView<'a> {
     resource_id: &'a str,
     kind: &'a str,
     exposure: &'static str,
     why: &'a str,
-    public_ips: &'a [String],
 }
 
 /// A finding as its row on the page shows it.
@@ -74,7 +73,7 @@ struct FindingView<'a> {
 }
 
 /// A group that findings are about, with what it is attached to.
-#[derive(Serialize)]
+#[cfg_attr(test, derive(Serialize))]
 struct GroupEvidence<'a> {
     region: &'a str,
     id: &'a str,
@@ -157,7 +156,14 @@ impl Html {
             "rule_usage",
             &usage.map(|u| u.of_account(id).collect::<Vec<_>>()).unwrap_or_default(),
         );
-        ctx.insert("groups", &evidence.into_values().collect::<Vec<_>>());
+        let mut group_rows = Vec::new();
+        for g in evidence.values() {
+            g.write_row(&mut group_rows);
+        }
+        ctx.insert(
+            "group_rows",
+            &String::from_utf8(group_rows).expect("rows are written from UTF-8 text"),
+        );
         ctx.insert("finding_count", &findings.len());
         ctx.insert("blocked", &public_but_blocked(findings));
         ctx.insert("graphs", &graphs(account, groups, networks));
@@ -249,7 +255,6 @@ fn group_evidence<'a>(groups: &[&'a GroupSummary], findings: &[Numbered<'a>]) ->
                         kind: &x.kind,
                         exposure: x.exposure.label(),
                         why: &x.why,
-                        public_ips: &x.public_ips,
                     })
                     .collect(),
                 more_attachments: group.attachments.len().saturating_sub(ATTACHMENTS_SHOWN),
@@ -304,6 +309,61 @@ fn finding_view<'a>(
     }
 }
 
+// The rows' writers: `open`, the value escaped, `close`; markup as it is;
+// a value that shows (present and not empty, as Tera's `{% if %}` has it).
+fn wrap(out: &mut Vec<u8>, open: &str, value: &str, close: &str) {
+    out.extend_from_slice(open.as_bytes());
+    html_to(value, out).expect("writing to a Vec cannot fail");
+    out.extend_from_slice(close.as_bytes());
+}
+
+fn raw(out: &mut Vec<u8>, markup: &str) {
+    out.extend_from_slice(markup.as_bytes());
+}
+
+fn some(value: Option<&str>) -> Option<&str> {
+    value.filter(|v| !v.is_empty())
+}
+
+impl GroupEvidence<'_> {
+    /// The group's row of "The groups these findings are about", written
+    /// here for the reason [`FindingView::write_row`] gives: a large account
+    /// lists a hundred groups and more.
+    fn write_row(&self, out: &mut Vec<u8>) {
+        wrap(out, "<tr id=\"g-", self.region, "-");
+        wrap(out, "", self.id, "\"><td><span class=\"mono\">");
+        wrap(out, "", self.id, "</span><br>");
+        wrap(out, "", self.name, "<br><span class=\"tag\">");
+        wrap(out, "", self.region, "");
+        if let Some(vpc) = some(self.vpc_id) {
+            wrap(out, " · ", vpc, "");
+        }
+        wrap(out, " · ", &self.findings.to_string(), " finding(s)");
+        if self.critical {
+            raw(out, " · critical");
+        }
+        wrap(out, "</span></td>\n<td><span class=\"exp exp-", self.exposure, "\">");
+        wrap(out, "", self.exposure, "</span></td>\n<td>");
+        if self.attachments.is_empty() {
+            raw(out, "<span class=\"tag\">nothing: the group is unattached</span>");
+        } else {
+            raw(out, "<ul class=\"attach\">");
+            for a in &self.attachments {
+                wrap(out, "<li><span class=\"mono\">", a.resource_id, "</span> ");
+                wrap(out, "", a.kind, " · <span class=\"exp exp-");
+                wrap(out, "", a.exposure, "\">");
+                wrap(out, "", a.exposure, "</span> <span class=\"tag\">");
+                wrap(out, "", a.why, "</span></li>");
+            }
+            if self.more_attachments > 0 {
+                wrap(out, "<li class=\"tag\">and ", &self.more_attachments.to_string(), " more</li>");
+            }
+            raw(out, "</ul>");
+        }
+        raw(out, "</td></tr>\n");
+    }
+}
+
 impl FindingView<'_> {
     /// The finding's row of its check's table. Written here rather than in
     /// `account.html.tera`: a large account has thousands of rows, and a
@@ -313,18 +373,6 @@ impl FindingView<'_> {
     /// of the page; a value shows when it is present and not empty, as Tera's
     /// `{% if %}` would.
     fn write_row(&self, account_id: &str, out: &mut Vec<u8>) {
-        // `open`, the value escaped, `close`.
-        fn wrap(out: &mut Vec<u8>, open: &str, value: &str, close: &str) {
-            out.extend_from_slice(open.as_bytes());
-            html_to(value, out).expect("writing to a Vec cannot fail");
-            out.extend_from_slice(close.as_bytes());
-        }
-        fn raw(out: &mut Vec<u8>, markup: &str) {
-            out.extend_from_slice(markup.as_bytes());
-        }
-        fn some(value: Option<&str>) -> Option<&str> {
-            value.filter(|v| !v.is_empty())
-        }
         let open = if self.open { "\">" } else { "\" class=\"accepted\">" };
         wrap(out, "\n<tr id=\"f", &self.anchor.to_string(), open);
         // Severity, exposure, age.
@@ -487,16 +535,92 @@ fn public_but_blocked<'a>(findings: &[Numbered<'a>]) -> Vec<Blocked<'a>> {
 }
 
 /// The security-group graph of each collected region.
-fn graphs(account: &AccountSnapshot, groups: &[&GroupSummary], networks: &Networks) -> Vec<Graph> {
+/// A region's graph as the page draws it: its size and notes for the
+/// template, its edges and nodes written by [`write_elements`] (a region of
+/// a hundred groups is hundreds of elements, which a Tera loop turned into
+/// most of the page's time after the findings).
+#[derive(Serialize)]
+struct GraphView {
+    region: String,
+    #[serde(serialize_with = "graph::plain_number")]
+    width: f64,
+    #[serde(serialize_with = "graph::plain_number")]
+    height: f64,
+    /// Whether there is anything to draw.
+    drawn: bool,
+    elements: String,
+    not_drawn: usize,
+    too_large: Option<usize>,
+}
+
+fn graphs(account: &AccountSnapshot, groups: &[&GroupSummary], networks: &Networks) -> Vec<GraphView> {
     account
         .regions
         .iter()
         .filter(|r| r.status.is_ok())
-        .map(|r| {
+        .enumerate()
+        .map(|(i, r)| {
             let of_region: Vec<&GroupSummary> = groups.iter().copied().filter(|g| g.region == r.region).collect();
-            graph::layout(r, &of_region, networks)
+            let g = graph::layout(r, &of_region, networks);
+            let mut elements = Vec::new();
+            // The arrow head's id is the graph's number on the page, from 1.
+            write_elements(&g, i + 1, &mut elements);
+            GraphView {
+                drawn: !g.nodes.is_empty(),
+                elements: String::from_utf8(elements).expect("elements are written from UTF-8 text"),
+                region: g.region,
+                width: g.width,
+                height: g.height,
+                not_drawn: g.not_drawn,
+                too_large: g.too_large,
+            }
         })
         .collect()
+}
+
+/// A graph's edges, then its nodes, as the template's loops wrote them,
+/// every text escaped; `marker` is the number in the id of the graph's
+/// arrow head.
+fn write_elements(g: &Graph, marker: usize, out: &mut Vec<u8>) {
+    let marker = marker.to_string();
+    raw(out, "\n");
+    for e in &g.edges {
+        wrap(out, "<g class=\"edge ", e.class, "\"><path d=\"");
+        wrap(out, "", &e.d, "\" marker-end=\"url(#arrow-");
+        wrap(out, "", &marker, ")\"/><text x=\"");
+        wrap(out, "", &coordinate(e.lx, 0), "\" y=\"");
+        wrap(out, "", &coordinate(e.ly, 0), "\" text-anchor=\"middle\">");
+        wrap(out, "", &e.label, "</text></g>\n");
+    }
+    raw(out, "\n");
+    for n in &g.nodes {
+        wrap(out, "<g class=\"node ", n.class, "\"><title>");
+        wrap(out, "", &n.title, "</title><rect x=\"");
+        wrap(out, "", &coordinate(n.x, 0), "\" y=\"");
+        wrap(out, "", &coordinate(n.y, 0), "\" width=\"");
+        wrap(out, "", &coordinate(n.w, 0), "\" height=\"");
+        wrap(out, "", &coordinate(n.h, 0), "\" rx=\"5\"/><text x=\"");
+        wrap(out, "", &coordinate(n.x, 8), "\" y=\"");
+        wrap(out, "", &coordinate(n.y, 17), "\" font-size=\"12.5\" font-weight=\"600\">");
+        wrap(out, "", &n.label, "</text><text class=\"sub\" x=\"");
+        wrap(out, "", &coordinate(n.x, 8), "\" y=\"");
+        wrap(out, "", &coordinate(n.y, 33), "\">");
+        wrap(out, "", &n.sub, "</text></g>\n");
+    }
+    raw(out, "\n");
+}
+
+/// A coordinate as the page has always written it: rounded to a tenth by
+/// [`graph::plain_number`] (a whole number without a point), then `offset`
+/// added as Tera's arithmetic did (whole numbers as integers, others as
+/// floating point, printed the shortest way JSON prints them).
+fn coordinate(v: f64, offset: i64) -> String {
+    let r = (v * 10.0).round() / 10.0;
+    if r.fract() == 0.0 && r.abs() < 1e15 {
+        (r as i64 + offset).to_string()
+    } else {
+        serde_json::Number::from_f64(r + offset as f64).map_or_else(String::new, |n| n.to_string())
+    }
 }
 
 #[cfg(test)]
@@ -516,6 +640,115 @@ mod tests {
 <details class="fix"><summary>The fix{% if f.fix.scripted %} (applied by remediation/{{ account_id }}.sh){% elif f.fix.in_code %} (change it in code){% elif f.fix.first %} (a decision first){% elif f.fix.placeholders | length > 0 %} (fill in {{ f.fix.placeholders | join(sep=", ") }}){% endif %}</summary>{% if f.fix.in_code %}<p>Change it in code ({{ f.fix.in_code }}): the next deploy undoes a change made by hand.</p>{% endif %}{% if f.fix.first %}<p>First, {{ f.fix.first }}.</p>{% endif %}<pre class="mono">{{ f.fix.cli }}</pre></details></td>
 </tr>
 {% endfor %}"##;
+
+    /// The loop `account.html.tera` had before [`GroupEvidence::write_row`].
+    const GROUP_ROW_TEMPLATE: &str = r##"{% for g in groups %}<tr id="g-{{ g.region }}-{{ g.id }}"><td><span class="mono">{{ g.id }}</span><br>{{ g.name }}<br><span class="tag">{{ g.region }}{% if g.vpc_id %} · {{ g.vpc_id }}{% endif %} · {{ g.findings }} finding(s){% if g.critical %} · critical{% endif %}</span></td>
+<td><span class="exp exp-{{ g.exposure }}">{{ g.exposure }}</span></td>
+<td>{% if g.attachments | length > 0 %}<ul class="attach">{% for a in g.attachments %}<li><span class="mono">{{ a.resource_id }}</span> {{ a.kind }} · <span class="exp exp-{{ a.exposure }}">{{ a.exposure }}</span> <span class="tag">{{ a.why }}</span></li>{% endfor %}{% if g.more_attachments > 0 %}<li class="tag">and {{ g.more_attachments }} more</li>{% endif %}</ul>{% else %}<span class="tag">nothing: the group is unattached</span>{% endif %}</td></tr>
+{% endfor %}"##;
+
+    #[test]
+    fn group_rows_are_what_the_template_wrote_for_every_branch() {
+        let attachment = |why: &'static str| AttachmentView {
+            resource_id: HOSTILE,
+            kind: "instance <b>",
+            exposure: "internet-exposed",
+            why,
+        };
+        let mut groups = Vec::new();
+        for case in 0..12usize {
+            groups.push(GroupEvidence {
+                region: if case % 2 == 0 { "eu-west-1" } else { HOSTILE },
+                id: "sg-1\"><script>",
+                name: if case % 4 < 2 { HOSTILE } else { "" },
+                // Absent, empty and present.
+                vpc_id: [None, Some(""), Some("vpc-<1>")][case % 3],
+                exposure: "internal",
+                critical: case % 2 == 1,
+                attachments: (0..case % 3).map(|_| attachment(HOSTILE)).collect(),
+                more_attachments: case / 6 * 7,
+                findings: case,
+            });
+        }
+        let mut tera = Tera::default();
+        tera.autoescape_on(vec![".html"]);
+        tera.set_escape_fn(html_to);
+        tera.add_raw_template("groups.html", GROUP_ROW_TEMPLATE).unwrap();
+        let mut ctx = tera::Context::new();
+        ctx.insert("groups", &groups);
+        let expected = tera.render("groups.html", &ctx).unwrap();
+        let mut written = Vec::new();
+        for g in &groups {
+            g.write_row(&mut written);
+        }
+        let written = String::from_utf8(written).unwrap();
+        for (w, e) in written.lines().zip(expected.lines()) {
+            assert_eq!(w, e);
+        }
+        assert_eq!(written, expected);
+    }
+
+    /// The loops `account.html.tera` had before [`write_elements`], with
+    /// what the page writes around them.
+    const GRAPH_TEMPLATE: &str = r##"{% for g in graphs %}{% set marker = loop.index %}
+{% for e in g.edges %}<g class="edge {{ e.class }}"><path d="{{ e.d }}" marker-end="url(#arrow-{{ marker }})"/><text x="{{ e.lx }}" y="{{ e.ly }}" text-anchor="middle">{{ e.label }}</text></g>
+{% endfor %}
+{% for n in g.nodes %}<g class="node {{ n.class }}"><title>{{ n.title }}</title><rect x="{{ n.x }}" y="{{ n.y }}" width="{{ n.w }}" height="{{ n.h }}" rx="5"/><text x="{{ n.x + 8 }}" y="{{ n.y + 17 }}" font-size="12.5" font-weight="600">{{ n.label }}</text><text class="sub" x="{{ n.x + 8 }}" y="{{ n.y + 33 }}">{{ n.sub }}</text></g>
+{% endfor %}
+{% endfor %}"##;
+
+    #[test]
+    fn graph_elements_are_what_the_template_wrote() {
+        use crate::report::graph::{Edge, Node};
+        // Whole numbers, tenths, values that round, and the binary
+        // fractions that print long after an addition.
+        let coordinates = [0.0, 20.0, 20.5, 12.3, 0.05, 7.25, 1e6 + 0.1, 301.7, 0.1 + 0.2, 58.0 * 3.0 + 0.3];
+        let graph = |n: usize| Graph {
+            region: HOSTILE.into(),
+            width: 900.0,
+            height: 58.3,
+            nodes: (0..n)
+                .map(|i| Node {
+                    x: coordinates[i % coordinates.len()],
+                    y: coordinates[(i + 3) % coordinates.len()],
+                    w: 180.0,
+                    h: coordinates[(i + 5) % coordinates.len()],
+                    label: HOSTILE.into(),
+                    sub: format!("sg-{i}<"),
+                    title: "a \"title\" & more".into(),
+                    class: "internet-exposed",
+                })
+                .collect(),
+            edges: (0..n)
+                .map(|i| Edge {
+                    d: format!("M{i},0 C1,2 3,4 5,6"),
+                    label: HOSTILE.into(),
+                    lx: coordinates[(i + 1) % coordinates.len()],
+                    ly: coordinates[(i + 7) % coordinates.len()],
+                    class: "world",
+                })
+                .collect(),
+            not_drawn: 0,
+            too_large: None,
+        };
+        let graphs = [graph(0), graph(1), graph(coordinates.len() * 2)];
+        let mut tera = Tera::default();
+        tera.autoescape_on(vec![".html"]);
+        tera.set_escape_fn(html_to);
+        tera.add_raw_template("graph.html", GRAPH_TEMPLATE).unwrap();
+        let mut ctx = tera::Context::new();
+        ctx.insert("graphs", &graphs);
+        let expected = tera.render("graph.html", &ctx).unwrap();
+        let mut written = Vec::new();
+        for (i, g) in graphs.iter().enumerate() {
+            write_elements(g, i + 1, &mut written);
+        }
+        let written = String::from_utf8(written).unwrap();
+        for (w, e) in written.lines().zip(expected.lines()) {
+            assert_eq!(w, e);
+        }
+        assert_eq!(written, expected);
+    }
 
     const HOSTILE: &str = "<script>alert('x')</script> & \"quoted\" / “curly”";
 
