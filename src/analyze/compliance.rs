@@ -148,7 +148,10 @@ fn status<'a>(
     } else if let Some(why) = not_seen(control, checks, acc, unjudged) {
         (Status::NotAssessed, Some(Cow::Owned(why)))
     } else if !scopes.contains(control.scope) {
-        (Status::NotApplicable, Some(Cow::Borrowed(not_applicable(control.scope))))
+        (
+            Status::NotApplicable,
+            Some(Cow::Borrowed(not_applicable(control.scope))),
+        )
     } else {
         (Status::Pass, None)
     };

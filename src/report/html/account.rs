@@ -356,7 +356,12 @@ impl GroupEvidence<'_> {
                 wrap(out, "", a.why, "</span></li>");
             }
             if self.more_attachments > 0 {
-                wrap(out, "<li class=\"tag\">and ", &self.more_attachments.to_string(), " more</li>");
+                wrap(
+                    out,
+                    "<li class=\"tag\">and ",
+                    &self.more_attachments.to_string(),
+                    " more</li>",
+                );
             }
             raw(out, "</ul>");
         }
@@ -601,7 +606,12 @@ fn write_elements(g: &Graph, marker: usize, out: &mut Vec<u8>) {
         wrap(out, "", &coordinate(n.w, 0), "\" height=\"");
         wrap(out, "", &coordinate(n.h, 0), "\" rx=\"5\"/><text x=\"");
         wrap(out, "", &coordinate(n.x, 8), "\" y=\"");
-        wrap(out, "", &coordinate(n.y, 17), "\" font-size=\"12.5\" font-weight=\"600\">");
+        wrap(
+            out,
+            "",
+            &coordinate(n.y, 17),
+            "\" font-size=\"12.5\" font-weight=\"600\">",
+        );
         wrap(out, "", &n.label, "</text><text class=\"sub\" x=\"");
         wrap(out, "", &coordinate(n.x, 8), "\" y=\"");
         wrap(out, "", &coordinate(n.y, 33), "\">");
@@ -702,7 +712,18 @@ mod tests {
         use crate::report::graph::{Edge, Node};
         // Whole numbers, tenths, values that round, and the binary
         // fractions that print long after an addition.
-        let coordinates = [0.0, 20.0, 20.5, 12.3, 0.05, 7.25, 1e6 + 0.1, 301.7, 0.1 + 0.2, 58.0 * 3.0 + 0.3];
+        let coordinates = [
+            0.0,
+            20.0,
+            20.5,
+            12.3,
+            0.05,
+            7.25,
+            1e6 + 0.1,
+            301.7,
+            0.1 + 0.2,
+            58.0 * 3.0 + 0.3,
+        ];
         let graph = |n: usize| Graph {
             region: HOSTILE.into(),
             width: 900.0,
