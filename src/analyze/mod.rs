@@ -112,7 +112,6 @@ pub struct AttachmentSummary {
     pub exposure: Exposure,
     /// Why it has that exposure.
     pub why: String,
-    pub public_ips: Vec<String>,
 }
 
 impl GroupSummary {
@@ -133,7 +132,6 @@ impl GroupSummary {
                     kind: a.target.kind(),
                     exposure: a.exposure,
                     why: a.why(),
-                    public_ips: a.public_ips.clone(),
                 })
                 .collect(),
             reach: (g.exposure == Exposure::InternetExposed)
