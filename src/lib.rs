@@ -9,6 +9,7 @@ pub mod config;
 pub mod controls;
 pub mod digest;
 pub mod ingest;
+pub mod memory;
 pub mod model;
 pub mod par;
 pub mod report;

@@ -28,10 +28,11 @@ fn main() -> ExitCode {
         // SAFETY: setting an option is allowed at any time, from any thread.
         unsafe { libmimalloc_sys::mi_option_set(MI_OPTION_PURGE_DELAY, 100) };
     }
-    // Between the assessment and the reports, what was freed goes back at
+    // Where a stage frees a lot before the next allocates (the checks'
+    // findings merged, the assessment done), what was freed goes back at
     // once (`mi_collect` with force: every thread's abandoned pages too).
     // SAFETY: mi_collect may be called at any time, from any thread.
-    cli::on_return_freed_memory(|| unsafe { libmimalloc_sys::mi_collect(true) });
+    sgaudit::memory::on_return_freed(|| unsafe { libmimalloc_sys::mi_collect(true) });
     let cli = Cli::parse();
     use tracing_subscriber::filter::{LevelFilter, Targets};
     use tracing_subscriber::prelude::*;

@@ -29,17 +29,6 @@ where
     on_threads(items.chunks(chunk), chunk, &f)
 }
 
-/// [`map_chunks`] over mutable chunks: `f` may change the items it maps.
-pub fn map_chunks_mut<T, R, F>(items: &mut [T], f: F) -> Vec<R>
-where
-    T: Send,
-    R: Send,
-    F: Fn(usize, &mut [T]) -> R + Sync,
-{
-    let chunk = chunk_len(items.len());
-    on_threads(items.chunks_mut(chunk), chunk, &f)
-}
-
 /// One chunk per thread.
 fn chunk_len(items: usize) -> usize {
     items.div_ceil(threads()).max(1)

@@ -512,24 +512,11 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     }
 }
 
-/// How the binary's allocator hands freed memory back to the system at
-/// once (mimalloc's `mi_collect`), set by `main`; nothing is done without it
-/// (tests, another allocator).
-static RETURN_FREED: std::sync::OnceLock<fn()> = std::sync::OnceLock::new();
-
-/// Set what [`return_freed_memory`] does; the first call wins.
-pub fn on_return_freed_memory(f: fn()) {
-    let _ = RETURN_FREED.set(f);
-}
-
-/// Hand freed memory back to the system now, between stages that free a
-/// lot and stages that allocate a lot (the allocator would keep it a while,
-/// on pages the next stage's threads may not reuse).
+/// Hand freed memory back to the system now (see [`crate::memory`]),
+/// between stages that free a lot and stages that allocate a lot.
 pub(crate) fn return_freed_memory() {
-    if let Some(f) = RETURN_FREED.get() {
-        f();
-        tracing::debug!(memory_mib = ?memory_mib(), "freed memory returned");
-    }
+    crate::memory::return_freed();
+    tracing::debug!(memory_mib = ?memory_mib(), "freed memory returned");
 }
 
 /// The process's resident memory now and at its peak, in MiB, for `-v`
