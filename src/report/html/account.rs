@@ -680,22 +680,13 @@ mod tests {
                 findings: case,
             });
         }
-        let mut tera = Tera::default();
-        tera.autoescape_on(vec![".html"]);
-        tera.set_escape_fn(html_to);
-        tera.add_raw_template("groups.html", GROUP_ROW_TEMPLATE).unwrap();
         let mut ctx = tera::Context::new();
         ctx.insert("groups", &groups);
-        let expected = tera.render("groups.html", &ctx).unwrap();
         let mut written = Vec::new();
         for g in &groups {
             g.write_row(&mut written);
         }
-        let written = String::from_utf8(written).unwrap();
-        for (w, e) in written.lines().zip(expected.lines()) {
-            assert_eq!(w, e);
-        }
-        assert_eq!(written, expected);
+        assert_written_as_rendered(written, GROUP_ROW_TEMPLATE, &ctx);
     }
 
     /// The loops `account.html.tera` had before [`write_elements`], with
@@ -753,22 +744,13 @@ mod tests {
             too_large: None,
         };
         let graphs = [graph(0), graph(1), graph(coordinates.len() * 2)];
-        let mut tera = Tera::default();
-        tera.autoescape_on(vec![".html"]);
-        tera.set_escape_fn(html_to);
-        tera.add_raw_template("graph.html", GRAPH_TEMPLATE).unwrap();
         let mut ctx = tera::Context::new();
         ctx.insert("graphs", &graphs);
-        let expected = tera.render("graph.html", &ctx).unwrap();
         let mut written = Vec::new();
         for (i, g) in graphs.iter().enumerate() {
             write_elements(g, i + 1, &mut written);
         }
-        let written = String::from_utf8(written).unwrap();
-        for (w, e) in written.lines().zip(expected.lines()) {
-            assert_eq!(w, e);
-        }
-        assert_eq!(written, expected);
+        assert_written_as_rendered(written, GRAPH_TEMPLATE, &ctx);
     }
 
     const HOSTILE: &str = "<script>alert('x')</script> & \"quoted\" / “curly”";
@@ -847,19 +829,25 @@ mod tests {
                 },
             });
         }
-        let mut tera = Tera::default();
-        tera.autoescape_on(vec![".html"]);
-        tera.set_escape_fn(html_to);
-        tera.add_raw_template("rows.html", ROW_TEMPLATE).unwrap();
         let account_id = "1111<2222";
         let mut ctx = tera::Context::new();
         ctx.insert("findings", &views);
         ctx.insert("account_id", account_id);
-        let expected = tera.render("rows.html", &ctx).unwrap();
         let mut written = Vec::new();
         for v in &views {
             v.write_row(account_id, &mut written);
         }
+        assert_written_as_rendered(written, ROW_TEMPLATE, &ctx);
+    }
+
+    /// That `written` is what `template` renders from `ctx`, autoescaped as
+    /// the pages are (line by line first, for a failure one can read).
+    fn assert_written_as_rendered(written: Vec<u8>, template: &str, ctx: &tera::Context) {
+        let mut tera = Tera::default();
+        tera.autoescape_on(vec![".html"]);
+        tera.set_escape_fn(html_to);
+        tera.add_raw_template("loop.html", template).unwrap();
+        let expected = tera.render("loop.html", ctx).unwrap();
         let written = String::from_utf8(written).unwrap();
         for (w, e) in written.lines().zip(expected.lines()) {
             assert_eq!(w, e);
