@@ -15,9 +15,13 @@ pub fn on_return_freed(f: fn()) {
     let _ = RETURN_FREED.set(f);
 }
 
-/// Hand freed memory back to the system now.
-pub fn return_freed() {
-    if let Some(f) = RETURN_FREED.get() {
-        f();
+/// Hand freed memory back to the system now; whether there was a way to.
+pub fn return_freed() -> bool {
+    match RETURN_FREED.get() {
+        Some(f) => {
+            f();
+            true
+        }
+        None => false,
     }
 }

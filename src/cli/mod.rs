@@ -515,8 +515,9 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
 /// Hand freed memory back to the system now (see [`crate::memory`]),
 /// between stages that free a lot and stages that allocate a lot.
 pub(crate) fn return_freed_memory() {
-    crate::memory::return_freed();
-    tracing::debug!(memory_mib = ?memory_mib(), "freed memory returned");
+    if crate::memory::return_freed() {
+        tracing::debug!(memory_mib = ?memory_mib(), "freed memory returned");
+    }
 }
 
 /// The process's resident memory now and at its peak, in MiB, for `-v`
