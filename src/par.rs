@@ -87,6 +87,29 @@ where
     drain(items.len(), || queue.take(), f)
 }
 
+/// Map `items` a run of `run` at a time on every core, a window of two runs
+/// per thread at a time, and hand each run's result to `sink` in input
+/// order: a file written from hundreds of thousands of items holds a few
+/// runs' worth of it at once. Stops at the first error `sink` returns.
+pub fn map_runs_in_order<T, R, E>(
+    items: &[T],
+    run: usize,
+    map: impl Fn(&[T]) -> R + Sync,
+    mut sink: impl FnMut(R) -> Result<(), E>,
+) -> Result<(), E>
+where
+    T: Sync,
+    R: Send,
+{
+    let runs: Vec<&[T]> = items.chunks(run.max(1)).collect();
+    for window in runs.chunks(threads() * 2) {
+        for result in map_queue(window, |run| map(run)) {
+            sink(result)?;
+        }
+    }
+    Ok(())
+}
+
 /// [`map_queue`] over owned items, each handed over to `f` (boxed jobs that
 /// run once, say); the results are in input order.
 pub fn map_queue_owned<T, R, F>(items: Vec<T>, f: F) -> Vec<R>
@@ -153,5 +176,36 @@ mod tests {
             map_queue_owned(items.clone(), |x| x * 2),
             items.iter().map(|x| x * 2).collect::<Vec<_>>()
         );
+    }
+
+    #[test]
+    fn runs_reach_the_sink_in_order_until_it_fails() {
+        let items: Vec<u32> = (0..1000).collect();
+        let mut seen = Vec::new();
+        let done: Result<(), ()> = map_runs_in_order(
+            &items,
+            7,
+            |run| run.to_vec(),
+            |run| {
+                seen.extend(run);
+                Ok(())
+            },
+        );
+        assert_eq!((done, &seen), (Ok(()), &items));
+        let mut runs = 0;
+        let failed = map_runs_in_order(
+            &items,
+            7,
+            |run| run[0],
+            |first| {
+                runs += 1;
+                if first >= 70 {
+                    Err(first)
+                } else {
+                    Ok(())
+                }
+            },
+        );
+        assert_eq!((failed, runs), (Err(70), 11));
     }
 }

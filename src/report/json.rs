@@ -66,8 +66,7 @@ pub fn write_findings(
         open: a.open_findings().count(),
         controls,
     };
-    // Runs of findings are serialized on every core, a window of runs at a
-    // time (memory stays a few runs' worth), and written in order.
+    // Runs of findings are serialized on every core, and written in order.
     let first = a.findings.first();
     let lines = |run: &[Finding]| -> Result<(Vec<u8>, Vec<u8>), serde_json::Error> {
         let mut json = Vec::with_capacity(run.len() * 2048);
@@ -90,16 +89,14 @@ pub fn write_findings(
         let head = head.strip_suffix("\n}").unwrap_or(&head);
         w.write_all(head.as_bytes())?;
         w.write_all(b",\n  \"findings\": [")?;
-        let runs: Vec<&[Finding]> = a.findings.chunks(RUN).collect();
-        for window in runs.chunks(crate::par::threads() * 2) {
-            for bufs in crate::par::map_queue(window, |run| lines(run)) {
-                let (json, ocsf_lines) = bufs?;
-                w.write_all(&json)?;
-                if let Some(o) = ocsf_w.as_mut() {
-                    o.write_all(&ocsf_lines)?;
-                }
+        crate::par::map_runs_in_order(&a.findings, RUN, lines, |bufs| -> std::io::Result<()> {
+            let (json, ocsf_lines) = bufs?;
+            w.write_all(&json)?;
+            if let Some(o) = ocsf_w.as_mut() {
+                o.write_all(&ocsf_lines)?;
             }
-        }
+            Ok(())
+        })?;
         w.write_all(if a.findings.is_empty() {
             b"]\n}\n"
         } else {

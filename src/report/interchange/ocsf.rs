@@ -369,21 +369,17 @@ const RUN: usize = 2048;
 /// Write `findings.ocsf.jsonl`, in the findings' order. (With `findings.json`,
 /// `json::write_findings` writes it instead, from the same fixes.)
 pub fn write(out: &OutDir, ocsf: &Ocsf) -> Result<WrittenFile, ReportError> {
-    let findings = &ocsf.a.findings;
-    out.write(FILE, |w| {
-        let runs: Vec<&[Finding]> = findings.chunks(RUN).collect();
-        for window in runs.chunks(crate::par::threads() * 2) {
-            let bufs = crate::par::map_queue(window, |run| -> Result<Vec<u8>, serde_json::Error> {
-                let mut buf = Vec::with_capacity(run.len() * 3072);
-                for f in *run {
-                    ocsf.line_planned(f, &mut buf)?;
-                }
-                Ok(buf)
-            });
-            for buf in bufs {
-                w.write_all(&buf?)?;
-            }
+    let lines = |run: &[Finding]| -> Result<Vec<u8>, serde_json::Error> {
+        let mut buf = Vec::with_capacity(run.len() * 3072);
+        for f in run {
+            ocsf.line_planned(f, &mut buf)?;
         }
-        Ok(())
+        Ok(buf)
+    };
+    out.write(FILE, |w| {
+        crate::par::map_runs_in_order(&ocsf.a.findings, RUN, lines, |buf| -> std::io::Result<()> {
+            w.write_all(&buf?)?;
+            Ok(())
+        })
     })
 }
