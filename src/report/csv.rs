@@ -13,13 +13,14 @@ use super::escape;
 use super::package::output::{OutDir, WrittenFile};
 use super::records::{FindingRecord, Names};
 use super::{rfc3339, ReportError};
+use std::borrow::Cow;
 
 /// Write rows with a header, every text cell neutralised against formulas.
 pub(super) fn write_csv(
     out: &OutDir,
     name: &str,
     header: &[&str],
-    rows: impl Iterator<Item = Vec<String>>,
+    rows: impl Iterator<Item = Vec<impl AsRef<str>>>,
 ) -> Result<WrittenFile, ReportError> {
     out.write(name, |f| {
         let mut w = csv::WriterBuilder::new()
@@ -28,7 +29,7 @@ pub(super) fn write_csv(
         w.write_record(header)?;
         for row in rows {
             for cell in &row {
-                w.write_field(escape::csv_cell(cell).as_ref())?;
+                w.write_field(escape::csv_cell(cell.as_ref()).as_ref())?;
             }
             w.write_record(None::<&[u8]>)?;
         }
@@ -74,43 +75,47 @@ pub fn write_findings(out: &OutDir, a: &Assessment, names: &Names) -> Result<Wri
         "severity_was",
         "overdue",
     ];
+    // Borrowed where the record has the text (a large organization's file
+    // has millions of cells).
     let rows = a.findings.iter().map(|f| {
         let r = FindingRecord::new(f, names);
         let rule = r.rule;
+        let owned = |s: String| Cow::Owned(s);
+        fn text(s: Option<&str>) -> Cow<'_, str> {
+            Cow::Borrowed(s.unwrap_or(""))
+        }
         vec![
-            r.severity.to_string(),
-            r.status.to_string(),
-            r.account_id.to_string(),
-            r.account_name.to_string(),
-            r.region.unwrap_or("").to_string(),
-            r.check_id.to_string(),
-            r.check_name.to_string(),
-            r.question.to_string(),
-            r.title.to_string(),
-            r.exposure.map(|e| e.to_string()).unwrap_or_default(),
-            r.reachability.map(|x| x.summary()).unwrap_or_default(),
-            r.reachability.map(|x| x.path_line()).unwrap_or_default(),
-            r.security_group_id.unwrap_or("").to_string(),
-            r.security_group_name.unwrap_or("").to_string(),
-            r.resource_ids.join(" "),
-            r.summary.to_string(),
-            rule.map(|x| x.direction.to_string()).unwrap_or_default(),
-            rule.map(|x| x.protocol.to_string()).unwrap_or_default(),
-            rule.map(|x| x.ports.to_string()).unwrap_or_default(),
-            rule.map(|x| x.source.to_string()).unwrap_or_default(),
-            rule.and_then(|x| x.description.as_deref())
-                .unwrap_or_default()
-                .to_string(),
-            r.controls.join("; "),
-            r.exception.map(|e| e.owner.clone()).unwrap_or_default(),
-            r.exception.map(|e| e.reason.clone()).unwrap_or_default(),
-            r.exception.map(|e| e.expires.clone()).unwrap_or_default(),
-            r.fingerprint.to_string(),
-            rfc3339(r.first_seen),
-            r.age_days.to_string(),
-            r.change.map(|c| format!("{c:?}").to_lowercase()).unwrap_or_default(),
-            r.severity_was.map(|s| s.to_string()).unwrap_or_default(),
-            if r.overdue { "yes".into() } else { String::new() },
+            Cow::Borrowed(r.severity.label()),
+            Cow::Borrowed(r.status),
+            Cow::Borrowed(r.account_id),
+            Cow::Borrowed(r.account_name),
+            text(r.region),
+            Cow::Borrowed(r.check_id),
+            Cow::Borrowed(r.check_name),
+            Cow::Borrowed(r.question),
+            Cow::Borrowed(r.title),
+            text(r.exposure.map(|e| e.label())),
+            owned(r.reachability.map(|x| x.summary()).unwrap_or_default()),
+            owned(r.reachability.map(|x| x.path_line()).unwrap_or_default()),
+            text(r.security_group_id),
+            text(r.security_group_name),
+            owned(r.resource_ids.join(" ")),
+            Cow::Borrowed(r.summary),
+            text(rule.map(|x| x.direction)),
+            text(rule.map(|x| x.protocol.as_str())),
+            text(rule.map(|x| x.ports.as_str())),
+            text(rule.map(|x| x.source.as_str())),
+            text(rule.and_then(|x| x.description.as_deref())),
+            owned(r.controls.join("; ")),
+            text(r.exception.map(|e| e.owner.as_str())),
+            text(r.exception.map(|e| e.reason.as_str())),
+            text(r.exception.map(|e| e.expires.as_str())),
+            Cow::Borrowed(r.fingerprint),
+            owned(rfc3339(r.first_seen)),
+            owned(r.age_days.to_string()),
+            owned(r.change.map(|c| format!("{c:?}").to_lowercase()).unwrap_or_default()),
+            text(r.severity_was.map(|s| s.label())),
+            Cow::Borrowed(if r.overdue { "yes" } else { "" }),
         ]
     });
     write_csv(out, "findings.csv", &header, rows)

@@ -119,9 +119,16 @@ pub fn write(dir: &Path, inputs: &Inputs, formats: &[Format]) -> Result<Vec<Writ
     }
     let a = inputs.assessment;
     let snapshot = inputs.snapshot;
-    let names = Names::new(snapshot);
     let t0 = std::time::Instant::now();
-    let planner = remediation::Planner::new(snapshot, &inputs.config.config, a);
+    // Two indexes of the snapshot, made side by side.
+    let (names, planner) = std::thread::scope(|scope| {
+        let names = scope.spawn(|| Names::new(snapshot));
+        let planner = remediation::Planner::new(snapshot, &inputs.config.config, a);
+        (
+            names.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
+            planner,
+        )
+    });
     tracing::debug!(elapsed = ?t0.elapsed(), "fixes planned");
     let (out, names, planner) = (&out, &names, &planner);
     let html = if formats.contains(&Format::Html) {
@@ -270,6 +277,7 @@ pub fn write(dir: &Path, inputs: &Inputs, formats: &[Format]) -> Result<Vec<Writ
     // write faster (the work is CPU-bound), but each running job holds its
     // working set (a compliance edition's statuses, a page's context), so
     // they would raise the peak of memory.
+    tracing::debug!(elapsed = ?t0.elapsed(), jobs = jobs.len(), "report jobs start");
     let results = crate::par::map_queue_owned(jobs, |job| job());
     let mut written = Vec::new();
     for r in results {

@@ -48,7 +48,7 @@ impl Line {
         if !self.0.is_empty() {
             self.0.push(' ');
         }
-        self.0.push_str(&quote::sh(w));
+        quote::sh_to(&mut self.0, w);
     }
 
     fn words(&mut self, words: &[&str]) {
@@ -204,7 +204,14 @@ fn rule_change(mut w: Line, group: &SecurityGroupId, perm: &Perm, description: O
 pub fn ip_permissions(perm: &Perm, description: Option<&str>) -> String {
     use std::fmt::Write as _;
     fn string(out: &mut String, s: &str) {
-        out.push_str(&serde_json::to_string(s).expect("a string serializes"));
+        // serde_json escapes only quotes, backslashes and control characters.
+        if s.bytes().any(|b| b < 0x20 || b == b'"' || b == b'\\') {
+            out.push_str(&serde_json::to_string(s).expect("a string serializes"));
+        } else {
+            out.push('"');
+            out.push_str(s);
+            out.push('"');
+        }
     }
     fn peer(
         out: &mut String,
@@ -214,10 +221,14 @@ pub fn ip_permissions(perm: &Perm, description: Option<&str>) -> String {
         extra: Option<(&str, &str)>,
         description: Option<&str>,
     ) {
-        let _ = write!(out, r#","{list}":[{{"{key}":"#);
+        for part in [",\"", list, "\":[{\"", key, "\":"] {
+            out.push_str(part);
+        }
         string(out, value);
         if let Some((k, v)) = extra {
-            let _ = write!(out, r#","{k}":"#);
+            for part in [",\"", k, "\":"] {
+                out.push_str(part);
+            }
             string(out, v);
         }
         if let Some(d) = description {
@@ -230,11 +241,21 @@ pub fn ip_permissions(perm: &Perm, description: Option<&str>) -> String {
     out.push_str(r#"[{"IpProtocol":"#);
     string(&mut out, &perm.protocol.aws_name());
     if let Some((from, to)) = perm.aws_ports() {
-        let _ = write!(out, r#","FromPort":{from},"ToPort":{to}"#);
+        let mut n = itoa::Buffer::new();
+        out.push_str(r#","FromPort":"#);
+        out.push_str(n.format(from));
+        out.push_str(r#","ToPort":"#);
+        out.push_str(n.format(to));
     }
     match &perm.peer {
-        Peer::Cidr(c) if c.is_ipv6() => peer(&mut out, "Ipv6Ranges", "CidrIpv6", &c.to_string(), None, description),
-        Peer::Cidr(c) => peer(&mut out, "IpRanges", "CidrIp", &c.to_string(), None, description),
+        Peer::Cidr(c) => {
+            let mut text = compact_str::CompactString::default();
+            let _ = write!(text, "{c}");
+            match c.is_ipv6() {
+                true => peer(&mut out, "Ipv6Ranges", "CidrIpv6", &text, None, description),
+                false => peer(&mut out, "IpRanges", "CidrIp", &text, None, description),
+            }
+        }
         Peer::PrefixList(id) => peer(
             &mut out,
             "PrefixListIds",
@@ -324,6 +345,19 @@ mod tests {
             ip_permissions(&pl, None),
             r#"[{"IpProtocol":"udp","FromPort":53,"ToPort":53,"PrefixListIds":[{"PrefixListId":"pl-1"}]}]"#
         );
+    }
+
+    proptest::proptest! {
+        /// Written by hand, the permission is still serde_json's JSON: any
+        /// description reads back the same, and the text is what serde_json
+        /// itself writes for it.
+        #[test]
+        fn any_description_is_json_as_serde_json_writes_it(d in "\\PC*|[\"\\\\\\x00-\\x1f\\x7f ]*") {
+            let text = ip_permissions(&perm(Protocol::Tcp, Some((22, 22)), cidr("10.0.0.0/8")), Some(&d));
+            let back: serde_json::Value = serde_json::from_str(&text).unwrap();
+            proptest::prop_assert_eq!(back[0]["IpRanges"][0]["Description"].as_str(), Some(d.as_str()));
+            proptest::prop_assert_eq!(serde_json::to_string(&back).unwrap(), text);
+        }
     }
 
     #[test]

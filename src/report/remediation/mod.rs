@@ -126,24 +126,30 @@ impl<'s> Planner<'s> {
         }
         planner.protected = protected;
         planner.protected_groups = protected_groups;
-        let (mut revoked, mut deleted) = (Keys::new(), Keys::new());
-        for f in &a.findings {
-            let Some(at) = located(f) else { continue };
-            let fix = planner.fix(f);
-            if !planner.applies(f, &fix) {
-                continue;
-            }
-            for step in fix.steps.into_iter().filter(|s| s.required) {
-                match step.change {
-                    Change::Revoke { group, perm } => {
-                        revoked.insert((at.0, at.1, group, perm));
+        // What the scripts change: each finding's fix planned on every core.
+        let changes = crate::par::map_chunks(&a.findings, |_, run| {
+            let (mut revoked, mut deleted) = (Vec::new(), Vec::new());
+            for f in run {
+                let Some(region) = &f.region else { continue };
+                let at = (f.account_id.as_str(), region.as_str());
+                let fix = planner.fix(f);
+                if !planner.applies(f, &fix) {
+                    continue;
+                }
+                for step in fix.steps.into_iter().filter(|s| s.required) {
+                    match step.change {
+                        Change::Revoke { group, perm } => revoked.push(Keys::digest(&(at.0, at.1, group, perm))),
+                        Change::DeleteGroup { group } => deleted.push(Keys::digest(&(at.0, at.1, group))),
+                        _ => {}
                     }
-                    Change::DeleteGroup { group } => {
-                        deleted.insert((at.0, at.1, group));
-                    }
-                    _ => {}
                 }
             }
+            (revoked, deleted)
+        });
+        let (mut revoked, mut deleted) = (Keys::new(), Keys::new());
+        for (r, d) in changes {
+            revoked.0.extend(r);
+            deleted.0.extend(d);
         }
         planner.revoked = revoked;
         planner.deleted = deleted;

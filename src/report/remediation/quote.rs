@@ -10,14 +10,43 @@ use std::borrow::Cow;
 /// One shell word: bare when every character is one the shell never
 /// interprets, otherwise single-quoted (a `'` inside becomes `'\''`).
 pub fn sh(s: &str) -> Cow<'_, str> {
-    let plain = !s.is_empty()
-        && s.bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"-_./:=@%+,".contains(&b));
-    if plain {
+    if is_plain_word(s) {
         Cow::Borrowed(s)
     } else {
-        Cow::Owned(format!("'{}'", s.replace('\'', r"'\''")))
+        let mut out = String::with_capacity(s.len() + 2);
+        quoted_to(&mut out, s);
+        Cow::Owned(out)
     }
+}
+
+/// [`sh`] appended to `out`, with nothing allocated.
+pub fn sh_to(out: &mut String, s: &str) {
+    if is_plain_word(s) {
+        out.push_str(s);
+    } else {
+        quoted_to(out, s);
+    }
+}
+
+fn is_plain_word(s: &str) -> bool {
+    !s.is_empty()
+        && s.bytes().all(|b| {
+            b.is_ascii_alphanumeric()
+                || matches!(b, b'-' | b'_' | b'.' | b'/' | b':' | b'=' | b'@' | b'%' | b'+' | b',')
+        })
+}
+
+fn quoted_to(out: &mut String, s: &str) {
+    out.reserve(s.len() + 2);
+    out.push('\'');
+    let mut rest = s;
+    while let Some(i) = rest.find('\'') {
+        out.push_str(&rest[..i]);
+        out.push_str(r"'\''");
+        rest = &rest[i + 1..];
+    }
+    out.push_str(rest);
+    out.push('\'');
 }
 
 /// Text for a comment line (`# …` in shell, HCL and YAML): every control
@@ -25,7 +54,8 @@ pub fn sh(s: &str) -> Cow<'_, str> {
 /// every line or paragraph separator written as a visible escape.
 pub fn comment(s: &str) -> Cow<'_, str> {
     let unsafe_char = |c: char| c.is_control() || matches!(c, '\u{2028}' | '\u{2029}' | '\u{85}');
-    if !s.chars().any(unsafe_char) {
+    // Printable ASCII, the common case, has none of them.
+    if s.bytes().all(|b| (0x20..0x7f).contains(&b)) || !s.chars().any(unsafe_char) {
         return Cow::Borrowed(s);
     }
     let mut out = String::with_capacity(s.len() + 8);
@@ -104,6 +134,12 @@ mod tests {
         assert_eq!(sh("a b"), "'a b'");
         assert_eq!(sh("`id`"), "'`id`'");
         assert_eq!(sh("<YOUR-CIDR>"), "'<YOUR-CIDR>'");
+        let mut line = String::from("aws");
+        for w in [" ", "sg-0abc", "it's"] {
+            line.push(' ');
+            sh_to(&mut line, w);
+        }
+        assert_eq!(line, r"aws ' ' sg-0abc 'it'\''s'");
     }
 
     #[test]

@@ -170,14 +170,14 @@ fn script(a: &Assessment, acc: &AccountSnapshot, findings: &[&Finding], planner:
         }
         for step in &fix.steps {
             let command = cli::command(&step.change, fix.region.as_ref());
-            let line = command.line().to_string();
+            let line = command.line();
             let active = reason.is_none() && step.required;
             if !active {
                 let prefix = if step.required { "#   " } else { "# Option: " };
                 let _ = writeln!(body, "{prefix}{line}");
                 continue;
             }
-            if !done.insert(line.clone()) {
+            if !done.insert(line.to_string()) {
                 let _ = writeln!(body, "# (already changed above) {line}");
                 continue;
             }
