@@ -13,14 +13,14 @@ use crate::model::Snapshot;
 
 /// Names of accounts and groups, to print beside ids.
 pub struct Names<'s> {
-    accounts: HashMap<&'s str, &'s str>,
-    groups: HashMap<&'s str, &'s str>,
+    accounts: HashMap<&'s str, &'s str, foldhash::fast::RandomState>,
+    groups: HashMap<&'s str, &'s str, foldhash::fast::RandomState>,
 }
 
 impl<'s> Names<'s> {
     pub fn new(snapshot: &'s Snapshot) -> Self {
-        let mut accounts = HashMap::new();
-        let mut groups = HashMap::new();
+        let mut accounts = HashMap::default();
+        let mut groups = HashMap::default();
         for a in &snapshot.accounts {
             accounts.insert(a.account_id.as_str(), a.name.as_deref().unwrap_or(""));
             for r in &a.regions {

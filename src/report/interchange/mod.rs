@@ -42,9 +42,9 @@ pub(crate) struct Resource {
 /// The resources of the snapshot that findings name by id or name only
 /// (load balancers, databases), with their types and ARNs.
 pub(crate) struct Resources<'s> {
-    by_name: HashMap<(&'s str, &'s str, &'s str), (&'static str, Option<&'s str>)>,
+    by_name: HashMap<(&'s str, &'s str, &'s str), (&'static str, Option<&'s str>), foldhash::fast::RandomState>,
     /// The first region of each account, for findings about the whole account.
-    home: HashMap<&'s str, &'s str>,
+    home: HashMap<&'s str, &'s str, foldhash::fast::RandomState>,
 }
 
 /// More resources than this per finding are counted, not listed (ASFF allows 32).
@@ -52,8 +52,8 @@ pub(crate) const MAX_RESOURCES: usize = 32;
 
 impl<'s> Resources<'s> {
     pub fn new(snapshot: &'s Snapshot) -> Self {
-        let mut by_name = HashMap::new();
-        let mut home = HashMap::new();
+        let mut by_name = HashMap::default();
+        let mut home = HashMap::default();
         for a in &snapshot.accounts {
             let acc = a.account_id.as_str();
             if let Some(r) = a.regions.iter().find(|r| r.status.is_ok()) {

@@ -31,7 +31,7 @@ pub struct Planner<'s> {
     /// The languages a hand-made group's fixes are written in.
     code: &'s [crate::config::CodeLanguage],
     /// Each group, and where it is defined in code (read from its tags once).
-    groups: HashMap<(&'s str, &'s str, &'s str), (&'s SecurityGroup, Option<InCode>)>,
+    groups: HashMap<(&'s str, &'s str, &'s str), (&'s SecurityGroup, Option<InCode>), foldhash::fast::RandomState>,
     /// The rules and groups an exception accepts the risk of: no script
     /// removes them.
     protected: Keys<RuleAt<'s>>,
@@ -94,7 +94,7 @@ where
 impl<'s> Planner<'s> {
     pub fn new(snapshot: &'s Snapshot, config: &'s crate::config::Config, a: &'s Assessment) -> Self {
         let governance: &Governance = &config.governance;
-        let mut groups = HashMap::new();
+        let mut groups = HashMap::default();
         for acc in &snapshot.accounts {
             for r in &acc.regions {
                 for sg in &r.security_groups {
